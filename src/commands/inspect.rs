@@ -1,0 +1,32 @@
+//! `paperdex inspect FILE`: what one file yields, for checking the parser on a page.
+
+use std::io::Write;
+
+use crate::cli::InspectArgs;
+use crate::commands::Outcome;
+use crate::error::{Error, Result};
+use crate::ingest::{self, Severity};
+use crate::output;
+
+pub fn run(args: &InspectArgs) -> Result<Outcome> {
+    let bytes = std::fs::read(&args.file).map_err(|source| Error::Read { path: args.file.clone(), source })?;
+    let parsed = ingest::parse_bytes(&args.file, &bytes);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        output::json::write_inspect(&mut out, &parsed)?;
+    } else {
+        output::human::write_inspect(&mut out, &parsed)?;
+    }
+    out.flush()?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for problem in &parsed.problems {
+        let _ = writeln!(err, "{problem}");
+    }
+    Ok(match parsed.records {
+        Some(_) => Outcome::Found,
+        None if parsed.problems.iter().any(|p| p.severity == Severity::Error) => Outcome::Failed,
+        None => Outcome::NothingFound,
+    })
+}

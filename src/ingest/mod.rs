@@ -1,0 +1,15 @@
+//! Files to plain records: review pages, their captions and taxonomy method entries.
+//! Nothing here knows about the search index.
+
+mod frontmatter;
+pub mod html;
+mod page;
+pub mod record;
+mod table;
+mod taxonomy;
+pub mod text;
+mod walk;
+
+pub use page::{ParsedFile, normalize_date, parse_bytes};
+pub use record::{Caption, CaptionKind, Insight, Link, MethodEntry, Page, PageRecords, Problem, Severity};
+pub use walk::{Corpus, CorpusFiles, MAX_FILE_BYTES, find_files, parse_file, parse_files, read_corpus};

@@ -1,0 +1,161 @@
+//! The corpus walk: finds review pages under one or more folders, parses them in
+//! parallel and settles duplicates, reporting every file it could not use.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::page::{ParsedFile, parse_bytes};
+use super::record::{PageRecords, Problem};
+
+/// Files larger than this are reported, not read: no review page comes near it.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The review-page files found under some folders, in path order.
+#[derive(Debug, Default)]
+pub struct CorpusFiles {
+    pub files: Vec<PathBuf>,
+    pub problems: Vec<Problem>,
+}
+
+/// What a corpus yields: one entry per kept page, plus every problem met.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    pub pages: Vec<PageRecords>,
+    pub problems: Vec<Problem>,
+    /// Files read, bytes read.
+    pub files_read: usize,
+    pub bytes_read: u64,
+}
+
+/// Finds `*.md` files, and `*.txt` files that start with front matter, under `roots`
+/// (a root may also be a single file). Symlinks are followed; loops are reported.
+pub fn find_files(roots: &[PathBuf]) -> CorpusFiles {
+    let mut out = CorpusFiles::default();
+    for root in roots {
+        if root.is_file() {
+            out.files.push(root.clone());
+            continue;
+        }
+        if !root.exists() {
+            out.problems.push(Problem::error(&root.display().to_string(), None, "no such file or folder"));
+            continue;
+        }
+        for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    if is_candidate(entry.path()) {
+                        out.files.push(entry.into_path());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                    let reason = if e.loop_ancestor().is_some() {
+                        "symlink loop: this folder links back to one of its parents; not followed".to_owned()
+                    } else {
+                        e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())
+                    };
+                    out.problems.push(Problem::error(&path, None, reason));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_candidate(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("md") => true,
+        Some("txt") => starts_with_front_matter(path),
+        _ => false,
+    }
+}
+
+fn starts_with_front_matter(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let n = file.read(&mut head).unwrap_or(0);
+    let head = head[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head[..n]);
+    head.starts_with(b"---\n") || head.starts_with(b"---\r\n")
+}
+
+/// Reads and parses one file, turning I/O failures into problems.
+pub fn parse_file(path: &Path) -> (ParsedFile, u64) {
+    let shown = path.display().to_string();
+    let fail = |reason: String| (ParsedFile { records: None, problems: vec![Problem::error(&shown, None, reason)] }, 0);
+    match fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            return fail(format!(
+                "{} MB is larger than the {} MB a review page may have",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return fail(format!("cannot read: {e}")),
+    }
+    match fs::read(path) {
+        Ok(bytes) => (parse_bytes(path, &bytes), bytes.len() as u64),
+        Err(e) => fail(format!("cannot read: {e}")),
+    }
+}
+
+/// Parses files in parallel and keeps one page per (id, language): the newer `date`
+/// wins, the other is reported as a duplicate.
+pub fn parse_files(files: &[PathBuf]) -> Corpus {
+    let parsed: Vec<(ParsedFile, u64)> = files.par_iter().map(|p| parse_file(p)).collect();
+    let mut corpus = Corpus { files_read: files.len(), ..Corpus::default() };
+    let mut kept: HashMap<(String, String), usize> = HashMap::new();
+    for (file, bytes) in parsed {
+        corpus.bytes_read += bytes;
+        corpus.problems.extend(file.problems);
+        let Some(records) = file.records else {
+            continue;
+        };
+        let key = (records.page.id.clone(), records.page.lang.clone());
+        match kept.get(&key) {
+            None => {
+                kept.insert(key, corpus.pages.len());
+                corpus.pages.push(records);
+            }
+            Some(&idx) => {
+                let other = &corpus.pages[idx];
+                let (loser, winner) = if records.page.date > other.page.date {
+                    let loser = std::mem::replace(&mut corpus.pages[idx], records);
+                    (loser, &corpus.pages[idx])
+                } else {
+                    (records, &corpus.pages[idx])
+                };
+                corpus.problems.push(Problem::warning(
+                    &loser.page.source,
+                    None,
+                    format!(
+                        "duplicate of page {} ({}) in {}; kept the one dated {}",
+                        winner.page.id,
+                        winner.page.lang,
+                        winner.page.source,
+                        winner.page.date.as_deref().unwrap_or("(no date)")
+                    ),
+                ));
+            }
+        }
+    }
+    corpus
+}
+
+/// Finds and parses every review page under `roots`.
+pub fn read_corpus(roots: &[PathBuf]) -> Corpus {
+    let found = find_files(roots);
+    let mut corpus = parse_files(&found.files);
+    let mut problems = found.problems;
+    problems.append(&mut corpus.problems);
+    corpus.problems = problems;
+    corpus
+}

@@ -1,0 +1,14 @@
+//! paperdex: a full-text search engine for AI paper-review pages.
+//!
+//! [`ingest`] turns review pages (Hugo Markdown) into plain records: pages, figure and
+//! table captions, and the method entries of survey taxonomy tables. The command-line
+//! front end lives in [`cli`] and [`commands`]; printers in [`output`].
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod ingest;
+pub mod output;
+
+pub use error::{Error, Result};
+pub use ingest::{Caption, CaptionKind, MethodEntry, Page, PageRecords, Problem};

@@ -1,0 +1,4 @@
+//! Printers: one module per output format, each writing to any `impl Write`.
+
+pub mod human;
+pub mod json;
