@@ -2,12 +2,16 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::search::Sort;
 
 /// Full-text search for AI paper-review pages: ranked, faceted search over pages,
 /// figure and table captions, and survey method entries.
+///
+/// Exit codes: 0 results found, 1 no results, 2 error.
 #[derive(Debug, Parser)]
-#[command(name = "paperdex", version, about, long_about = None)]
+#[command(name = "paperdex", version, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -15,8 +19,92 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build the index from review pages (default: corpus/ into index/).
+    Index(IndexArgs),
+    /// Search the index: ranked hits, filters, facet counts and snippets.
+    Search(SearchArgs),
     /// Print the records one file yields: its page, captions and method entries.
     Inspect(InspectArgs),
+}
+
+/// Where the index lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IndexLocation {
+    /// Index folder [default: index/, or $PAPERDEX_INDEX when set].
+    #[arg(long, value_name = "DIR", env = "PAPERDEX_INDEX")]
+    pub index: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    /// Folders (or files) of review pages [default: corpus/].
+    #[arg(value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// The writer's memory budget in MB (at least 15 per thread).
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub memory_mb: usize,
+    /// Indexing threads [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar and no per-file warnings; errors and the summary still print.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Query syntax: words are ANDed; `OR`, `AND`, `NOT`/`-word`, `"a phrase"`, `(groups)`,
+/// `field:word` (title, name, label, citation, category, mechanism, summary, topic,
+/// affiliation, authors, caption, description, table, body), `prefix*`, `word^2`.
+/// A query that starts with `-` goes after `--`: `paperdex search -- -video`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The query; several words are joined. None (or `*`) browses with filters and facets.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Only records of this kind: page, caption, figure, chart, table, method (repeatable, ORed).
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only records with FIELD=VALUE: kind, category, mechanism, topic, affiliation, date
+    /// (/2025/01), lang. Values of one field are ORed, different fields ANDed.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub filter: Vec<String>,
+    /// Count hits per value of FIELD, or per child of FIELD=PATH (`date=/2025`).
+    #[arg(long, value_name = "FIELD[=PATH]")]
+    pub facet: Vec<String>,
+    /// Only records dated on or after YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only records dated on or before YYYY, YYYY-MM or YYYY-MM-DD (the whole period).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Order of hits [default: relevance with a query, -date when browsing].
+    #[arg(long, value_enum, allow_hyphen_values = true)]
+    pub sort: Option<Sort>,
+    /// How many hits to show.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Skip this many hits (for paging).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Tolerate one typo per word.
+    #[arg(long)]
+    pub fuzzy: bool,
+    /// Print one JSON object (schema in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Colour highlights: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, clap::Args)]

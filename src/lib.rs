@@ -6,9 +6,12 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
+pub mod index;
 pub mod ingest;
 pub mod output;
+pub mod search;
 
 pub use error::{Error, Result};
 pub use ingest::{Caption, CaptionKind, MethodEntry, Page, PageRecords, Problem};

@@ -60,7 +60,11 @@ fn crlf_bom_and_unclosed_table_caption() {
     assert_eq!(records.page.title, "T");
     assert_eq!(records.captions.len(), 1);
     assert_eq!(records.captions[0].table_text, "a | b\n1 | 2");
-    assert!(parsed.problems.iter().any(|p| p.reason.contains("never closed") && p.line == Some(4)), "{:?}", parsed.problems);
+    assert!(
+        parsed.problems.iter().any(|p| p.reason.contains("never closed") && p.line == Some(4)),
+        "{:?}",
+        parsed.problems
+    );
 }
 
 #[test]

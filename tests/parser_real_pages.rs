@@ -7,8 +7,7 @@ use std::path::Path;
 
 use paperdex::ingest;
 
-const FORBIDDEN: &[&str] =
-    &["{{<", "{{ table.", "<td", "<math", "ltx_", "&nbsp;", "\u{2062}", "ü§", "‚Äô", "Œ"];
+const FORBIDDEN: &[&str] = &["{{<", "{{ table.", "<td", "<math", "ltx_", "&nbsp;", "\u{2062}", "ü§", "‚Äô", "Œ"];
 
 #[test]
 fn every_real_page_parses_cleanly() {
@@ -74,7 +73,8 @@ fn format_details_of_each_era() {
     let chart = zip.captions.iter().find(|c| c.image.as_deref() == Some("charts/charts_5_0.png")).unwrap();
     assert_eq!(chart.kind, ingest::CaptionKind::Chart);
     assert_eq!(chart.label.as_deref(), Some("Figure 3"));
-    let placeholder = zip.captions.iter().find(|c| c.kind == ingest::CaptionKind::Table && c.caption.is_empty()).unwrap();
+    let placeholder =
+        zip.captions.iter().find(|c| c.kind == ingest::CaptionKind::Table && c.caption.is_empty()).unwrap();
     assert!(placeholder.description.starts_with("Table 1 compares"), "{}", placeholder.description);
     assert_eq!(placeholder.label.as_deref(), Some("Table 1"));
     // 2025: LaTeXML tables keep a formula's TeX once; insights have headings.

@@ -1,6 +1,8 @@
-//! One module per subcommand; each takes its typed arguments and returns an exit status.
+//! One module per subcommand; each takes its typed arguments and returns an outcome.
 
+pub mod index;
 pub mod inspect;
+pub mod search;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -25,6 +27,8 @@ impl Outcome {
 
 pub fn run(command: Command) -> Result<Outcome> {
     match command {
+        Command::Index(args) => index::run(&args),
+        Command::Search(args) => search::run(&args),
         Command::Inspect(args) => inspect::run(&args),
     }
 }

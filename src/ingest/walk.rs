@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::page::{ParsedFile, parse_bytes};
-use super::record::{PageRecords, Problem};
+use super::record::{Page, PageRecords, Problem};
 
 /// Files larger than this are reported, not read: no review page comes near it.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -107,44 +107,74 @@ pub fn parse_file(path: &Path) -> (ParsedFile, u64) {
     }
 }
 
-/// Parses files in parallel and keeps one page per (id, language): the newer `date`
-/// wins, the other is reported as a duplicate.
+/// Keeps one page per (id, language): the newer `date` wins, the other is reported as
+/// a duplicate. Used by the in-memory corpus and by the indexer alike.
+#[derive(Debug, Default)]
+pub struct PageRegistry {
+    kept: HashMap<(String, String), (Option<String>, String)>,
+}
+
+/// What the registry says of a newly parsed page.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// The first page with this (id, language).
+    New,
+    /// Newer than the page kept so far, which it replaces.
+    Replaces,
+    /// Not newer than the page already kept: dropped.
+    Rejected,
+}
+
+impl PageRegistry {
+    /// Admits or rejects `page`; a duplicate also yields the problem that reports it.
+    pub fn admit(&mut self, page: &Page) -> (Admission, Option<Problem>) {
+        let key = (page.id.clone(), page.lang.clone());
+        let Some((kept_date, kept_source)) = self.kept.get(&key) else {
+            self.kept.insert(key, (page.date.clone(), page.source.clone()));
+            return (Admission::New, None);
+        };
+        let duplicate = |loser: &str, winner: &str, date: &Option<String>| {
+            Problem::warning(
+                loser,
+                None,
+                format!(
+                    "duplicate of page {} ({}) in {winner}; kept the one dated {}",
+                    page.id,
+                    page.lang,
+                    date.as_deref().unwrap_or("(no date)")
+                ),
+            )
+        };
+        if page.date > *kept_date {
+            let problem = duplicate(kept_source, &page.source, &page.date);
+            self.kept.insert(key, (page.date.clone(), page.source.clone()));
+            (Admission::Replaces, Some(problem))
+        } else {
+            (Admission::Rejected, Some(duplicate(&page.source, kept_source, kept_date)))
+        }
+    }
+}
+
+/// Parses files in parallel and keeps one page per (id, language).
 pub fn parse_files(files: &[PathBuf]) -> Corpus {
     let parsed: Vec<(ParsedFile, u64)> = files.par_iter().map(|p| parse_file(p)).collect();
     let mut corpus = Corpus { files_read: files.len(), ..Corpus::default() };
-    let mut kept: HashMap<(String, String), usize> = HashMap::new();
+    let mut registry = PageRegistry::default();
+    let mut position: HashMap<(String, String), usize> = HashMap::new();
     for (file, bytes) in parsed {
         corpus.bytes_read += bytes;
         corpus.problems.extend(file.problems);
-        let Some(records) = file.records else {
-            continue;
-        };
+        let Some(records) = file.records else { continue };
+        let (admission, problem) = registry.admit(&records.page);
+        corpus.problems.extend(problem);
         let key = (records.page.id.clone(), records.page.lang.clone());
-        match kept.get(&key) {
-            None => {
-                kept.insert(key, corpus.pages.len());
+        match admission {
+            Admission::New => {
+                position.insert(key, corpus.pages.len());
                 corpus.pages.push(records);
             }
-            Some(&idx) => {
-                let other = &corpus.pages[idx];
-                let (loser, winner) = if records.page.date > other.page.date {
-                    let loser = std::mem::replace(&mut corpus.pages[idx], records);
-                    (loser, &corpus.pages[idx])
-                } else {
-                    (records, &corpus.pages[idx])
-                };
-                corpus.problems.push(Problem::warning(
-                    &loser.page.source,
-                    None,
-                    format!(
-                        "duplicate of page {} ({}) in {}; kept the one dated {}",
-                        winner.page.id,
-                        winner.page.lang,
-                        winner.page.source,
-                        winner.page.date.as_deref().unwrap_or("(no date)")
-                    ),
-                ));
-            }
+            Admission::Replaces => corpus.pages[position[&key]] = records,
+            Admission::Rejected => {}
         }
     }
     corpus

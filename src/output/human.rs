@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::error::Result;
 use crate::ingest::ParsedFile;
+use crate::search::{Hit, SearchResults};
 
 /// Cuts `text` to at most `max` characters, marking the cut with `…`.
 pub fn shorten(text: &str, max: usize) -> String {
@@ -58,4 +59,114 @@ pub fn write_inspect(out: &mut impl Write, parsed: &ParsedFile) -> Result<()> {
         writeln!(out, "  {:<20} {:<32} {} / {}{}", m.name, m.citation, m.category, m.mechanism, section)?;
     }
     Ok(())
+}
+
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const MARK: &str = "\x1b[1;33m";
+const RESET: &str = "\x1b[0m";
+
+/// Wraps `text` in an ANSI style when colour is on.
+fn styled(text: &str, style: &str, color: bool) -> String {
+    if color { format!("{style}{text}{RESET}") } else { text.to_owned() }
+}
+
+/// The snippet with its matched ranges marked: colour on a terminal, nothing otherwise.
+fn marked_snippet(hit: &Hit, color: bool) -> String {
+    if !color {
+        return hit.snippet.clone();
+    }
+    let mut out = String::new();
+    let mut from = 0;
+    for &[start, end] in &hit.highlights {
+        if start < from
+            || end > hit.snippet.len()
+            || !hit.snippet.is_char_boundary(start)
+            || !hit.snippet.is_char_boundary(end)
+        {
+            continue;
+        }
+        out.push_str(&hit.snippet[from..start]);
+        out.push_str(&styled(&hit.snippet[start..end], MARK, true));
+        from = end;
+    }
+    out.push_str(&hit.snippet[from..]);
+    out
+}
+
+/// Hits, then facet counts.
+pub fn write_search(out: &mut impl Write, results: &SearchResults, color: bool) -> Result<()> {
+    for (i, hit) in results.hits.iter().enumerate() {
+        let rank = results.offset + i + 1;
+        let score = hit.score.map(|s| format!("  {:.2}", s)).unwrap_or_default();
+        let date = hit.date.as_deref().unwrap_or("");
+        let kind = hit.kind.trim_start_matches("caption/");
+        let head = match hit.kind.as_str() {
+            "method" => {
+                let name = hit.name.as_deref().unwrap_or("");
+                let citation = hit.citation.as_deref().unwrap_or("");
+                format!("{}  {}", styled(name, BOLD, color), citation)
+            }
+            "page" => format!("{}  {}", styled(&hit.title, BOLD, color), hit.page_id),
+            _ => {
+                let label = hit.label.as_deref().unwrap_or("(no label)");
+                format!("{}  {}", styled(label, BOLD, color), hit.page_id)
+            }
+        };
+        writeln!(out, "{rank:>3}. {kind:<7} {head}{}", styled(&score, DIM, color))?;
+        let detail = match hit.kind.as_str() {
+            "method" => {
+                let section = hit.section.as_deref().map(|s| format!(" (§{s})")).unwrap_or_default();
+                let table = hit.table_label.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
+                format!(
+                    "{} › {}{section}{table} · {date}",
+                    hit.category.as_deref().unwrap_or(""),
+                    hit.mechanism.as_deref().unwrap_or(""),
+                )
+            }
+            "page" => {
+                let mut parts = vec![date.to_owned()];
+                parts.extend(hit.topics.iter().flatten().cloned());
+                parts.extend(hit.affiliations.iter().flatten().cloned());
+                parts.retain(|p| !p.is_empty());
+                parts.join(" · ")
+            }
+            _ => format!("{date} · {}", shorten(&hit.title, 80)),
+        };
+        writeln!(out, "     {}", styled(&detail, DIM, color))?;
+        // A method's snippet would repeat its name, category or mechanism shown above.
+        if !hit.snippet.is_empty() && hit.kind != "method" {
+            writeln!(out, "     {}", marked_snippet(hit, color))?;
+        }
+    }
+    let mut printed = !results.hits.is_empty();
+    for facet in &results.facets {
+        if printed {
+            writeln!(out)?;
+        }
+        printed = true;
+        let parent = if facet.parent == "/" { String::new() } else { format!(" {}", facet.parent) };
+        writeln!(out, "{}", styled(&format!("{}{parent}", facet.field), BOLD, color))?;
+        if facet.counts.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        let width = facet.counts.iter().map(|c| c.path.chars().count()).max().unwrap_or(0);
+        for c in &facet.counts {
+            writeln!(out, "  {:<width$}  {:>6}", c.path, c.count)?;
+        }
+    }
+    Ok(())
+}
+
+/// `32 hits, showing 1-10, in 0.41 ms`: the summary line for stderr.
+pub fn search_summary(results: &SearchResults) -> String {
+    let ms = results.took_us as f64 / 1000.0;
+    let hits = if results.total_hits == 1 { "1 hit".to_owned() } else { format!("{} hits", results.total_hits) };
+    if results.hits.is_empty() {
+        format!("{hits} in {ms:.2} ms")
+    } else {
+        let first = results.offset + 1;
+        let last = results.offset + results.hits.len();
+        format!("{hits}, showing {first}-{last}, in {ms:.2} ms")
+    }
 }

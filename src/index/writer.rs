@@ -1,0 +1,164 @@
+//! Building the index: files are found, parsed in parallel batches and fed to one
+//! writer with a bounded memory budget; everything lands in one atomic commit.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexWriter, TantivyError, Term};
+
+use super::document::{documents, page_key};
+use super::{CommitInfo, schema, tokenizer};
+use crate::error::{Error, Result};
+use crate::ingest::{self, Admission, PageRegistry, Problem};
+
+/// How many files are parsed in parallel before their documents go to the writer.
+const BATCH_FILES: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Folders (or single files) to index.
+    pub roots: Vec<PathBuf>,
+    /// The writer's memory budget in bytes (split among its threads).
+    pub memory_budget: usize,
+    /// Indexing threads of the writer.
+    pub threads: usize,
+    /// Draw a progress bar on stderr (only on a terminal).
+    pub progress: bool,
+}
+
+/// What an index run did.
+#[derive(Debug, Default, Clone)]
+pub struct IndexSummary {
+    pub files: usize,
+    pub bytes: u64,
+    pub pages: u64,
+    pub captions: u64,
+    pub methods: u64,
+    pub problems: usize,
+    pub errors: usize,
+    pub seconds: f64,
+}
+
+impl IndexSummary {
+    pub fn megabytes(&self) -> f64 {
+        self.bytes as f64 / 1_000_000.0
+    }
+
+    pub fn megabytes_per_second(&self) -> f64 {
+        if self.seconds > 0.0 { self.megabytes() / self.seconds } else { 0.0 }
+    }
+}
+
+/// Builds the index at `dir` from scratch out of `options.roots`, calling `on_problem`
+/// for each problem as it is met. Searches see the previous commit until this one lands.
+pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMut(&Problem)) -> Result<IndexSummary> {
+    let started = Instant::now();
+    let mut summary = IndexSummary::default();
+    let mut report = |p: &Problem, summary: &mut IndexSummary| {
+        summary.problems += 1;
+        summary.errors += usize::from(p.is_error());
+        on_problem(p);
+    };
+    let found = ingest::find_files(&options.roots);
+    for p in &found.problems {
+        report(p, &mut summary);
+    }
+    let (index, fields) = open_or_create(dir)?;
+    let threads = options.threads.max(1);
+    // tantivy wants at least 15 MB per indexing thread.
+    let budget = options.memory_budget.max(threads * 15_000_000);
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, budget).map_err(|e| match e {
+        TantivyError::LockFailure(..) => Error::IndexBusy { path: dir.to_path_buf() },
+        other => Error::tantivy(dir, other),
+    })?;
+    writer.delete_all_documents().map_err(|e| Error::tantivy(dir, e))?;
+
+    let progress = progress_bar(options.progress, found.files.len() as u64);
+    let mut registry = PageRegistry::default();
+    let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
+    for batch in found.files.chunks(BATCH_FILES) {
+        let parsed: Vec<_> = batch.par_iter().map(|p| ingest::parse_file(p)).collect();
+        for (file, bytes) in parsed {
+            summary.files += 1;
+            summary.bytes += bytes;
+            for p in &file.problems {
+                progress.suspend(|| report(p, &mut summary));
+            }
+            let Some(records) = file.records else { continue };
+            let (admission, problem) = registry.admit(&records.page);
+            if let Some(p) = problem {
+                progress.suspend(|| report(&p, &mut summary));
+            }
+            let key = page_key(&records.page);
+            match admission {
+                Admission::Rejected => continue,
+                Admission::Replaces => {
+                    writer.delete_term(Term::from_field_text(fields.page_key, &key));
+                    if let Some((captions, methods)) = counts.remove(&key) {
+                        summary.pages -= 1;
+                        summary.captions -= captions;
+                        summary.methods -= methods;
+                    }
+                }
+                Admission::New => {}
+            }
+            for doc in documents(&fields, &records) {
+                writer.add_document(doc).map_err(|e| Error::tantivy(dir, e))?;
+            }
+            let (captions, methods) = (records.captions.len() as u64, records.methods.len() as u64);
+            summary.pages += 1;
+            summary.captions += captions;
+            summary.methods += methods;
+            counts.insert(key, (captions, methods));
+        }
+        progress.inc(batch.len() as u64);
+    }
+    progress.finish_and_clear();
+
+    let info = CommitInfo {
+        paperdex_schema: schema::SCHEMA_VERSION,
+        pages: summary.pages,
+        captions: summary.captions,
+        methods: summary.methods,
+        roots: options.roots.iter().map(|r| r.display().to_string()).collect(),
+    };
+    let mut prepared = writer.prepare_commit().map_err(|e| Error::tantivy(dir, e))?;
+    prepared.set_payload(&serde_json::to_string(&info)?);
+    prepared.commit().map_err(|e| Error::tantivy(dir, e))?;
+    writer.wait_merging_threads().map_err(|e| Error::tantivy(dir, e))?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Opens the index at `dir`, or creates an empty one there. A folder that holds an index
+/// paperdex did not write is refused rather than overwritten.
+fn open_or_create(dir: &Path) -> Result<(Index, super::Fields)> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+    if super::exists(dir) {
+        let index = super::open_tantivy(dir)?;
+        let (_, fields) = super::check(&index, dir, true)?;
+        return Ok((index, fields));
+    }
+    let (schema, fields) = schema::build();
+    let directory = MmapDirectory::open(dir).map_err(|e| Error::tantivy(dir, e.into()))?;
+    let index =
+        Index::create(directory, schema, tantivy::IndexSettings::default()).map_err(|e| Error::tantivy(dir, e))?;
+    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    Ok((index, fields))
+}
+
+fn progress_bar(wanted: bool, files: u64) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(files);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} indexing {pos}/{len} files [{bar:30}] {per_sec} {eta}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

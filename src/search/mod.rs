@@ -1,0 +1,331 @@
+//! Ranked faceted search: a text query (or none, to browse) narrowed by filters, top hits
+//! by relevance or date, facet counts gathered in the same pass, and snippets.
+
+pub mod filter;
+pub mod query;
+mod snippet;
+
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
+use tantivy::schema::{Field, Value};
+use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument};
+
+use crate::error::{Error, Result};
+use crate::index::PaperdexIndex;
+pub use filter::{FacetRequest, KINDS};
+pub use snippet::Snippet;
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// BM25 score, best first.
+    Relevance,
+    /// Oldest first.
+    Date,
+    /// Newest first.
+    #[value(name = "-date")]
+    #[serde(rename = "-date")]
+    DateDesc,
+}
+
+/// One search, as the user asked it.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query text; `None`, empty or `*` browses everything the filters let through.
+    pub query: Option<String>,
+    pub kinds: Vec<String>,
+    /// `FIELD=VALUE`.
+    pub filters: Vec<String>,
+    /// `FIELD` or `FIELD=PATH`.
+    pub facets: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// `None` means relevance for a query and newest first when browsing.
+    pub sort: Option<Sort>,
+    pub limit: usize,
+    pub offset: usize,
+    pub fuzzy: bool,
+    pub snippet_chars: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: None,
+            kinds: Vec::new(),
+            filters: Vec::new(),
+            facets: Vec::new(),
+            since: None,
+            until: None,
+            sort: None,
+            limit: 10,
+            offset: 0,
+            fuzzy: false,
+            snippet_chars: 180,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// The query text when there is one to rank by.
+    pub fn text(&self) -> Option<&str> {
+        self.query.as_deref().map(str::trim).filter(|q| !q.is_empty() && *q != "*")
+    }
+}
+
+/// One hit, ready to print. Fields that belong to other record kinds are `None`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// `page`, `caption/figure`, `caption/chart`, `caption/table` or `method`.
+    pub kind: String,
+    pub id: String,
+    pub page_id: String,
+    /// The page's title.
+    pub title: String,
+    /// BM25 score; `null` when sorted by date or browsing.
+    pub score: Option<f32>,
+    pub snippet: String,
+    /// Byte ranges of `snippet` that matched the query.
+    pub highlights: Vec<[usize; 2]>,
+    pub lang: String,
+    pub date: Option<String>,
+    pub source: String,
+    // Pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub affiliations: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authors: Option<String>,
+    // Captions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    // Methods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_label: Option<String>,
+}
+
+/// One facet value and how many matching records carry it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FacetCount {
+    pub path: String,
+    pub count: u64,
+}
+
+/// The counts of one `--facet` request.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetResult {
+    pub field: String,
+    /// The path whose children were counted (`/` from the top).
+    pub parent: String,
+    pub counts: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub query: String,
+    pub total_hits: usize,
+    pub took_us: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Vec<FacetResult>,
+    pub sort: Sort,
+    pub offset: usize,
+}
+
+/// Runs one search on an open index.
+pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
+    let started = Instant::now();
+    let f = &px.fields;
+    let text_query = match request.text() {
+        Some(text) => Some(query::parse(&px.index, f, text, request.fuzzy)?),
+        None => None,
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(q) = &text_query {
+        clauses.push((Occur::Must, q.box_clone()));
+    }
+    for clause in filter::filter_clauses(f, &request.kinds, &request.filters)? {
+        clauses.push((Occur::Must, clause));
+    }
+    if let Some(range) = filter::date_range(f, request.since.as_deref(), request.until.as_deref())? {
+        clauses.push((Occur::Must, range));
+    }
+    let full_query: Box<dyn Query> = match clauses.len() {
+        0 => Box::new(AllQuery),
+        1 if text_query.is_some() => clauses.pop().map(|(_, q)| q).expect("one clause"),
+        _ => {
+            if text_query.is_none() {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        }
+    };
+    let facet_requests = filter::facet_requests(f, &request.facets)?;
+    let sort = request.sort.unwrap_or(if text_query.is_some() { Sort::Relevance } else { Sort::DateDesc });
+
+    let mut collectors = MultiCollector::new();
+    let count_handle = collectors.add_collector(Count);
+    let limit = request.limit;
+    let top_handle = match (limit, sort) {
+        (0, _) => TopHandle::None,
+        (_, Sort::Relevance) => TopHandle::Score(
+            collectors.add_collector(TopDocs::with_limit(limit).and_offset(request.offset).order_by_score()),
+        ),
+        (_, Sort::Date | Sort::DateDesc) => {
+            let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
+            TopHandle::Date(collectors.add_collector(
+                TopDocs::with_limit(limit).and_offset(request.offset).order_by_fast_field::<DateTime>("date", order),
+            ))
+        }
+    };
+    let facet_handles: Vec<_> = facet_requests
+        .iter()
+        .map(|r| {
+            let mut c = FacetCollector::for_field(px.index.schema().get_field_name(r.field));
+            c.add_facet(r.path.clone());
+            collectors.add_collector(c)
+        })
+        .collect();
+    let mut fruits = searcher.search(&*full_query, &collectors).map_err(|e| Error::tantivy(&px.path, e))?;
+    let total_hits = count_handle.extract(&mut fruits);
+    let ranked: Vec<(Option<f32>, DocAddress)> = match top_handle {
+        TopHandle::None => Vec::new(),
+        TopHandle::Score(h) => h.extract(&mut fruits).into_iter().map(|(s, a)| (Some(s), a)).collect(),
+        TopHandle::Date(h) => h.extract(&mut fruits).into_iter().map(|(_, a)| (None, a)).collect(),
+    };
+    let facets = facet_requests
+        .iter()
+        .zip(facet_handles)
+        .map(|(r, h)| {
+            let counts = h.extract(&mut fruits);
+            let mut values: Vec<FacetCount> = counts
+                .get(r.path.clone())
+                .map(|(facet, count)| FacetCount { path: facet.to_path_string(), count })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
+            FacetResult { field: r.name.clone(), parent: r.path.to_path_string(), counts: values }
+        })
+        .collect();
+
+    let mut snippets = snippet::Snippets::new(searcher, text_query.as_deref(), f, request.snippet_chars);
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (score, address) in ranked {
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(&px.path, e))?;
+        hits.push(hit(px, &doc, score, &mut snippets)?);
+    }
+    Ok(SearchResults {
+        query: request.query.clone().unwrap_or_default(),
+        total_hits,
+        took_us: started.elapsed().as_micros() as u64,
+        hits,
+        facets,
+        sort,
+        offset: request.offset,
+    })
+}
+
+enum TopHandle {
+    None,
+    Score(tantivy::collector::FruitHandle<Vec<(f32, DocAddress)>>),
+    Date(tantivy::collector::FruitHandle<Vec<(Option<DateTime>, DocAddress)>>),
+}
+
+fn first(doc: &TantivyDocument, field: Field) -> Option<String> {
+    doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+fn all(doc: &TantivyDocument, field: Field) -> Vec<String> {
+    doc.get_all(field).filter_map(|v| v.as_str()).map(str::to_owned).collect()
+}
+
+fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: &mut snippet::Snippets) -> Result<Hit> {
+    let f = &px.fields;
+    let kind = first(doc, f.kind).unwrap_or_default();
+    let date = doc.get_first(f.date).and_then(|v| v.as_datetime()).map(format_date);
+    let snippet = snippets.for_doc(doc, &kind).map_err(|e| Error::tantivy(&px.path, e))?;
+    let is = |k: &str| kind == k || kind.starts_with(&format!("{k}/"));
+    let some_vec = |v: Vec<String>| Some(v);
+    Ok(Hit {
+        id: first(doc, f.id).unwrap_or_default(),
+        page_id: first(doc, f.page_id).unwrap_or_default(),
+        title: first(doc, f.page_title).unwrap_or_default(),
+        score,
+        snippet: snippet.text,
+        highlights: snippet.highlights,
+        lang: first(doc, f.lang).unwrap_or_default(),
+        date,
+        source: first(doc, f.source).unwrap_or_default(),
+        summary: is("page").then(|| first(doc, f.summary).unwrap_or_default()),
+        categories: is("page").then(|| all(doc, f.category)),
+        topics: is("page").then(|| all(doc, f.topic)).and_then(some_vec),
+        affiliations: is("page").then(|| all(doc, f.affiliation)),
+        authors: is("page").then(|| first(doc, f.authors)).flatten(),
+        label: is("caption").then(|| first(doc, f.label)).flatten(),
+        caption: is("caption").then(|| first(doc, f.caption).unwrap_or_default()),
+        description: is("caption").then(|| first(doc, f.description).unwrap_or_default()),
+        image: is("caption").then(|| first(doc, f.image)).flatten(),
+        name: is("method").then(|| first(doc, f.name).unwrap_or_default()),
+        citation: is("method").then(|| first(doc, f.citation).unwrap_or_default()),
+        year: is("method").then(|| doc.get_first(f.year).and_then(|v| v.as_u64())).flatten(),
+        category: is("method").then(|| first(doc, f.category).unwrap_or_default()),
+        mechanism: is("method").then(|| first(doc, f.mechanism).unwrap_or_default()),
+        section: is("method").then(|| first(doc, f.section)).flatten(),
+        table_label: is("method").then(|| first(doc, f.table_label)).flatten(),
+        kind,
+    })
+}
+
+/// `YYYY-MM-DD` of a stored date.
+fn format_date(date: DateTime) -> String {
+    let days = date.into_timestamp_secs().div_euclid(86_400);
+    // Inverse of days_from_civil (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::document::date_value;
+
+    #[test]
+    fn dates_round_trip() {
+        for d in ["1970-01-01", "2024-02-29", "2024-12-03", "2025-01-17", "2000-03-01"] {
+            assert_eq!(format_date(date_value(d).unwrap()), d);
+        }
+    }
+}

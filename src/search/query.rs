@@ -1,0 +1,115 @@
+//! The text part of a search: tantivy's query syntax over every text field with its
+//! boost, terms joined by AND, optional typo tolerance, and errors that point at the
+//! column where the query broke.
+
+use tantivy::Index;
+use tantivy::query::{Query, QueryParser, QueryParserError};
+
+use crate::error::{Error, Result};
+use crate::index::Fields;
+use crate::index::schema::{TEXT_FIELDS, text_field_names};
+
+/// Parses `text` into a query over all text fields.
+pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
+    let defaults: Vec<_> = TEXT_FIELDS.iter().filter_map(|f| fields.text(f.name)).collect();
+    let mut parser = QueryParser::for_index(index, defaults);
+    parser.set_conjunction_by_default();
+    for f in TEXT_FIELDS {
+        let Some(field) = fields.text(f.name) else { continue };
+        parser.set_field_boost(field, f.boost);
+        if fuzzy {
+            // One edit (a transposition counts as one), whole words only.
+            parser.set_field_fuzzy(field, false, 1, true);
+        }
+    }
+    parser.parse_query(&escape_apostrophes(text)).map_err(|e| explain(&parser, text, e))
+}
+
+/// An apostrophe inside a word (`Yo'LLaVA`, `don't`) is part of the word, not the start
+/// of a single-quoted phrase as tantivy's grammar would read it.
+fn escape_apostrophes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\'') {
+        return text.into();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let inside_word =
+            i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if c == '\'' && inside_word {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.into()
+}
+
+fn explain(parser: &QueryParser, text: &str, error: QueryParserError) -> Error {
+    match error {
+        QueryParserError::FieldDoesNotExist(field) => Error::UnknownQueryField { field, valid: text_field_names() },
+        QueryParserError::SyntaxError(_) => {
+            let (message, column) = locate(parser, text);
+            Error::QuerySyntax { query: text.to_owned(), column, message }
+        }
+        QueryParserError::AllButQueryForbidden => Error::QuerySyntax {
+            query: text.to_owned(),
+            column: None,
+            message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
+        },
+        other => Error::QuerySyntax { query: text.to_owned(), column: None, message: other.to_string() },
+    }
+}
+
+/// Says what is wrong with a query that does not parse and where (1-based column).
+fn locate(parser: &QueryParser, text: &str) -> (String, Option<usize>) {
+    let mut depth = 0usize;
+    let mut open_parens: Vec<usize> = Vec::new();
+    let mut quote: Option<usize> = None;
+    for (col, c) in text.chars().enumerate() {
+        let col = col + 1;
+        match c {
+            '"' => quote = if quote.is_some() { None } else { Some(col) },
+            '(' if quote.is_none() => {
+                depth += 1;
+                open_parens.push(col);
+            }
+            ')' if quote.is_none() => {
+                if depth == 0 {
+                    return ("`)` closes nothing".into(), Some(col));
+                }
+                depth -= 1;
+                open_parens.pop();
+            }
+            _ => {}
+        }
+    }
+    if let Some(col) = quote {
+        return ("the quote opened here is never closed".into(), Some(col));
+    }
+    if let Some(&col) = open_parens.last() {
+        return ("the `(` opened here is never closed".into(), Some(col));
+    }
+    // tantivy's lenient parser reports the byte position of what it could not read.
+    let (_, errors) = parser.parse_query_lenient(&escape_apostrophes(text));
+    for e in errors {
+        let message = e.to_string();
+        if let Some((what, pos)) = message.rsplit_once(" at position ") {
+            let byte: usize = pos.trim().parse().unwrap_or(0);
+            let column = text.get(..byte.min(text.len())).map_or(1, |s| s.chars().count() + 1);
+            let what = what.trim_start_matches("Syntax Error: ");
+            return (what.to_owned(), Some(column));
+        }
+    }
+    ("the query does not follow paperdex's query syntax (see `paperdex search --help`)".into(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apostrophes_inside_words_are_escaped() {
+        assert_eq!(escape_apostrophes("Yo'LLaVA"), "Yo\\'LLaVA");
+        assert_eq!(escape_apostrophes("'a phrase' don't"), "'a phrase' don\\'t");
+    }
+}
