@@ -31,6 +31,22 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
+/// The terms of a prefix the user typed: analysed like indexed text but not stemmed, since
+/// a word's beginning is not a word.
+pub fn prefix_terms(text: &str) -> Vec<String> {
+    let mut analyzer = TextAnalyzer::builder(WordTokenizer)
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
 /// Splits text into words and CJK bigrams.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WordTokenizer;

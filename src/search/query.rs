@@ -8,12 +8,15 @@ use tantivy::query::{Query, QueryParser, QueryParserError};
 use crate::error::{Error, Result};
 use crate::index::Fields;
 use crate::index::schema::{TEXT_FIELDS, text_field_names};
+use crate::index::tokenizer::prefix_terms;
 
 /// Parses `text` into a query over all text fields.
 pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
     let defaults: Vec<_> = TEXT_FIELDS.iter().filter_map(|f| fields.text(f.name)).collect();
     let mut parser = QueryParser::for_index(index, defaults);
     parser.set_conjunction_by_default();
+    // Prefix words (`phys*`) become per-field regex queries; see `expand_prefixes`.
+    parser.allow_regexes();
     for f in TEXT_FIELDS {
         let Some(field) = fields.text(f.name) else { continue };
         parser.set_field_boost(field, f.boost);
@@ -22,7 +25,69 @@ pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<
             parser.set_field_fuzzy(field, false, 1, true);
         }
     }
-    parser.parse_query(&escape_apostrophes(text)).map_err(|e| explain(&parser, text, e))
+    let rewritten = expand_prefixes(&escape_apostrophes(text));
+    parser.parse_query(&rewritten).map_err(|e| explain(&parser, text, e))
+}
+
+/// Rewrites each bare `word*` (or `field:word*`) into regex queries over the indexed
+/// terms: tantivy's parser only takes a prefix on the last word of a phrase. The word is
+/// lower-cased and folded like indexed text (but not stemmed, so `generat*` still finds
+/// `generation`).
+fn expand_prefixes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_quote = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(&prefix_word(word).unwrap_or_else(|| word.clone()));
+        word.clear();
+    };
+    for c in text.chars() {
+        if in_quote {
+            out.push(c);
+            in_quote = c != '"';
+            continue;
+        }
+        match c {
+            '"' if word.is_empty() => {
+                in_quote = true;
+                out.push(c);
+            }
+            c if c.is_whitespace() || c == '(' || c == ')' => {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+            c => word.push(c),
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// `phys*` → `(title:/phys.*/ OR name:/phys.*/ OR ...)`; `None` when `word` is not a
+/// simple prefix word.
+fn prefix_word(word: &str) -> Option<String> {
+    let core = word.strip_suffix('*')?;
+    let (sign, core) = match core.chars().next()? {
+        '+' | '-' => core.split_at(1),
+        _ => ("", core),
+    };
+    let (fields, core): (Vec<&str>, &str) = match core.split_once(':') {
+        Some((field, rest)) if TEXT_FIELDS.iter().any(|f| f.name == field) => (vec![field], rest),
+        Some(_) => return None,
+        None => (TEXT_FIELDS.iter().map(|f| f.name).collect(), core),
+    };
+    if core.is_empty() || core.contains(['"', '\\', '/', '*', '^', ':', '\'', '`', '[', ']', '{', '}']) {
+        return None;
+    }
+    let terms = prefix_terms(core);
+    if terms.len() > 1 {
+        // `fine-tun*`: a phrase whose last word is a prefix, which tantivy reads when quoted.
+        let field = if fields.len() == 1 { format!("{}:", fields[0]) } else { String::new() };
+        return Some(format!("{sign}{field}\"{core}\"*"));
+    }
+    let [token] = &terms[..] else { return None };
+    let alternatives: Vec<String> = fields.iter().map(|f| format!("{f}:/{token}.*/")).collect();
+    Some(format!("{sign}({})", alternatives.join(" OR ")))
 }
 
 /// An apostrophe inside a word (`Yo'LLaVA`, `don't`) is part of the word, not the start
@@ -106,6 +171,15 @@ fn locate(parser: &QueryParser, text: &str) -> (String, Option<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_become_regexes() {
+        assert_eq!(expand_prefixes("title:Phys* x"), "(title:/phys.*/) x");
+        assert!(expand_prefixes("-phys*").starts_with("-(title:/phys.*/ OR name:/phys.*/ OR"));
+        assert_eq!(expand_prefixes("\"big bad wo\"*"), "\"big bad wo\"*");
+        assert_eq!(expand_prefixes("fine-tun*"), "\"fine-tun\"*");
+        assert_eq!(expand_prefixes("nofield:x*"), "nofield:x*");
+    }
 
     #[test]
     fn apostrophes_inside_words_are_escaped() {

@@ -1,0 +1,519 @@
+//! `paperdex index` and `paperdex search` end to end: the binary on temp copies of the
+//! default corpus and of the real pages, covering every option and error message.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use common::paperdex;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A temp folder holding a copy of `corpus/`, with its index built at `index/`.
+static SEED: LazyLock<TempDir> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    dir
+});
+
+/// The real pages plus the default corpus, indexed into `all/`; `None` without ../shared.
+static ALL: LazyLock<Option<TempDir>> = LazyLock::new(|| {
+    let reviews = common::shared_reviews("search over the real pages")?;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&reviews, &dir.path().join("reviews"));
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    paperdex()
+        .current_dir(dir.path())
+        .args(["index", "reviews", "corpus", "--index", "all", "--quiet"])
+        .assert()
+        .success();
+    Some(dir)
+});
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Runs `paperdex search ARGS --json` in `dir` and parses stdout.
+fn search_json(dir: &Path, args: &[&str]) -> Value {
+    let out = paperdex().current_dir(dir).arg("search").args(args).arg("--json").output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+fn seed(args: &[&str]) -> Value {
+    search_json(SEED.path(), args)
+}
+
+fn all(test: &str, args: &[&str]) -> Option<Value> {
+    let Some(dir) = ALL.as_ref() else {
+        println!("skip: {test}: ../shared/corpus/reviews is not present");
+        return None;
+    };
+    let mut with_index = vec!["--index", "all"];
+    with_index.extend_from_slice(args);
+    Some(search_json(dir.path(), &with_index))
+}
+
+fn facet(doc: &Value, field: &str) -> Vec<(String, u64)> {
+    doc["facets"][field]
+        .as_array()
+        .unwrap_or_else(|| panic!("no facet {field} in {doc}"))
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap()))
+        .collect()
+}
+
+fn hit_ids(doc: &Value) -> Vec<String> {
+    doc["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn methods_by_category_then_mechanism() {
+    let doc = seed(&["--kind", "method", "--facet", "category"]);
+    assert_eq!(doc["total_hits"], 32);
+    let categories = facet(&doc, "category");
+    assert_eq!(categories.len(), 4, "{categories:?}");
+    assert!(categories.iter().all(|(_, n)| *n == 8), "{categories:?}");
+    assert!(categories.iter().any(|(p, _)| p == "/Personalized MLLM Recommendation"));
+
+    let doc = seed(&[
+        "--kind",
+        "method",
+        "--facet",
+        "category",
+        "--filter",
+        "category=Personalized MLLM Recommendation",
+        "--facet",
+        "mechanism",
+    ]);
+    assert_eq!(doc["total_hits"], 8);
+    let mechanisms = facet(&doc, "mechanism");
+    assert_eq!(
+        mechanisms,
+        [("/Alignment", 2), ("/Fine-tuning", 2), ("/Generation", 2), ("/Instruction", 2)]
+            .map(|(p, n)| (p.to_owned(), n))
+    );
+    assert_eq!(facet(&doc, "category"), [("/Personalized MLLM Recommendation".to_owned(), 8)]);
+}
+
+#[test]
+fn eclipse_finds_the_method_first() {
+    let doc = seed(&["ECLIPSE"]);
+    let first = &doc["hits"][0];
+    assert_eq!(first["kind"], "method");
+    assert_eq!(first["name"], "λ-ECLIPSE");
+    assert_eq!(first["citation"], "Patel et al. (2024)");
+    assert_eq!(first["category"], "Personalized MLLM Image Generation");
+    assert_eq!(first["mechanism"], "Alignment");
+    assert_eq!(first["section"], "4.2");
+    assert_eq!(first["snippet"], "λ-ECLIPSE");
+    assert_eq!(first["highlights"], serde_json::json!([[3, 10]]));
+    for q in ["λ-ECLIPSE", "lambda-eclipse"] {
+        assert_eq!(seed(&[q])["hits"][0]["name"], "λ-ECLIPSE", "{q}");
+    }
+}
+
+#[test]
+fn fine_tuning_finds_exactly_the_fine_tuning_methods() {
+    let doc = seed(&["fine-tuning", "--kind", "method", "--limit", "50"]);
+    assert_eq!(doc["total_hits"], 8);
+    let hits = doc["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 8);
+    assert!(hits.iter().all(|h| h["mechanism"] == "Fine-tuning"), "{hits:?}");
+    // Category and mechanism are words of a method, not only facets.
+    assert_eq!(seed(&["mechanism:alignment", "--kind", "method"])["total_hits"], 8);
+    assert_eq!(seed(&["recommendation", "alignment", "--kind", "method"])["total_hits"], 2);
+}
+
+#[test]
+fn mixed_tokens_find_their_records() {
+    for (query, name) in
+        [("Yo’LLaVA", "Yo’LLaVA"), ("Yo'LLaVA", "Yo’LLaVA"), ("GPT4Rec", "GPT4Rec"), ("Athena 3.0", "Athena 3.0")]
+    {
+        assert_eq!(seed(&[query, "--kind", "method"])["hits"][0]["name"], name, "{query}");
+    }
+    let Some(doc) = all("mixed_tokens_find_their_records", &["GPT-4o"]) else { return };
+    assert!(doc["total_hits"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn zero_setup_builds_the_default_index_once() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    paperdex()
+        .current_dir(dir.path())
+        .args(["search", "personalized image generation"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("no index at index: building it from corpus/"))
+        .stdout(predicate::str::contains("Personalized MLLM Image Generation"));
+    assert!(dir.path().join("index/meta.json").is_file());
+    paperdex()
+        .current_dir(dir.path())
+        .args(["search", "personalized"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("building").not());
+}
+
+#[test]
+fn a_named_index_is_never_built_behind_the_users_back() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    paperdex()
+        .current_dir(dir.path())
+        .args(["search", "x", "--index", "elsewhere"])
+        .assert()
+        .code(2)
+        .stderr("paperdex: no index at elsewhere: run `paperdex index DIR --index elsewhere`\n");
+    paperdex()
+        .current_dir(dir.path())
+        .env("PAPERDEX_INDEX", "from-env")
+        .args(["search", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no index at from-env"));
+    assert!(!dir.path().join("elsewhere").exists() && !dir.path().join("index").exists());
+    // With no corpus/ either, the default location says how to build one.
+    let empty = tempfile::tempdir().unwrap();
+    paperdex()
+        .current_dir(empty.path())
+        .args(["search", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no index at index: there is no corpus/ here to build it from"));
+}
+
+#[test]
+fn env_names_the_index() {
+    let index = SEED.path().join("index");
+    let out = paperdex().env("PAPERDEX_INDEX", &index).args(["search", "MoMA", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["hits"][0]["name"], "MoMA");
+}
+
+#[test]
+fn query_errors_show_where_the_query_broke() {
+    let cases = [
+        ("\"unclosed phrase", "query syntax error: the quote opened here is never closed\n  \"unclosed phrase\n  ^\n"),
+        ("(a OR b", "the `(` opened here is never closed\n  (a OR b\n  ^\n"),
+        ("a) b", "`)` closes nothing\n  a) b\n   ^\n"),
+    ];
+    for (query, message) in cases {
+        paperdex()
+            .current_dir(SEED.path())
+            .args(["search", query])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(message));
+    }
+    paperdex()
+        .current_dir(SEED.path())
+        .args(["search", "--", "-video"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the query only excludes terms"));
+    paperdex().current_dir(SEED.path()).args(["search", "nofield:x"]).assert().code(2).stderr(
+        "paperdex: unknown field `nofield` in the query; the text fields are: title, name, label, citation, category, \
+         mechanism, summary, topic, affiliation, authors, caption, description, table, body\n",
+    );
+}
+
+#[test]
+fn unknown_filter_facet_kind_and_dates_are_errors() {
+    let valid = "valid fields: kind, category, mechanism, topic, affiliation, date, lang";
+    let cases: &[(&[&str], &str)] = &[
+        (&["--filter", "colour=red"], "unknown filter field `colour`"),
+        (&["--facet", "colour"], "unknown facet field `colour`"),
+        (&["--filter", "category"], "needs FIELD=VALUE"),
+        (&["--kind", "paper"], "unknown kind `paper`; valid kinds: page, caption, figure, chart, table, method"),
+        (&["--since", "2025-13"], "`2025-13` is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"),
+        (&["--filter", "date=January"], "`January` is not a date filter"),
+    ];
+    for (args, message) in cases {
+        let assert = paperdex().current_dir(SEED.path()).arg("search").args(*args).assert().code(2);
+        assert.stderr(predicate::str::contains(*message).and(predicate::str::starts_with("paperdex: ")));
+    }
+    paperdex()
+        .current_dir(SEED.path())
+        .args(["search", "--facet", "colour"])
+        .assert()
+        .stderr(predicate::str::contains(valid));
+}
+
+#[test]
+fn exit_codes_are_zero_one_two() {
+    paperdex().current_dir(SEED.path()).args(["search", "MoMA"]).assert().code(0);
+    paperdex().current_dir(SEED.path()).args(["search", "zzzznotaword"]).assert().code(1).stdout("");
+    paperdex().current_dir(SEED.path()).args(["search", "(("]).assert().code(2);
+}
+
+#[test]
+fn browse_mode_with_star_or_no_query() {
+    let none = seed(&["--facet", "kind"]);
+    let star = seed(&["*", "--facet", "kind"]);
+    assert_eq!(none["total_hits"], 34);
+    assert_eq!(star["total_hits"], 34);
+    assert_eq!(none["sort"], "-date");
+    assert_eq!(facet(&none, "kind"), [("/method".to_owned(), 32), ("/caption".to_owned(), 1), ("/page".to_owned(), 1)]);
+    let drill = seed(&["--facet", "kind=/caption"]);
+    assert_eq!(facet(&drill, "kind"), [("/caption/table".to_owned(), 1)]);
+    assert!(none["hits"][0]["score"].is_null());
+}
+
+#[test]
+fn limit_offset_and_paging() {
+    let all_hits = hit_ids(&seed(&["personalized", "--limit", "40"]));
+    assert!(all_hits.len() > 10);
+    let page2 = seed(&["personalized", "--limit", "5", "--offset", "5"]);
+    assert_eq!(hit_ids(&page2), all_hits[5..10]);
+    assert_eq!(page2["offset"], 5);
+    let none = seed(&["personalized", "--limit", "0", "--facet", "kind"]);
+    assert_eq!(none["hits"], serde_json::json!([]));
+    assert_eq!(none["total_hits"].as_u64().unwrap() as usize, all_hits.len());
+    assert_eq!(seed(&["personalized", "--offset", "1000"])["hits"], serde_json::json!([]));
+}
+
+#[test]
+fn json_hits_carry_their_records_fields() {
+    let doc = seed(&["Table", "1", "--kind", "table"]);
+    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["facets", "hits", "offset", "query", "sort", "took_us", "total_hits"]);
+    let caption = &doc["hits"][0];
+    assert_eq!(caption["kind"], "caption/table");
+    assert_eq!(caption["id"], "2412.02142/caption/0");
+    assert_eq!(caption["page_id"], "2412.02142");
+    assert_eq!(caption["label"], "Table 1");
+    assert!(caption["caption"].as_str().unwrap().starts_with("Table 1: Overview"));
+    assert!(caption["description"].as_str().unwrap().starts_with("This table provides"));
+    let page = &seed(&["survey", "--kind", "page"])["hits"][0];
+    assert_eq!(page["title"], "Personalized Multimodal Large Language Models: A Survey");
+    assert_eq!(page["date"], "2024-12-03");
+    assert_eq!(page["topics"], serde_json::json!(["Multimodal Learning", "Vision-Language Models"]));
+    assert_eq!(page["affiliations"], serde_json::json!(["University of California, San Diego"]));
+    assert_eq!(page["authors"], "Junda Wu et el.");
+    assert!(page["score"].as_f64().unwrap() > 0.0);
+    assert!(page.get("name").is_none(), "method fields stay off pages");
+}
+
+#[test]
+fn snippets_are_coloured_only_on_request() {
+    let coloured =
+        paperdex().current_dir(SEED.path()).args(["search", "taxonomy", "--color", "always"]).output().unwrap();
+    let text = String::from_utf8(coloured.stdout).unwrap();
+    assert!(text.contains("\x1b[1;33mtaxonomy\x1b[0m"), "{text}");
+    // Piped (and NO_COLOR): no escape codes at all.
+    let plain = paperdex().current_dir(SEED.path()).args(["search", "taxonomy"]).output().unwrap();
+    let text = String::from_utf8(plain.stdout).unwrap();
+    assert!(!text.contains('\x1b') && text.contains("taxonomy"), "{text}");
+    let never = paperdex().current_dir(SEED.path()).args(["search", "taxonomy", "--color", "never"]).output().unwrap();
+    assert!(!String::from_utf8(never.stdout).unwrap().contains('\x1b'));
+}
+
+#[test]
+fn human_output_snapshot() {
+    let out = paperdex()
+        .current_dir(SEED.path())
+        .args([
+            "search",
+            "--kind",
+            "method",
+            "--filter",
+            "category=Personalized MLLM Image Generation",
+            "--facet",
+            "mechanism",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("8 hits, showing 1-8, in "), "{stderr}");
+}
+
+#[test]
+fn json_output_snapshot() {
+    let mut doc = seed(&["alignment", "image", "--kind", "method", "--facet", "mechanism"]);
+    doc["took_us"] = Value::from("[took_us]");
+    for hit in doc["hits"].as_array_mut().unwrap() {
+        hit["score"] = Value::from("[score]");
+    }
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn indexing_the_real_pages_reports_every_record() {
+    let Some(dir) = ALL.as_ref() else { return };
+    let out =
+        paperdex().current_dir(dir.path()).args(["index", "reviews", "corpus", "--index", "again"]).output().unwrap();
+    assert!(out.status.success());
+    let corpus = paperdex::ingest::read_corpus(&[dir.path().join("reviews"), dir.path().join("corpus")]);
+    let captions: usize = corpus.pages.iter().map(|p| p.captions.len()).sum();
+    let methods: usize = corpus.pages.iter().map(|p| p.methods.len()).sum();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let expected = format!(
+        "indexed {} pages, {captions} captions, {methods} methods from 43 files into again: 0 problems (0 errors)",
+        corpus.pages.len()
+    );
+    assert!(stderr.contains(&expected), "{stderr}\nexpected: {expected}");
+    assert_eq!((corpus.pages.len(), methods), (43, 32));
+    let doc =
+        all("indexing_the_real_pages_reports_every_record", &["--facet", "kind=/caption", "--facet", "kind"]).unwrap();
+    assert_eq!(doc["total_hits"].as_u64().unwrap() as usize, 43 + captions + methods);
+    let kinds = facet(&doc, "kind");
+    assert!(kinds.contains(&("/page".to_owned(), 43)), "{kinds:?}");
+}
+
+#[test]
+fn filters_or_within_a_field_and_across_fields() {
+    let Some(one) = all("filters", &["--kind", "page", "--filter", "topic=Computer Vision", "--limit", "0"]) else {
+        return;
+    };
+    let other =
+        all("filters", &["--kind", "page", "--filter", "topic=Natural Language Processing", "--limit", "0"]).unwrap();
+    let both = all(
+        "filters",
+        &[
+            "--kind",
+            "page",
+            "--filter",
+            "topic=Computer Vision",
+            "--filter",
+            "topic=Natural Language Processing",
+            "--limit",
+            "0",
+        ],
+    )
+    .unwrap();
+    let (a, b, ab) = (
+        one["total_hits"].as_u64().unwrap(),
+        other["total_hits"].as_u64().unwrap(),
+        both["total_hits"].as_u64().unwrap(),
+    );
+    assert!(a > 0 && b > 0, "{a} {b}");
+    assert!(ab >= a.max(b) && ab <= a + b, "OR within a field: {a} {b} {ab}");
+    let and =
+        all("filters", &["--kind", "page", "--filter", "topic=Computer Vision", "--filter", "lang=ko", "--limit", "0"])
+            .unwrap();
+    assert!(and["total_hits"].as_u64().unwrap() < a, "AND across fields");
+    let dm =
+        all("filters", &["--kind", "page", "--filter", "affiliation=Google DeepMind", "--filter", "date=/2025/01"])
+            .unwrap();
+    assert_eq!(hit_ids(&dm), ["2501.09038"]);
+    // Decoration is not part of a facet value.
+    let daily = all("filters", &["--kind", "page", "--facet", "category", "--limit", "0"]).unwrap();
+    let counts = facet(&daily, "category");
+    assert!(counts.iter().any(|(p, _)| p == "/Daily Papers"), "{counts:?}");
+    assert!(!counts.iter().any(|(p, _)| p.contains("🤗") || p.contains("Hugging Face")), "{counts:?}");
+    let by_emoji = all("filters", &["--kind", "page", "--filter", "category=🤗 Daily Papers", "--limit", "0"]).unwrap();
+    assert_eq!(by_emoji["total_hits"], counts.iter().find(|(p, _)| p == "/Daily Papers").unwrap().1);
+}
+
+#[test]
+fn dates_range_sort_and_drill_down() {
+    let Some(jan) = all("dates", &["--kind", "page", "--since", "2025-01", "--until", "2025-01", "--limit", "50"])
+    else {
+        return;
+    };
+    let dates: Vec<&str> = jan["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
+    assert!(!dates.is_empty() && dates.iter().all(|d| d.starts_with("2025-01")), "{dates:?}");
+    let by_facet = all("dates", &["--kind", "page", "--filter", "date=/2025/01", "--limit", "0"]).unwrap();
+    assert_eq!(by_facet["total_hits"].as_u64().unwrap() as usize, dates.len());
+    let newest = all("dates", &["--kind", "page", "--sort", "-date", "--limit", "50"]).unwrap();
+    let d: Vec<&str> = newest["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
+    assert!(d.windows(2).all(|w| w[0] >= w[1]), "{d:?}");
+    let oldest = all("dates", &["--kind", "page", "--sort", "date", "--limit", "50"]).unwrap();
+    let d: Vec<&str> = oldest["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    assert_eq!(d[0], "2024-06-15");
+    let months = all("dates", &["--kind", "page", "--facet", "date=/2025", "--limit", "0"]).unwrap();
+    let counts = facet(&months, "date");
+    assert!(counts.iter().all(|(p, _)| p.starts_with("/2025/") && p.len() == 8), "{counts:?}");
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let year = all("dates", &["--kind", "page", "--since", "2025", "--until", "2025", "--limit", "0"]).unwrap();
+    assert_eq!(year["total_hits"].as_u64().unwrap(), total);
+}
+
+#[test]
+fn fuzzy_tolerates_a_typo() {
+    let Some(exact) = all("fuzzy", &["physcs", "--kind", "page"]) else { return };
+    assert_eq!(exact["total_hits"], 0);
+    let fuzzy = all("fuzzy", &["physcs", "--kind", "page", "--fuzzy"]).unwrap();
+    assert!(hit_ids(&fuzzy).contains(&"2501.09038".to_owned()), "{fuzzy}");
+}
+
+#[test]
+fn korean_words_find_pages_with_particles_attached() {
+    let Some(doc) = all("korean", &["모델", "--kind", "page", "--limit", "50"]) else { return };
+    let mut ids = hit_ids(&doc);
+    ids.sort();
+    assert_eq!(ids, ["2412.15214", "2501.09686", "2502.08869", "2502.09100"]);
+    // English ranking is untouched: a Korean page never outranks for an English query it lacks.
+    let physics = all("korean", &["physics", "--kind", "page"]).unwrap();
+    assert_eq!(physics["hits"][0]["page_id"], "2501.09038");
+}
+
+#[test]
+fn phrases_boolean_prefix_and_fields() {
+    let Some(phrase) = all("syntax", &["\"video generative models\"", "--kind", "page", "--limit", "50"]) else {
+        return;
+    };
+    let loose = all("syntax", &["video generative models", "--kind", "page", "--limit", "50"]).unwrap();
+    assert!(phrase["total_hits"].as_u64() <= loose["total_hits"].as_u64());
+    assert!(hit_ids(&phrase).contains(&"2501.09038".to_owned()));
+    let or = all("syntax", &["physics OR manga", "--kind", "page", "--limit", "50"]).unwrap();
+    let p = all("syntax", &["physics", "--kind", "page", "--limit", "50"]).unwrap();
+    assert!(or["total_hits"].as_u64() > p["total_hits"].as_u64());
+    let not = all("syntax", &["physics -video", "--kind", "page", "--limit", "50"]).unwrap();
+    assert!(!hit_ids(&not).contains(&"2501.09038".to_owned()));
+    let prefix = all("syntax", &["phys*", "--kind", "page", "--limit", "50"]).unwrap();
+    assert!(prefix["total_hits"].as_u64() >= p["total_hits"].as_u64());
+    let title = all("syntax", &["title:physical", "--kind", "page"]).unwrap();
+    assert_eq!(hit_ids(&title), ["2501.09038"]);
+    let captions = all("syntax", &["Physics-IQ", "--kind", "caption", "--limit", "1"]).unwrap();
+    assert_eq!(captions["hits"][0]["page_id"], "2501.09038");
+}
+
+#[test]
+fn index_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    paperdex()
+        .current_dir(dir.path())
+        .args(["index", "missing-folder", "--index", "idx"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error: missing-folder: no such file or folder"))
+        .stderr(predicate::str::contains("indexed 0 pages"));
+    // A folder with a foreign tantivy index is refused, not overwritten.
+    std::fs::create_dir_all(dir.path().join("foreign")).unwrap();
+    std::fs::write(dir.path().join("foreign/meta.json"), "{}").unwrap();
+    paperdex()
+        .current_dir(dir.path())
+        .args(["search", "x", "--index", "foreign"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("foreign is not a paperdex index"));
+    let corpus = PathBuf::from(SEED.path()).join("corpus");
+    paperdex()
+        .current_dir(dir.path())
+        .arg("index")
+        .arg(&corpus)
+        .args(["--index", "foreign"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("foreign is not a paperdex index"));
+}
