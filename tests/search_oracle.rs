@@ -52,8 +52,21 @@ fn page_search_matches_a_plain_scan() {
     let mut queries: Vec<String> = (0..24).map(|i| by_df[i * step].1.clone()).collect();
     queries.extend(
         [
-            "diffusion", "physics", "reasoning", "benchmark", "robot", "모델", "video generation", "language models",
-            "token attention", "Google DeepMind", "reinforcement learning", "daily papers", "Korean", "multimodal", "3D",
+            "diffusion",
+            "physics",
+            "reasoning",
+            "benchmark",
+            "robot",
+            "모델",
+            "video generation",
+            "language models",
+            "token attention",
+            "Google DeepMind",
+            "reinforcement learning",
+            "daily papers",
+            "Korean",
+            "multimodal",
+            "3D",
         ]
         .map(String::from),
     );
@@ -78,7 +91,8 @@ fn page_search_matches_a_plain_scan() {
             .unwrap();
         assert!(out.status.code().is_some_and(|c| c < 2), "{query}: {}", String::from_utf8_lossy(&out.stderr));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let got: BTreeSet<&str> = doc["hits"].as_array().unwrap().iter().map(|h| h["page_id"].as_str().unwrap()).collect();
+        let got: BTreeSet<&str> =
+            doc["hits"].as_array().unwrap().iter().map(|h| h["page_id"].as_str().unwrap()).collect();
         assert_eq!(got, expected, "query {query:?}");
         assert_eq!(doc["total_hits"].as_u64().unwrap() as usize, expected.len(), "{query}");
         nonempty += usize::from(!expected.is_empty());

@@ -33,16 +33,21 @@ pub fn build(dir: &IndexDir, options: &IndexOptions, quiet: bool) -> Result<Inde
 
 fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
     format!(
-        "indexed {} pages, {} captions, {} methods from {} files into {}: {} problems ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s)",
-        s.pages,
-        s.captions,
-        s.methods,
-        s.files,
+        "indexed {}, {}, {} from {} into {}: {} ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s)",
+        count(s.pages, "page"),
+        count(s.captions, "caption"),
+        count(s.methods, "method"),
+        count(s.files as u64, "file"),
         dir.display(),
-        s.problems,
+        count(s.problems as u64, "problem"),
         s.errors,
         s.megabytes(),
         s.seconds,
         s.megabytes_per_second()
     )
+}
+
+/// `1 page`, `2 pages`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
