@@ -25,6 +25,48 @@ pub enum Command {
     Search(SearchArgs),
     /// Print the records one file yields: its page, captions and method entries.
     Inspect(InspectArgs),
+    /// Write a synthetic corpus of review pages learned from real ones, for benchmarks.
+    Synth(SynthArgs),
+    /// Measure query latency and throughput per query class on an index.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SynthArgs {
+    /// How many pages to write.
+    #[arg(long, value_name = "N")]
+    pub pages: usize,
+    /// An empty (or new) folder to write them into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The same seed always gives the same pages.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Real pages to learn from [default: corpus/ and ../shared/corpus/reviews when present].
+    #[arg(long = "learn-from", value_name = "DIR")]
+    pub learn_from: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Queries to run, one per line: `CLASS<TAB>QUERY[<TAB>OPTION...]` (see the README)
+    /// [default: a set drawn from the index's own vocabulary].
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Untimed runs of every query before measuring.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub warmup: usize,
+    /// Timed runs of every query.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub iterations: usize,
+    /// Threads for the throughput run [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print one JSON object (schema in the README).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the index lives.

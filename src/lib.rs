@@ -4,6 +4,7 @@
 //! table captions, and the method entries of survey taxonomy tables. The command-line
 //! front end lives in [`cli`] and [`commands`]; printers in [`output`].
 
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod index;
 pub mod ingest;
 pub mod output;
 pub mod search;
+pub mod synth;
 
 pub use error::{Error, Result};
 pub use ingest::{Caption, CaptionKind, MethodEntry, Page, PageRecords, Problem};

@@ -1,8 +1,10 @@
 //! One module per subcommand; each takes its typed arguments and returns an outcome.
 
+pub mod bench;
 pub mod index;
 pub mod inspect;
 pub mod search;
+pub mod synth;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -30,5 +32,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Index(args) => index::run(&args),
         Command::Search(args) => search::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Synth(args) => synth::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

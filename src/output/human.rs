@@ -170,3 +170,38 @@ pub fn search_summary(results: &SearchResults) -> String {
         format!("{hits}, showing {first}-{last}, in {ms:.2} ms")
     }
 }
+
+/// The bench report: machine, index, then one row per query class.
+pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Result<()> {
+    let m = &r.machine;
+    writeln!(out, "machine  {} cores, {}, {} MB, {}", m.cores, m.cpu_model, m.memory_mb, m.os)?;
+    writeln!(out, "index    {}: {} records, {:.1} MB", r.index.path, r.index.records, r.index.bytes as f64 / 1e6)?;
+    writeln!(
+        out,
+        "runs     {} warm-up + {} timed per query; throughput on 1 and {} threads",
+        r.warmup, r.iterations, r.threads
+    )?;
+    writeln!(
+        out,
+        "{:<14} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>9}",
+        "class", "queries", "hits", "p50 µs", "p90 µs", "p99 µs", "max µs", "qps", "qps(N)", "search p50", "fetch p50"
+    )?;
+    for c in &r.classes {
+        writeln!(
+            out,
+            "{:<14} {:>7} {:>9} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.0} {:>9.0} {:>10.1} {:>9.1}",
+            c.class,
+            c.queries,
+            c.hits,
+            c.p50_us,
+            c.p90_us,
+            c.p99_us,
+            c.max_us,
+            c.qps,
+            c.qps_threads,
+            c.search_p50_us,
+            c.fetch_p50_us
+        )?;
+    }
+    Ok(())
+}

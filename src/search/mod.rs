@@ -152,6 +152,10 @@ pub struct SearchResults {
     pub query: String,
     pub total_hits: usize,
     pub took_us: u64,
+    /// Of `took_us`: parsing the query and collecting hits and facet counts.
+    pub search_us: u64,
+    /// Of `took_us`: reading the hits' stored fields and making snippets.
+    pub fetch_us: u64,
     pub hits: Vec<Hit>,
     pub facets: Vec<FacetResult>,
     pub sort: Sort,
@@ -213,6 +217,7 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         })
         .collect();
     let mut fruits = searcher.search(&*full_query, &collectors).map_err(|e| Error::tantivy(&px.path, e))?;
+    let searched = started.elapsed();
     let total_hits = count_handle.extract(&mut fruits);
     let ranked: Vec<(Option<f32>, DocAddress)> = match top_handle {
         TopHandle::None => Vec::new(),
@@ -239,10 +244,13 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(&px.path, e))?;
         hits.push(hit(px, &doc, score, &mut snippets)?);
     }
+    let took = started.elapsed();
     Ok(SearchResults {
         query: request.query.clone().unwrap_or_default(),
         total_hits,
-        took_us: started.elapsed().as_micros() as u64,
+        took_us: took.as_micros() as u64,
+        search_us: searched.as_micros() as u64,
+        fetch_us: (took - searched).as_micros() as u64,
         hits,
         facets,
         sort,

@@ -1,0 +1,88 @@
+//! `paperdex synth`: writes a synthetic corpus and shows how it compares with the real
+//! pages it was learned from.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::SynthArgs;
+use crate::commands::Outcome;
+use crate::config::DEFAULT_CORPUS;
+use crate::error::{Error, Result};
+use crate::ingest;
+use crate::synth::{self, CorpusStats, median};
+
+/// Real pages beside the repository, learned from when present.
+const SHARED_REVIEWS: &str = "../shared/corpus/reviews";
+/// How many synthetic pages are parsed back to compare with the real ones.
+const SAMPLE: usize = 2000;
+
+pub fn run(args: &SynthArgs) -> Result<Outcome> {
+    if args.pages == 0 {
+        return Err(Error::BadArgument("--pages must be at least 1".into()));
+    }
+    if std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(Error::BadArgument(format!(
+            "{} is not empty; synth writes into an empty or new folder",
+            args.out.display()
+        )));
+    }
+    let sources: Vec<PathBuf> = if args.learn_from.is_empty() {
+        [DEFAULT_CORPUS, SHARED_REVIEWS].iter().map(PathBuf::from).filter(|p| p.is_dir()).collect()
+    } else {
+        args.learn_from.clone()
+    };
+    let model = synth::learn(&sources);
+    if model.pages == 0 {
+        return Err(Error::BadArgument(format!(
+            "no review pages to learn from in {}; name some with --learn-from DIR",
+            sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "learned from {} real pages in {}: {} English and {} Korean words",
+        model.pages,
+        sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        model.vocab_en.len(),
+        model.vocab_ko.len()
+    );
+    let summary = synth::write_corpus(&model, &args.out, args.pages, args.seed)?;
+    let _ = writeln!(
+        err,
+        "wrote {} pages, {:.1} MB, into {} in {:.1} s (seed {})",
+        summary.pages,
+        summary.bytes as f64 / 1e6,
+        args.out.display(),
+        summary.seconds,
+        args.seed
+    );
+    let synthetic = measure_sample(&summary.paths);
+    let _ = writeln!(err, "{}", comparison(&model.stats, &synthetic));
+    Ok(Outcome::Found)
+}
+
+/// Parses an evenly spread sample of the written pages.
+fn measure_sample(paths: &[PathBuf]) -> CorpusStats {
+    let step = (paths.len() / SAMPLE).max(1);
+    let sample: Vec<PathBuf> = paths.iter().step_by(step).cloned().collect();
+    let corpus = ingest::parse_files(&sample);
+    let size = |p: &str| std::fs::metadata(Path::new(p)).map_or(0, |m| m.len() as usize);
+    CorpusStats::measure(corpus.pages.iter().map(|r| (r, size(&r.page.source))))
+}
+
+/// A table of real against synthetic medians, each marked with how far apart they are.
+fn comparison(real: &CorpusStats, synthetic: &CorpusStats) -> String {
+    let rows = [
+        ("page size (bytes)", median(&real.page_bytes), median(&synthetic.page_bytes)),
+        ("captions per page", median(&real.captions_per_page), median(&synthetic.captions_per_page)),
+        ("words per caption", median(&real.words_per_caption), median(&synthetic.words_per_caption)),
+    ];
+    let mut out = format!("{:<20} {:>10} {:>10} {:>8}", "median", "real", "synthetic", "diff");
+    for (name, r, s) in rows {
+        let diff = if r > 0.0 { (s - r) / r * 100.0 } else { 0.0 };
+        let mark = if diff.abs() <= 20.0 { "ok" } else { "off" };
+        out.push_str(&format!("\n{name:<20} {r:>10.0} {s:>10.0} {diff:>+7.1}% {mark}"));
+    }
+    out
+}
