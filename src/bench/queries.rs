@@ -118,7 +118,7 @@ fn phrases(px: &PaperdexIndex, searcher: &Searcher, count: usize) -> Result<Vec<
                 .find_map(|f| stored.get_first(*f).and_then(|v| v.as_str()).map(str::to_owned))
                 .unwrap_or_default();
             let words: Vec<&str> = text.split_whitespace().collect();
-            let plain = |w: &str| w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic());
+            let plain = |w: &str| w.len() >= 4 && w.chars().all(|c| c.is_ascii_alphabetic());
             if let Some(pair) = words.windows(2).skip(words.len() / 3).find(|p| plain(p[0]) && plain(p[1])) {
                 out.push(format!("\"{} {}\"", pair[0], pair[1]));
             }

@@ -67,9 +67,9 @@ pub(crate) fn check(index: &Index, dir: &Path, allow_empty: bool) -> Result<(Com
     let not_ours = |reason: String| Error::NotAnIndex { path: dir.to_path_buf(), reason };
     let (expected, fields) = schema::build();
     let metas = index.load_metas().map_err(|e| not_ours(e.to_string()))?;
-    let info = match metas.payload.as_deref().map(serde_json::from_str::<CommitInfo>) {
-        Some(Ok(info)) => info,
-        None if allow_empty && metas.segments.is_empty() && index.schema() == expected => {
+    let info = match (commit_info(index), &metas.payload) {
+        (Some(info), _) => info,
+        (None, None) if allow_empty && metas.segments.is_empty() && index.schema() == expected => {
             CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, pages: 0, captions: 0, methods: 0, roots: Vec::new() }
         }
         _ => return Err(not_ours("it holds a tantivy index that paperdex did not write".into())),
@@ -85,4 +85,10 @@ pub(crate) fn check(index: &Index, dir: &Path, allow_empty: bool) -> Result<(Com
         return Err(not_ours("its schema is not paperdex's".into()));
     }
     Ok((info, fields))
+}
+
+/// The paperdex commit payload of an index, when it has one.
+pub(crate) fn commit_info(index: &Index) -> Option<CommitInfo> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
 }

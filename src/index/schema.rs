@@ -10,7 +10,10 @@ use tantivy::schema::{
 use super::tokenizer::ANALYZER;
 
 /// The version of the schema written by this build; kept in the commit payload.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The fast field the index is sorted by.
+pub const SORT_FIELD: &str = "seq";
 
 /// Handles to every field of a paperdex index.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +57,9 @@ pub struct Fields {
     pub review_date: Field,
     pub source: Field,
     pub content_hash: Field,
+    /// Corpus order (file, then record): the index is sorted by it, so equal scores
+    /// and equal dates always come out in the same order.
+    pub seq: Field,
 }
 
 /// A searchable text field: its name in queries (`title:diffusion`) and its boost.
@@ -162,6 +168,7 @@ pub fn build() -> (Schema, Fields) {
         review_date: b.add_text_field("review_date", stored_text.clone()),
         source: b.add_text_field("source", STRING | STORED),
         content_hash: b.add_text_field("content_hash", STRING | STORED),
+        seq: b.add_u64_field("seq", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
 }

@@ -51,36 +51,99 @@ pub fn prefix_terms(text: &str) -> Vec<String> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WordTokenizer;
 
-pub struct WordTokenStream {
-    tokens: std::vec::IntoIter<Token>,
-    current: Token,
+/// Streams tokens without allocating per token: the token's text buffer is reused.
+pub struct WordTokenStream<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    token: Token,
+    next_position: usize,
+    /// The last character of a CJK run being read, and whether a bigram ended on it.
+    cjk: Option<(usize, char, bool)>,
 }
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = WordTokenStream;
+    type TokenStream<'a> = WordTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream {
-        WordTokenStream { tokens: split(text).into_iter(), current: Token::default() }
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
+        WordTokenStream {
+            text,
+            chars: text.char_indices().peekable(),
+            token: Token::default(),
+            next_position: 0,
+            cjk: None,
+        }
     }
 }
 
-impl TokenStream for WordTokenStream {
+impl WordTokenStream<'_> {
+    fn emit(&mut self, from: usize, to: usize) {
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.next_position;
+        self.token.position_length = 1;
+        self.next_position += 1;
+    }
+}
+
+impl TokenStream for WordTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(t) => {
-                self.current = t;
-                true
+        loop {
+            if let Some((start, c, emitted)) = self.cjk {
+                match self.chars.peek() {
+                    Some(&(i, next)) if is_cjk(next) => {
+                        self.chars.next();
+                        self.token.text.clear();
+                        self.token.text.push(c);
+                        self.token.text.push(next);
+                        self.emit(start, i + next.len_utf8());
+                        self.cjk = Some((i, next, true));
+                        return true;
+                    }
+                    _ => {
+                        self.cjk = None;
+                        if !emitted {
+                            // A lone CJK character is its own token.
+                            self.token.text.clear();
+                            self.token.text.push(c);
+                            self.emit(start, start + c.len_utf8());
+                            return true;
+                        }
+                    }
+                }
             }
-            None => false,
+            let (start, c) = loop {
+                match self.chars.next() {
+                    None => return false,
+                    Some((i, c)) if c.is_alphanumeric() => break (i, c),
+                    Some(_) => {}
+                }
+            };
+            if is_cjk(c) {
+                self.cjk = Some((start, c, false));
+                continue;
+            }
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, c)) = self.chars.peek() {
+                if !c.is_alphanumeric() || is_cjk(c) {
+                    break;
+                }
+                end = i + c.len_utf8();
+                self.chars.next();
+            }
+            let word = &self.text[start..end];
+            self.token.text.clear();
+            self.token.text.push_str(greek_name(word).unwrap_or(word));
+            self.emit(start, end);
+            return true;
         }
     }
 
     fn token(&self) -> &Token {
-        &self.current
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
+        &mut self.token
     }
 }
 
@@ -90,48 +153,6 @@ fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}'
         | '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
-}
-
-fn split(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut position = 0;
-    let mut push = |tokens: &mut Vec<Token>, from: usize, to: usize, text: String| {
-        tokens.push(Token { offset_from: from, offset_to: to, position, text, position_length: 1 });
-        position += 1;
-    };
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if !c.is_alphanumeric() {
-            chars.next();
-            continue;
-        }
-        if is_cjk(c) {
-            let mut run: Vec<(usize, char)> = Vec::new();
-            while let Some(&(i, c)) = chars.peek().filter(|(_, c)| is_cjk(*c)) {
-                run.push((i, c));
-                chars.next();
-            }
-            let end_of = |k: usize| run[k].0 + run[k].1.len_utf8();
-            if run.len() == 1 {
-                push(&mut tokens, start, end_of(0), run[0].1.to_string());
-            }
-            for k in 1..run.len() {
-                push(&mut tokens, run[k - 1].0, end_of(k), format!("{}{}", run[k - 1].1, run[k].1));
-            }
-            continue;
-        }
-        let mut end = start;
-        while let Some(&(i, c)) = chars.peek().filter(|(_, c)| c.is_alphanumeric() && !is_cjk(*c)) {
-            end = i + c.len_utf8();
-            chars.next();
-        }
-        let word = &text[start..end];
-        match greek_name(word) {
-            Some(name) => push(&mut tokens, start, end, name.to_owned()),
-            None => push(&mut tokens, start, end, word.to_owned()),
-        }
-    }
-    tokens
 }
 
 /// A word that is one Greek letter, spelled out: `β` → `beta`.
@@ -168,6 +189,21 @@ mod tests {
         assert_eq!(terms("fine-tuning GPT-4o Yo’LLaVA"), ["fine", "tune", "gpt", "4o", "yo", "llava"]);
         assert_eq!(terms("λ-ECLIPSE"), ["lambda", "eclips"]);
         assert_eq!(terms("β and Müller"), ["beta", "and", "muller"]);
+    }
+
+    #[test]
+    fn offsets_and_positions() {
+        let mut tokenizer = WordTokenizer;
+        let mut stream = tokenizer.token_stream("a 모델의 b");
+        let mut got = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            got.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        assert_eq!(
+            got,
+            [("a".into(), 0, 1, 0), ("모델".into(), 2, 8, 1), ("델의".into(), 5, 11, 2), ("b".into(), 12, 13, 3)]
+        );
     }
 
     #[test]

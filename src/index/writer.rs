@@ -81,9 +81,10 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     let progress = progress_bar(options.progress, found.files.len() as u64);
     let mut registry = PageRegistry::default();
     let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
-    for batch in found.files.chunks(BATCH_FILES) {
+    for (batch_no, batch) in found.files.chunks(BATCH_FILES).enumerate() {
         let parsed: Vec<_> = batch.par_iter().map(|p| ingest::parse_file(p)).collect();
-        for (file, bytes) in parsed {
+        for (k, (file, bytes)) in parsed.into_iter().enumerate() {
+            let file_order = (batch_no * BATCH_FILES + k) as u64;
             summary.files += 1;
             summary.bytes += bytes;
             for p in &file.problems {
@@ -107,7 +108,7 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
                 }
                 Admission::New => {}
             }
-            for doc in documents(&fields, &records) {
+            for doc in documents(&fields, &records, file_order) {
                 writer.add_document(doc).map_err(|e| Error::tantivy(dir, e))?;
             }
             let (captions, methods) = (records.captions.len() as u64, records.methods.len() as u64);
@@ -146,15 +147,42 @@ fn open_or_create(dir: &Path) -> Result<(Index, super::Fields)> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     if super::exists(dir) {
         let index = super::open_tantivy(dir)?;
-        let (_, fields) = super::check(&index, dir, true)?;
-        return Ok((index, fields));
+        match super::check(&index, dir, true) {
+            Ok((_, fields)) => return Ok((index, fields)),
+            // An index an older paperdex wrote is rebuilt from scratch; any other is kept.
+            Err(_) if super::commit_info(&index).is_some() => {
+                drop(index);
+                remove_index_files(dir)?;
+            }
+            Err(e) => return Err(e),
+        }
     }
     let (schema, fields) = schema::build();
     let directory = MmapDirectory::open(dir).map_err(|e| Error::tantivy(dir, e.into()))?;
-    let index =
-        Index::create(directory, schema, tantivy::IndexSettings::default()).map_err(|e| Error::tantivy(dir, e))?;
+    let settings = tantivy::IndexSettings {
+        sort_by_field: Some(tantivy::IndexSortByField { field: schema::SORT_FIELD.into(), order: tantivy::Order::Asc }),
+        ..tantivy::IndexSettings::default()
+    };
+    let index = Index::create(directory, schema, settings).map_err(|e| Error::tantivy(dir, e))?;
     index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
     Ok((index, fields))
+}
+
+/// Deletes the files of the tantivy index in `dir` (those it lists as its own, and its
+/// meta files), leaving anything else in the folder alone.
+fn remove_index_files(dir: &Path) -> Result<()> {
+    let managed = std::fs::read_to_string(dir.join(".managed.json")).unwrap_or_default();
+    let mut files: Vec<String> = serde_json::from_str(&managed).unwrap_or_default();
+    files.extend(["meta.json".to_owned(), ".managed.json".to_owned()]);
+    for name in files {
+        let path = dir.join(&name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Error::Write { path, source }),
+        }
+    }
+    Ok(())
 }
 
 fn progress_bar(wanted: bool, files: u64) -> ProgressBar {

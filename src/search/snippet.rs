@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{Searcher, TantivyDocument};
 
 use crate::index::Fields;
+use crate::index::tokenizer::WordTokenizer;
 
 /// A snippet's text and the byte ranges in it that matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,7 +25,8 @@ pub struct Snippets<'a> {
     query: Option<&'a dyn Query>,
     fields: &'a Fields,
     max_chars: usize,
-    generators: HashMap<Field, SnippetGenerator>,
+    /// Per field: its snippet generator and the query's terms in that field.
+    generators: HashMap<Field, (SnippetGenerator, Vec<String>)>,
 }
 
 impl<'a> Snippets<'a> {
@@ -50,9 +53,35 @@ impl<'a> Snippets<'a> {
                 if !self.generators.contains_key(&field) {
                     let mut generator = SnippetGenerator::create(self.searcher, query, field)?;
                     generator.set_max_num_chars(self.max_chars);
-                    self.generators.insert(field, generator);
+                    let mut terms = Vec::new();
+                    query.query_terms(&mut |term, _| {
+                        if term.field() == field
+                            && let Some(text) = term.value().as_str()
+                        {
+                            terms.push(text.to_owned());
+                        }
+                    });
+                    self.generators.insert(field, (generator, terms));
                 }
-                let snippet = self.generators[&field].snippet_from_doc(doc);
+            }
+            // First the fields where a term starts a word as written: cut the fragment
+            // there without analysing the text (a page body can be tens of kilobytes).
+            for &field in &candidates {
+                let terms = &self.generators[&field].1;
+                if !terms.is_empty()
+                    && let Some(snippet) = quick_snippet(&field_text(doc, field), terms, self.max_chars)
+                {
+                    return Ok(snippet);
+                }
+            }
+            // Then whole fields through the analyzer, for terms that do not show as
+            // written (stems such as `studi`, folded letters such as `muller`).
+            for &field in &candidates {
+                let (generator, terms) = &self.generators[&field];
+                if terms.is_empty() {
+                    continue;
+                }
+                let snippet = generator.snippet(&field_text(doc, field));
                 if !snippet.highlighted().is_empty() {
                     let highlights = snippet.highlighted().iter().map(|r| [r.start, r.end]).collect();
                     // Paragraph breaks read as spaces; byte offsets stay the same.
@@ -73,6 +102,49 @@ impl<'a> Snippets<'a> {
     }
 }
 
+/// All values of a field, one per line.
+fn field_text(doc: &TantivyDocument, field: Field) -> String {
+    let values: Vec<&str> = doc.get_all(field).filter_map(|v| v.as_str()).collect();
+    values.join("\n")
+}
+
+/// A fragment of about `max_chars` characters starting a little before the first word
+/// that begins with a query term, with every such word marked. Indexed terms are
+/// lower-cased stems, and a stem starts the words it comes from (`model` for `models`,
+/// `modeling`). `None` when no word begins with a term.
+fn quick_snippet(text: &str, terms: &[String], max_chars: usize) -> Option<Snippet> {
+    let lower = text.to_ascii_lowercase();
+    let starts_word = |at: usize| at == 0 || !lower[..at].chars().next_back().is_some_and(char::is_alphanumeric);
+    let first =
+        terms.iter().filter_map(|t| lower.match_indices(t.as_str()).map(|(i, _)| i).find(|&i| starts_word(i))).min()?;
+    // Start up to a quarter of the fragment before the match, at a word boundary.
+    let lead = text[..first].char_indices().rev().nth(max_chars / 4).map_or(0, |(i, _)| i);
+    let start = if lead == 0 { 0 } else { text[lead..first].find(' ').map_or(lead, |s| lead + s + 1) };
+    let mut end = text[start..].char_indices().nth(max_chars).map_or(text.len(), |(i, _)| start + i);
+    if end < text.len()
+        && let Some(space) = text[start..end].rfind(' ')
+        && space > (end - start) / 2
+    {
+        end = start + space;
+    }
+    let fragment = &text[start..end];
+    let fragment_lower = &lower[start..end];
+    let mut highlights = Vec::new();
+    let mut tokenizer = WordTokenizer;
+    let mut stream = tokenizer.token_stream(fragment);
+    while stream.advance() {
+        let token = stream.token();
+        let word = &fragment_lower[token.offset_from..token.offset_to];
+        if terms.iter().any(|t| word.starts_with(t.as_str())) {
+            highlights.push([token.offset_from, token.offset_to]);
+        }
+    }
+    if highlights.is_empty() {
+        return None;
+    }
+    Some(Snippet { text: fragment.replace(['\n', '\r', '\t'], " "), highlights })
+}
+
 /// The first `max` characters of `text`, cut at a word boundary where one is near.
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -84,4 +156,19 @@ fn shorten(text: &str, max: usize) -> String {
         _ => &cut[..],
     };
     format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_snippets_mark_words_that_start_with_a_term() {
+        let text = "Intro words. Large language models and modeling work; a remodel is not a match.";
+        let s = quick_snippet(text, &["model".to_owned()], 40).unwrap();
+        let marked: Vec<&str> = s.highlights.iter().map(|[a, b]| &s.text[*a..*b]).collect();
+        assert_eq!(marked, ["models", "modeling"]);
+        assert!(s.text.chars().count() <= 40, "{}", s.text);
+        assert!(quick_snippet(text, &["studi".to_owned()], 40).is_none());
+    }
 }
