@@ -33,9 +33,13 @@ pub fn run(args: &SynthArgs) -> Result<Outcome> {
     };
     let model = synth::learn(&sources);
     if model.pages == 0 {
+        let looked = if sources.is_empty() {
+            format!("neither {DEFAULT_CORPUS}/ nor {SHARED_REVIEWS} is here")
+        } else {
+            format!("none in {}", sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+        };
         return Err(Error::BadArgument(format!(
-            "no review pages to learn from in {}; name some with --learn-from DIR",
-            sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            "no review pages to learn from: {looked}; name some with --learn-from DIR"
         )));
     }
     let mut err = std::io::stderr().lock();

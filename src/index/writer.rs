@@ -42,6 +42,9 @@ pub struct IndexSummary {
     pub problems: usize,
     pub errors: usize,
     pub seconds: f64,
+    /// The process's peak resident memory in bytes (Linux `VmHWM`; 0 where unknown).
+    /// Mapped index files that were read count too.
+    pub peak_rss: u64,
 }
 
 impl IndexSummary {
@@ -76,6 +79,8 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
         TantivyError::LockFailure(..) => Error::IndexBusy { path: dir.to_path_buf() },
         other => Error::tantivy(dir, other),
     })?;
+    // Segments are merged once, at the end: background merges would race the final one.
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     writer.delete_all_documents().map_err(|e| Error::tantivy(dir, e))?;
 
     let progress = progress_bar(options.progress, found.files.len() as u64);
@@ -138,6 +143,7 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     }
     writer.wait_merging_threads().map_err(|e| Error::tantivy(dir, e))?;
     summary.seconds = started.elapsed().as_secs_f64();
+    summary.peak_rss = peak_rss();
     Ok(summary)
 }
 
@@ -166,6 +172,18 @@ fn open_or_create(dir: &Path) -> Result<(Index, super::Fields)> {
     let index = Index::create(directory, schema, settings).map_err(|e| Error::tantivy(dir, e))?;
     index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
     Ok((index, fields))
+}
+
+/// Peak resident set size of this process, from `/proc/self/status`.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 /// Deletes the files of the tantivy index in `dir` (those it lists as its own, and its

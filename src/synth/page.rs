@@ -152,11 +152,11 @@ impl<'m> PageWriter<'m> {
         let _ = write!(
             p,
             "---\ntitle: \"{}\"\nsummary: \"{}...\"\ncategories: [\"AI Generated\", \"{daily}\"]\ntags: [\"{}\", \"{}\", \"🏢 {}\",]\nshowSummary: true\ndate: {date}\ndraft: false\n---\n\n<br>\n\n",
-            title.replace('"', "'"),
-            summary.replace('"', "'"),
-            topic1.replace('"', "'"),
-            topic2.replace('"', "'"),
-            org.replace('"', "'"),
+            yaml_escape(&title),
+            yaml_escape(&summary),
+            yaml_escape(&topic1),
+            yaml_escape(&topic2),
+            yaml_escape(&org),
         );
         let author = pick(rng, &self.model.authors);
         let _ = write!(
@@ -393,6 +393,11 @@ impl<'m> PageWriter<'m> {
     }
 }
 
+/// Text made safe inside a double-quoted YAML string.
+fn yaml_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
 /// One value drawn from a real distribution, or `fallback` when there is none.
 fn bootstrap(rng: &mut Pcg64Mcg, values: &[usize], fallback: usize) -> usize {
     if values.is_empty() { fallback } else { values[rng.random_range(0..values.len())] }
@@ -451,6 +456,11 @@ mod tests {
         assert_eq!(z.sample(0.0), 0);
         assert!(z.sample(0.5) < 100);
         assert_eq!(z.sample(0.999_999_9), 999);
+    }
+
+    #[test]
+    fn yaml_strings_are_escaped() {
+        assert_eq!(yaml_escape(r#"a\frac "b""#), r#"a\\frac \"b\""#);
     }
 
     #[test]

@@ -1,0 +1,229 @@
+//! `paperdex synth` and `paperdex bench` end to end: determinism, realistic pages that
+//! index cleanly, the bench's JSON report, and clear errors for bad input.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use common::paperdex;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// 200 synthetic pages and their index, shared by the tests here.
+static SYNTH: LazyLock<TempDir> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().unwrap();
+    paperdex()
+        .current_dir(common::root())
+        .args(["synth", "--pages", "200", "--seed", "7", "--out"])
+        .arg(dir.path().join("pages"))
+        .assert()
+        .success();
+    paperdex()
+        .arg("index")
+        .arg(dir.path().join("pages"))
+        .arg("--index")
+        .arg(dir.path().join("idx"))
+        .arg("--quiet")
+        .assert()
+        .success();
+    dir
+});
+
+/// Every file under `dir` with its bytes, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn synth_is_deterministic_for_a_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c"] {
+        let seed = if name == "c" { "2" } else { "1" };
+        paperdex()
+            .current_dir(common::root())
+            .args(["synth", "--pages", "40", "--seed", seed, "--out"])
+            .arg(dir.path().join(name))
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("wrote 40 pages"))
+            .stderr(predicate::str::contains("page size (bytes)"));
+    }
+    let (a, b, c) = (tree(&dir.path().join("a")), tree(&dir.path().join("b")), tree(&dir.path().join("c")));
+    assert_eq!(a.len(), 40);
+    assert!(
+        a.keys().all(|k| k.ends_with("/index.md") && k.len() == "2024-06-01/2406.00000/index.md".len()),
+        "{:?}",
+        a.keys()
+    );
+    assert_eq!(a, b, "same seed, same pages");
+    assert_ne!(a, c, "another seed, other pages");
+}
+
+#[test]
+fn synthetic_pages_index_cleanly_and_include_surveys() {
+    let dir = SYNTH.path();
+    let out = paperdex().arg("index").arg(dir.join("pages")).arg("--index").arg(dir.join("again")).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("indexed 200 pages") && stderr.contains(": 0 problems"), "{stderr}");
+    let methods = paperdex()
+        .args(["search", "--kind", "method", "--facet", "mechanism", "--json", "--limit", "0", "--index"])
+        .arg(dir.join("idx"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&methods.stdout).unwrap();
+    assert!(doc["total_hits"].as_u64().unwrap() >= 32, "surveys carry taxonomy tables: {doc}");
+    assert_eq!(doc["facets"]["mechanism"].as_array().unwrap().len(), 4);
+    let kinds = paperdex()
+        .args(["search", "--facet", "kind=/caption", "--json", "--limit", "0", "--index"])
+        .arg(dir.join("idx"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&kinds.stdout).unwrap();
+    let paths: Vec<&str> =
+        doc["facets"]["kind"].as_array().unwrap().iter().map(|c| c["path"].as_str().unwrap()).collect();
+    for kind in ["/caption/figure", "/caption/table"] {
+        assert!(paths.contains(&kind), "{paths:?}");
+    }
+}
+
+#[test]
+fn synth_refuses_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x"), "taken").unwrap();
+    paperdex()
+        .args(["synth", "--pages", "0", "--out"])
+        .arg(dir.path().join("new"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--pages must be at least 1"));
+    paperdex()
+        .current_dir(common::root())
+        .args(["synth", "--pages", "3", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not empty; synth writes into an empty or new folder"));
+    paperdex()
+        .args(["synth", "--pages", "3", "--learn-from"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no review pages to learn from"));
+}
+
+#[test]
+fn bench_reports_every_class_as_json() {
+    let out = paperdex()
+        .args(["bench", "--warmup", "1", "--iterations", "2", "--threads", "2", "--json", "--index"])
+        .arg(SYNTH.path().join("idx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["machine"]["cores"].as_u64().unwrap() >= 1);
+    assert!(!doc["machine"]["cpu_model"].as_str().unwrap().is_empty());
+    assert!(doc["index"]["records"].as_u64().unwrap() > 200);
+    assert!(doc["index"]["bytes"].as_u64().unwrap() > 0);
+    let classes: Vec<&str> = doc["classes"].as_array().unwrap().iter().map(|c| c["class"].as_str().unwrap()).collect();
+    assert_eq!(classes, paperdex::bench::CLASSES);
+    for c in doc["classes"].as_array().unwrap() {
+        for key in ["p50_us", "p90_us", "p99_us", "max_us", "qps", "qps_threads", "fetch_p50_us", "search_p50_us"] {
+            assert!(c[key].as_f64().is_some_and(|v| v >= 0.0), "{key} in {c}");
+        }
+        assert!(c["p50_us"].as_f64() <= c["p90_us"].as_f64() && c["p90_us"].as_f64() <= c["p99_us"].as_f64(), "{c}");
+        assert!(c["p99_us"].as_f64() <= c["max_us"].as_f64(), "{c}");
+        assert!(c["qps"].as_f64().unwrap() > 0.0 && c["queries"].as_u64().unwrap() > 0, "{c}");
+    }
+    let hits = |class: &str| {
+        doc["classes"].as_array().unwrap().iter().find(|c| c["class"] == class).unwrap()["hits"].as_u64().unwrap()
+    };
+    assert!(hits("or_two") >= hits("and_two"));
+    assert!(hits("one_term") > 0);
+}
+
+#[test]
+fn bench_reads_a_queries_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("queries.tsv");
+    std::fs::write(
+        &file,
+        "# class, query, options\nmine\tmodel\tkind=caption\tfacet=category\nbrowse\t\tfacet=kind\nplain query words\n",
+    )
+    .unwrap();
+    let out = paperdex()
+        .args(["bench", "--iterations", "2", "--json", "--queries"])
+        .arg(&file)
+        .arg("--index")
+        .arg(SYNTH.path().join("idx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let classes: Vec<&str> = doc["classes"].as_array().unwrap().iter().map(|c| c["class"].as_str().unwrap()).collect();
+    assert_eq!(classes, ["mine", "browse", "custom"]);
+    // Human output is a table with the machine on top.
+    paperdex()
+        .args(["bench", "--iterations", "1", "--queries"])
+        .arg(&file)
+        .arg("--index")
+        .arg(SYNTH.path().join("idx"))
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("machine  ").and(predicate::str::contains("p50 µs")));
+}
+
+#[test]
+fn bench_bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SYNTH.path().join("idx");
+    let empty = dir.path().join("empty.tsv");
+    std::fs::write(&empty, "# nothing but a comment\n\n").unwrap();
+    let bad_option = dir.path().join("bad.tsv");
+    std::fs::write(&bad_option, "one\tmodel\tcolour=red\n").unwrap();
+    let not_index = dir.path().join("not-an-index");
+    std::fs::create_dir_all(&not_index).unwrap();
+    std::fs::write(not_index.join("meta.json"), "{\"segments\": []}").unwrap();
+    let cases: Vec<(Vec<std::ffi::OsString>, String)> = vec![
+        (vec!["--queries".into(), dir.path().join("missing.tsv").into()], "cannot read".into()),
+        (vec!["--queries".into(), empty.clone().into()], format!("{} holds no queries", empty.display())),
+        (
+            vec!["--queries".into(), bad_option.clone().into()],
+            format!("{}:1: unknown option `colour=red`", bad_option.display()),
+        ),
+        (vec!["--iterations".into(), "0".into()], "--iterations must be at least 1".into()),
+    ];
+    for (args, message) in cases {
+        paperdex()
+            .arg("bench")
+            .args(&args)
+            .arg("--index")
+            .arg(&idx)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    paperdex()
+        .arg("bench")
+        .arg("--index")
+        .arg(&not_index)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a paperdex index"));
+    paperdex()
+        .arg("bench")
+        .arg("--index")
+        .arg(dir.path().join("nothing"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no index at"));
+}
