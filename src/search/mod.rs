@@ -2,6 +2,7 @@
 //! by relevance or date, facet counts gathered in the same pass, and snippets.
 
 pub mod filter;
+mod prefix;
 pub mod query;
 mod snippet;
 

@@ -3,7 +3,9 @@
 //! column where the query broke.
 
 use tantivy::Index;
-use tantivy::query::{Query, QueryParser, QueryParserError};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, QueryParserError};
+
+use super::prefix::PrefixQuery;
 
 use crate::error::{Error, Result};
 use crate::index::Fields;
@@ -12,6 +14,68 @@ use crate::index::tokenizer::prefix_terms;
 
 /// Parses `text` into a query over all text fields.
 pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
+    // Plain words with prefix words among them: the prefixes become prefix-automaton
+    // queries ANDed with the rest (the query parser would compile a regex per field).
+    if let Some((rest, prefixes)) = split_prefix_words(text) {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !rest.trim().is_empty() {
+            clauses.push((Occur::Must, parse_text(index, fields, &rest, fuzzy)?));
+        }
+        for (occur, field_names, prefix) in prefixes {
+            let per_field: Vec<(Occur, Box<dyn Query>)> = field_names
+                .iter()
+                .filter_map(|name| fields.text(name))
+                .map(|field| (Occur::Should, Box::new(PrefixQuery::new(field, &prefix)) as Box<dyn Query>))
+                .collect();
+            clauses.push((occur, Box::new(BooleanQuery::new(per_field))));
+        }
+        if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+            return Err(Error::QuerySyntax {
+                query: text.to_owned(),
+                column: None,
+                message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
+            });
+        }
+        return Ok(Box::new(BooleanQuery::new(clauses)));
+    }
+    parse_text(index, fields, text, fuzzy)
+}
+
+/// A query of plain words (no quotes, groups or operators) with one or more `word*`:
+/// the other words, and each prefix with its sign and fields. `None` for anything else.
+#[allow(clippy::type_complexity)]
+fn split_prefix_words(text: &str) -> Option<(String, Vec<(Occur, Vec<&'static str>, String)>)> {
+    if text.contains(['"', '(', ')', '\'', '/', '\\', '[', '{', '^', '~'])
+        || text.split_whitespace().any(|w| matches!(w, "AND" | "OR" | "NOT" | "IN"))
+    {
+        return None;
+    }
+    let mut rest = Vec::new();
+    let mut prefixes = Vec::new();
+    for word in text.split_whitespace() {
+        let Some(core) = word.strip_suffix('*') else {
+            rest.push(word);
+            continue;
+        };
+        let (occur, core) = match core.as_bytes().first() {
+            Some(b'-') => (Occur::MustNot, &core[1..]),
+            Some(b'+') => (Occur::Must, &core[1..]),
+            _ => (Occur::Must, core),
+        };
+        let (fields, core): (Vec<&'static str>, &str) = match core.split_once(':') {
+            Some((field, rest)) => (vec![TEXT_FIELDS.iter().find(|f| f.name == field)?.name], rest),
+            None => (TEXT_FIELDS.iter().map(|f| f.name).collect(), core),
+        };
+        if core.is_empty() || core.contains('*') {
+            return None;
+        }
+        let [term] = &prefix_terms(core)[..] else { return None };
+        prefixes.push((occur, fields, term.clone()));
+    }
+    (!prefixes.is_empty()).then(|| (rest.join(" "), prefixes))
+}
+
+fn parse_text(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
     let defaults: Vec<_> = TEXT_FIELDS.iter().filter_map(|f| fields.text(f.name)).collect();
     let mut parser = QueryParser::for_index(index, defaults);
     parser.set_conjunction_by_default();
@@ -171,6 +235,19 @@ fn locate(parser: &QueryParser, text: &str) -> (String, Option<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_prefix_words_are_split_off() {
+        let (rest, prefixes) = split_prefix_words("video phys* -gen*").unwrap();
+        assert_eq!(rest, "video");
+        assert_eq!(prefixes.len(), 2);
+        assert_eq!((prefixes[0].0, prefixes[0].2.as_str()), (Occur::Must, "phys"));
+        assert_eq!((prefixes[1].0, prefixes[1].2.as_str()), (Occur::MustNot, "gen"));
+        assert_eq!(split_prefix_words("title:Phys*").unwrap().1[0].1, ["title"]);
+        assert!(split_prefix_words("a OR phys*").is_none());
+        assert!(split_prefix_words("video").is_none());
+        assert!(split_prefix_words("fine-tun*").is_none());
+    }
 
     #[test]
     fn prefixes_become_regexes() {
