@@ -1,8 +1,8 @@
 //! Ranked faceted search: a text query (or none, to browse) narrowed by filters, top hits
 //! by relevance or date, facet counts gathered in the same pass, and snippets.
 
+mod automata;
 pub mod filter;
-mod prefix;
 pub mod query;
 mod snippet;
 

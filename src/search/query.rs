@@ -5,74 +5,111 @@
 use tantivy::Index;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, QueryParserError};
 
-use super::prefix::PrefixQuery;
+use std::sync::Arc;
+
+use tantivy::schema::Field;
+
+use super::automata::{AutomatonQuery, PrefixAutomaton, TypoAutomaton};
 
 use crate::error::{Error, Result};
 use crate::index::Fields;
 use crate::index::schema::{TEXT_FIELDS, text_field_names};
-use crate::index::tokenizer::prefix_terms;
+use crate::index::tokenizer::{prefix_terms, terms};
 
 /// Parses `text` into a query over all text fields.
 pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
-    // Plain words with prefix words among them: the prefixes become prefix-automaton
-    // queries ANDed with the rest (the query parser would compile a regex per field).
-    if let Some((rest, prefixes)) = split_prefix_words(text) {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !rest.trim().is_empty() {
-            clauses.push((Occur::Must, parse_text(index, fields, &rest, fuzzy)?));
-        }
-        for (occur, field_names, prefix) in prefixes {
-            let per_field: Vec<(Occur, Box<dyn Query>)> = field_names
-                .iter()
-                .filter_map(|name| fields.text(name))
-                .map(|field| (Occur::Should, Box::new(PrefixQuery::new(field, &prefix)) as Box<dyn Query>))
-                .collect();
-            clauses.push((occur, Box::new(BooleanQuery::new(per_field))));
-        }
-        if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
-            return Err(Error::QuerySyntax {
-                query: text.to_owned(),
-                column: None,
-                message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
-            });
-        }
-        return Ok(Box::new(BooleanQuery::new(clauses)));
+    let Some(words) = plain_words(text) else { return parse_text(index, fields, text, fuzzy) };
+    if !fuzzy && words.iter().all(|w| !w.prefix) {
+        return parse_text(index, fields, text, false);
     }
-    parse_text(index, fields, text, fuzzy)
+    // Plain words with prefix words among them, or typo tolerance: each such word is one
+    // automaton shared by all its fields, ANDed with the rest.
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut rest: Vec<&str> = Vec::new();
+    for word in &words {
+        let per_field = |make: &dyn Fn(Field) -> Box<dyn Query>| -> Box<dyn Query> {
+            let should = word.fields.iter().filter_map(|n| fields.text(n)).map(|f| (Occur::Should, make(f))).collect();
+            Box::new(BooleanQuery::new(should))
+        };
+        if word.prefix {
+            let automaton = Arc::new(PrefixAutomaton::new(&word.core));
+            clauses.push((word.occur, per_field(&|f| Box::new(AutomatonQuery::new(f, Arc::clone(&automaton))))));
+            continue;
+        }
+        match &terms(&word.core)[..] {
+            [term] => {
+                let automaton = Arc::new(TypoAutomaton::new(term));
+                let typos = per_field(&|f| Box::new(AutomatonQuery::new(f, Arc::clone(&automaton))));
+                // Exact matches keep their BM25 score above the typos' constant one.
+                let exact = parse_text(index, fields, word.raw.trim_start_matches(['+', '-']), false)?;
+                let either: Box<dyn Query> =
+                    Box::new(BooleanQuery::new(vec![(Occur::Should, exact), (Occur::Should, typos)]));
+                clauses.push((word.occur, either));
+            }
+            _ => rest.push(word.raw),
+        }
+    }
+    if !rest.is_empty() {
+        clauses.push((Occur::Must, parse_text(index, fields, &rest.join(" "), fuzzy)?));
+    }
+    if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+        return Err(Error::QuerySyntax {
+            query: text.to_owned(),
+            column: None,
+            message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
+        });
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
-/// A query of plain words (no quotes, groups or operators) with one or more `word*`:
-/// the other words, and each prefix with its sign and fields. `None` for anything else.
-#[allow(clippy::type_complexity)]
-fn split_prefix_words(text: &str) -> Option<(String, Vec<(Occur, Vec<&'static str>, String)>)> {
+/// One word of a plain query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PlainWord<'q> {
+    raw: &'q str,
+    occur: Occur,
+    /// The fields it is searched in: the one named, or every text field.
+    fields: Vec<&'static str>,
+    /// For a prefix word, the prefix as indexed (lower-cased, folded, not stemmed);
+    /// otherwise the word as typed.
+    core: String,
+    prefix: bool,
+}
+
+/// The words of a query that has no quotes, groups, operators or other syntax; `None`
+/// for anything else (the query parser handles it).
+fn plain_words(text: &str) -> Option<Vec<PlainWord<'_>>> {
     if text.contains(['"', '(', ')', '\'', '/', '\\', '[', '{', '^', '~'])
         || text.split_whitespace().any(|w| matches!(w, "AND" | "OR" | "NOT" | "IN"))
     {
         return None;
     }
-    let mut rest = Vec::new();
-    let mut prefixes = Vec::new();
-    for word in text.split_whitespace() {
-        let Some(core) = word.strip_suffix('*') else {
-            rest.push(word);
-            continue;
+    let mut words = Vec::new();
+    for raw in text.split_whitespace() {
+        let (occur, body) = match raw.as_bytes().first() {
+            Some(b'-') => (Occur::MustNot, &raw[1..]),
+            Some(b'+') => (Occur::Must, &raw[1..]),
+            _ => (Occur::Must, raw),
         };
-        let (occur, core) = match core.as_bytes().first() {
-            Some(b'-') => (Occur::MustNot, &core[1..]),
-            Some(b'+') => (Occur::Must, &core[1..]),
-            _ => (Occur::Must, core),
-        };
-        let (fields, core): (Vec<&'static str>, &str) = match core.split_once(':') {
+        let (fields, body): (Vec<&'static str>, &str) = match body.split_once(':') {
             Some((field, rest)) => (vec![TEXT_FIELDS.iter().find(|f| f.name == field)?.name], rest),
-            None => (TEXT_FIELDS.iter().map(|f| f.name).collect(), core),
+            None => (TEXT_FIELDS.iter().map(|f| f.name).collect(), body),
         };
-        if core.is_empty() || core.contains('*') {
+        let (prefix, body) = match body.strip_suffix('*') {
+            Some(b) => (true, b),
+            None => (false, body),
+        };
+        if body.is_empty() || body.contains('*') {
             return None;
         }
-        let [term] = &prefix_terms(core)[..] else { return None };
-        prefixes.push((occur, fields, term.clone()));
+        let core = if prefix {
+            let [term] = &prefix_terms(body)[..] else { return None };
+            term.clone()
+        } else {
+            body.to_owned()
+        };
+        words.push(PlainWord { raw, occur, fields, core, prefix });
     }
-    (!prefixes.is_empty()).then(|| (rest.join(" "), prefixes))
+    (!words.is_empty()).then_some(words)
 }
 
 fn parse_text(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
@@ -237,16 +274,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_prefix_words_are_split_off() {
-        let (rest, prefixes) = split_prefix_words("video phys* -gen*").unwrap();
-        assert_eq!(rest, "video");
-        assert_eq!(prefixes.len(), 2);
-        assert_eq!((prefixes[0].0, prefixes[0].2.as_str()), (Occur::Must, "phys"));
-        assert_eq!((prefixes[1].0, prefixes[1].2.as_str()), (Occur::MustNot, "gen"));
-        assert_eq!(split_prefix_words("title:Phys*").unwrap().1[0].1, ["title"]);
-        assert!(split_prefix_words("a OR phys*").is_none());
-        assert!(split_prefix_words("video").is_none());
-        assert!(split_prefix_words("fine-tun*").is_none());
+    fn plain_words_and_prefixes() {
+        let words = plain_words("video phys* -gen* title:Diff*").unwrap();
+        let summary: Vec<(&str, Occur, bool, usize)> =
+            words.iter().map(|w| (w.core.as_str(), w.occur, w.prefix, w.fields.len())).collect();
+        assert_eq!(
+            summary,
+            [
+                ("video", Occur::Must, false, TEXT_FIELDS.len()),
+                ("phys", Occur::Must, true, TEXT_FIELDS.len()),
+                ("gen", Occur::MustNot, true, TEXT_FIELDS.len()),
+                ("diff", Occur::Must, true, 1)
+            ]
+        );
+        assert!(plain_words("a OR phys*").is_none());
+        assert!(plain_words("\"a b\"").is_none());
+        assert!(plain_words("fine-tun*").is_none());
+        assert!(plain_words("nofield:x").is_none());
     }
 
     #[test]

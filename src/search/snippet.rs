@@ -53,14 +53,21 @@ impl<'a> Snippets<'a> {
                 if !self.generators.contains_key(&field) {
                     let mut generator = SnippetGenerator::create(self.searcher, query, field)?;
                     generator.set_max_num_chars(self.max_chars);
-                    let mut terms = Vec::new();
+                    let mut in_field = Vec::new();
                     query.query_terms(&mut |term, _| {
-                        if term.field() == field
-                            && let Some(text) = term.value().as_str()
+                        if term.field() == field {
+                            in_field.push(term.clone());
+                        }
+                    });
+                    // Terms no document holds (a typo under `--fuzzy`) cannot be marked.
+                    let mut terms = Vec::new();
+                    for term in in_field {
+                        if let Some(text) = term.value().as_str()
+                            && self.searcher.doc_freq(&term)? > 0
                         {
                             terms.push(text.to_owned());
                         }
-                    });
+                    }
                     self.generators.insert(field, (generator, terms));
                 }
             }
@@ -74,14 +81,15 @@ impl<'a> Snippets<'a> {
                     return Ok(snippet);
                 }
             }
-            // Then whole fields through the analyzer, for terms that do not show as
-            // written (stems such as `studi`, folded letters such as `muller`).
+            // Then the start of each field through the analyzer, for terms that do not
+            // show as written (stems such as `studi`, folded letters such as `muller`).
             for &field in &candidates {
                 let (generator, terms) = &self.generators[&field];
                 if terms.is_empty() {
                     continue;
                 }
-                let snippet = generator.snippet(&field_text(doc, field));
+                let text = field_text(doc, field);
+                let snippet = generator.snippet(head(&text, FALLBACK_BYTES));
                 if !snippet.highlighted().is_empty() {
                     let highlights = snippet.highlighted().iter().map(|r| [r.start, r.end]).collect();
                     // Paragraph breaks read as spaces; byte offsets stay the same.
@@ -100,6 +108,19 @@ impl<'a> Snippets<'a> {
             highlights: Vec::new(),
         })
     }
+}
+
+/// How much of a field the analysing fallback reads: a typo or a stem can hide a term
+/// anywhere, but analysing a whole page body costs more than the search.
+const FALLBACK_BYTES: usize = 4096;
+
+/// The first `max` bytes of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// All values of a field, one per line.
