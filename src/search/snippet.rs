@@ -75,10 +75,13 @@ impl<'a> Snippets<'a> {
             // there without analysing the text (a page body can be tens of kilobytes).
             for &field in &candidates {
                 let terms = &self.generators[&field].1;
-                if !terms.is_empty()
-                    && let Some(snippet) = quick_snippet(&field_text(doc, field), terms, self.max_chars)
-                {
-                    return Ok(snippet);
+                if terms.is_empty() {
+                    continue;
+                }
+                for value in doc.get_all(field).filter_map(|v| v.as_str()) {
+                    if let Some(snippet) = quick_snippet(value, terms, self.max_chars) {
+                        return Ok(snippet);
+                    }
                 }
             }
             // Then the start of each field through the analyzer, for terms that do not
