@@ -205,34 +205,41 @@ impl<'c> Fts5Statements<'c> {
         Fts5Statements { db }
     }
 
+    /// Does for FTS5 what `paperdex search` does: the top 10 with a snippet each, the total
+    /// count, and the requested facet counts.
     fn run(&mut self, class: &str, request: &paperdex::search::SearchRequest) {
+        const SNIPPET: &str = "snippet(records, -1, '[', ']', '…', 20)";
         let matched = request.query.as_deref().map(fts5_query);
         match (class, matched) {
             ("browse_facets", _) | (_, None) => {
-                // Facet counts over everything, and the newest ten records.
+                // Facet counts over everything, the count, and the newest ten records.
                 self.rows("SELECT category, count(*) FROM categories GROUP BY category", params![]);
                 self.rows("SELECT kind, count(*) FROM facts GROUP BY kind", params![]);
-                self.rows("SELECT id FROM facts ORDER BY date DESC LIMIT 10", params![]);
+                self.rows("SELECT count(*) FROM facts", params![]);
+                self.rows(
+                    "SELECT r.rowid, r.title, r.description FROM facts f JOIN records r ON r.rowid = f.id ORDER BY f.date DESC LIMIT 10",
+                    params![],
+                );
             }
             ("filter_facets", Some(q)) => {
                 let hits = "SELECT f.id FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 AND f.kind LIKE 'caption%'";
-                self.rows(&format!("{hits} ORDER BY {BM25} LIMIT 10"), params![q]);
                 self.rows(
-                    &format!(
-                        "SELECT c.category, count(*) FROM categories c WHERE c.id IN ({hits}) GROUP BY c.category"
-                    ),
+                    &format!("SELECT r.rowid, {SNIPPET} FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 AND f.kind LIKE 'caption%' ORDER BY {BM25} LIMIT 10"),
                     params![q],
                 );
-                self.rows(
-                    &format!("SELECT f.date, count(*) FROM facts f WHERE f.id IN ({hits}) GROUP BY f.date"),
-                    params![q],
-                );
+                self.rows(&format!("SELECT count(*) FROM ({hits})"), params![q]);
+                self.rows(&format!("SELECT c.category, count(*) FROM categories c WHERE c.id IN ({hits}) GROUP BY c.category"), params![q]);
+                self.rows(&format!("SELECT substr(f.date, 1, 4), count(*) FROM facts f WHERE f.id IN ({hits}) GROUP BY substr(f.date, 1, 4)"), params![q]);
             }
             (_, Some(q)) if request.sort == Some(Sort::DateDesc) => {
-                self.rows("SELECT r.rowid FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 ORDER BY f.date DESC LIMIT 10", params![q]);
+                self.rows(
+                    &format!("SELECT r.rowid, {SNIPPET} FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 ORDER BY f.date DESC LIMIT 10"),
+                    params![q],
+                );
+                self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q]);
             }
             (_, Some(q)) => {
-                self.rows(&format!("SELECT rowid, snippet(records, -1, '[', ']', '…', 20) FROM records WHERE records MATCH ?1 ORDER BY {BM25} LIMIT 10"), params![q]);
+                self.rows(&format!("SELECT rowid, {SNIPPET} FROM records WHERE records MATCH ?1 ORDER BY {BM25} LIMIT 10"), params![q]);
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q]);
             }
         }
