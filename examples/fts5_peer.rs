@@ -228,7 +228,12 @@ impl<'c> Fts5Statements<'c> {
                     params![q],
                 );
                 self.rows(&format!("SELECT count(*) FROM ({hits})"), params![q]);
-                self.rows(&format!("SELECT c.category, count(*) FROM categories c WHERE c.id IN ({hits}) GROUP BY c.category"), params![q]);
+                self.rows(
+                    &format!(
+                        "SELECT c.category, count(*) FROM categories c WHERE c.id IN ({hits}) GROUP BY c.category"
+                    ),
+                    params![q],
+                );
                 self.rows(&format!("SELECT substr(f.date, 1, 4), count(*) FROM facts f WHERE f.id IN ({hits}) GROUP BY substr(f.date, 1, 4)"), params![q]);
             }
             (_, Some(q)) if request.sort == Some(Sort::DateDesc) => {
@@ -239,7 +244,10 @@ impl<'c> Fts5Statements<'c> {
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q]);
             }
             (_, Some(q)) => {
-                self.rows(&format!("SELECT rowid, {SNIPPET} FROM records WHERE records MATCH ?1 ORDER BY {BM25} LIMIT 10"), params![q]);
+                self.rows(
+                    &format!("SELECT rowid, {SNIPPET} FROM records WHERE records MATCH ?1 ORDER BY {BM25} LIMIT 10"),
+                    params![q],
+                );
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q]);
             }
         }
