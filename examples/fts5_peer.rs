@@ -205,10 +205,10 @@ impl<'c> Fts5Statements<'c> {
         Fts5Statements { db }
     }
 
-    /// Does for FTS5 what `paperdex search` does: the top 10 with a snippet each, the total
-    /// count, and the requested facet counts.
+    /// Does for FTS5 what `paperdex search` does: the top 10, a snippet for each of them,
+    /// the total count, and the requested facet counts. Snippets are made for the ten
+    /// winners only (in the ORDER BY query itself SQLite would make one for every match).
     fn run(&mut self, class: &str, request: &paperdex::search::SearchRequest) {
-        const SNIPPET: &str = "snippet(records, -1, '[', ']', '…', 20)";
         let matched = request.query.as_deref().map(fts5_query);
         match (class, matched) {
             ("browse_facets", _) | (_, None) => {
@@ -217,16 +217,14 @@ impl<'c> Fts5Statements<'c> {
                 self.rows("SELECT kind, count(*) FROM facts GROUP BY kind", params![]);
                 self.rows("SELECT count(*) FROM facts", params![]);
                 self.rows(
-                    "SELECT r.rowid, r.title, r.description FROM facts f JOIN records r ON r.rowid = f.id ORDER BY f.date DESC LIMIT 10",
+                    "SELECT r.rowid, r.title, r.description FROM records r WHERE r.rowid IN (SELECT id FROM facts ORDER BY date DESC LIMIT 10)",
                     params![],
                 );
             }
             ("filter_facets", Some(q)) => {
                 let hits = "SELECT f.id FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 AND f.kind LIKE 'caption%'";
-                self.rows(
-                    &format!("SELECT r.rowid, {SNIPPET} FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 AND f.kind LIKE 'caption%' ORDER BY {BM25} LIMIT 10"),
-                    params![q],
-                );
+                let top = self.ids(&format!("{hits} ORDER BY {BM25} LIMIT 10"), &q);
+                self.snippets(&q, &top);
                 self.rows(&format!("SELECT count(*) FROM ({hits})"), params![q]);
                 self.rows(
                     &format!(
@@ -234,22 +232,41 @@ impl<'c> Fts5Statements<'c> {
                     ),
                     params![q],
                 );
-                self.rows(&format!("SELECT substr(f.date, 1, 4), count(*) FROM facts f WHERE f.id IN ({hits}) GROUP BY substr(f.date, 1, 4)"), params![q]);
-            }
-            (_, Some(q)) if request.sort == Some(Sort::DateDesc) => {
                 self.rows(
-                    &format!("SELECT r.rowid, {SNIPPET} FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 ORDER BY f.date DESC LIMIT 10"),
+                    &format!("SELECT substr(f.date, 1, 4), count(*) FROM facts f WHERE f.id IN ({hits}) GROUP BY substr(f.date, 1, 4)"),
                     params![q],
                 );
+            }
+            (_, Some(q)) if request.sort == Some(Sort::DateDesc) => {
+                let top = self.ids(
+                    "SELECT r.rowid FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 ORDER BY f.date DESC LIMIT 10",
+                    &q,
+                );
+                self.snippets(&q, &top);
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q]);
             }
             (_, Some(q)) => {
-                self.rows(
-                    &format!("SELECT rowid, {SNIPPET} FROM records WHERE records MATCH ?1 ORDER BY {BM25} LIMIT 10"),
-                    params![q],
-                );
+                let top =
+                    self.ids(&format!("SELECT rowid FROM records WHERE records MATCH ?1 ORDER BY {BM25} LIMIT 10"), &q);
+                self.snippets(&q, &top);
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q]);
             }
+        }
+    }
+
+    /// The row ids a top-10 query returns.
+    fn ids(&self, sql: &str, q: &str) -> Vec<i64> {
+        let mut stmt = self.db.prepare_cached(sql).expect("statement");
+        stmt.query_map(params![q], |row| row.get::<_, i64>(0)).expect("query").map(|r| r.expect("row id")).collect()
+    }
+
+    /// A snippet for each of the given rows.
+    fn snippets(&self, q: &str, ids: &[i64]) {
+        for id in ids {
+            self.rows(
+                "SELECT snippet(records, -1, '[', ']', '…', 20) FROM records WHERE records MATCH ?1 AND rowid = ?2",
+                params![q, id],
+            );
         }
     }
 

@@ -33,7 +33,7 @@ pub fn build(dir: &IndexDir, options: &IndexOptions, quiet: bool) -> Result<Inde
 
 fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
     format!(
-        "indexed {}, {}, {} from {} into {}: {} ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s), peak memory {} MB",
+        "indexed {}, {}, {} from {} into {}: {} ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
         count(s.pages, "page"),
         count(s.captions, "caption"),
         count(s.methods, "method"),
@@ -44,7 +44,7 @@ fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
         s.megabytes(),
         s.seconds,
         s.megabytes_per_second(),
-        s.peak_rss >> 20
+        s.peak_heap >> 20
     )
 }
 

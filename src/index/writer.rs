@@ -45,6 +45,9 @@ pub struct IndexSummary {
     /// The process's peak resident memory in bytes (Linux `VmHWM`; 0 where unknown).
     /// Mapped index files that were read count too.
     pub peak_rss: u64,
+    /// The peak of anonymous (heap) memory, sampled every 50 ms (Linux `RssAnon`): what
+    /// the writer budget bounds, without the index files mapped for reading.
+    pub peak_heap: u64,
 }
 
 impl IndexSummary {
@@ -61,6 +64,7 @@ impl IndexSummary {
 /// for each problem as it is met. Searches see the previous commit until this one lands.
 pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMut(&Problem)) -> Result<IndexSummary> {
     let started = Instant::now();
+    let heap = HeapSampler::start();
     let mut summary = IndexSummary::default();
     let mut report = |p: &Problem, summary: &mut IndexSummary| {
         summary.problems += 1;
@@ -143,7 +147,8 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     }
     writer.wait_merging_threads().map_err(|e| Error::tantivy(dir, e))?;
     summary.seconds = started.elapsed().as_secs_f64();
-    summary.peak_rss = peak_rss();
+    summary.peak_rss = proc_status_bytes("VmHWM:");
+    summary.peak_heap = heap.stop();
     Ok(summary)
 }
 
@@ -174,16 +179,46 @@ fn open_or_create(dir: &Path) -> Result<(Index, super::Fields)> {
     Ok((index, fields))
 }
 
-/// Peak resident set size of this process, from `/proc/self/status`.
-pub fn peak_rss() -> u64 {
+/// A value of this process's `/proc/self/status` in bytes (0 where there is none).
+fn proc_status_bytes(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(key))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// Samples anonymous memory on a thread of its own until stopped, keeping the peak.
+struct HeapSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl HeapSampler {
+    fn start() -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("heap-sampler".into())
+            .spawn(move || {
+                let mut peak = 0;
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    peak = peak.max(proc_status_bytes("RssAnon:"));
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                peak.max(proc_status_bytes("RssAnon:"))
+            })
+            .ok();
+        HeapSampler { stop, thread }
+    }
+
+    fn stop(mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().and_then(|t| t.join().ok()).unwrap_or(0)
+    }
 }
 
 /// Deletes the files of the tantivy index in `dir` (those it lists as its own, and its

@@ -52,7 +52,10 @@ pub fn repair_mojibake(text: &str) -> Cow<'_, str> {
         run.clear();
     };
     for (i, c) in text.char_indices() {
-        match map.get(&c) {
+        // Hangul, CJK and most other scripts have no Mac Roman character: skip the lookup.
+        let in_mac_roman =
+            !c.is_ascii() && !('\u{0400}'..'\u{2000}').contains(&c) && !('\u{2700}'..'\u{F8FF}').contains(&c);
+        match in_mac_roman.then(|| map.get(&c)).flatten() {
             Some(&b) => {
                 run_start.get_or_insert(i);
                 run.push((i, c, b));
@@ -275,6 +278,17 @@ mod tests {
         assert_eq!(repair_mojibake("Yo‚ÄôLLaVA"), "Yo’LLaVA");
         assert_eq!(repair_mojibake("\u{F8FF}üè¢ University"), "🏢 University");
         assert_eq!(repair_mojibake("Sections¬†3-6"), "Sections\u{a0}3-6");
+    }
+
+    #[test]
+    fn every_mac_roman_character_is_looked_up() {
+        // The fast path skips ranges that hold none of them.
+        for c in MAC_ROMAN.keys() {
+            assert!(
+                !c.is_ascii() && !('\u{0400}'..'\u{2000}').contains(c) && !('\u{2700}'..'\u{F8FF}').contains(c),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]
