@@ -517,3 +517,60 @@ fn index_errors() {
         .code(2)
         .stderr(predicate::str::contains("foreign is not a paperdex index"));
 }
+
+#[test]
+fn index_options_memory_threads_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    std::fs::write(dir.path().join("corpus/broken.md"), "no front matter\n").unwrap();
+    let out = paperdex()
+        .current_dir(dir.path())
+        .args(["index", "--memory-mb", "32", "--threads", "1", "--index", "small"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("error: corpus/broken.md:1: no front matter"), "{stderr}");
+    assert!(
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small: 1 problem (1 errors)"),
+        "{stderr}"
+    );
+    assert_eq!(out.stdout, b"", "results only on stdout; an index run has none");
+    // --quiet keeps errors and the summary; a warning (here a duplicate page) is dropped.
+    std::fs::create_dir_all(dir.path().join("corpus/copy")).unwrap();
+    std::fs::copy(common::seed_page(), dir.path().join("corpus/copy/index.md")).unwrap();
+    let quiet = paperdex().current_dir(dir.path()).args(["index", "--quiet", "--index", "small"]).output().unwrap();
+    let stderr = String::from_utf8(quiet.stderr).unwrap();
+    assert!(stderr.contains("no front matter") && !stderr.contains("duplicate"), "{stderr}");
+    assert!(
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small: 2 problems (1 errors)"),
+        "{stderr}"
+    );
+    let loud = paperdex().current_dir(dir.path()).args(["index", "--index", "small"]).output().unwrap();
+    assert!(String::from_utf8(loud.stderr).unwrap().contains("warning: "), "warnings show without --quiet");
+}
+
+#[test]
+fn a_second_writer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    // Another process holds the writer lock of the index.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("index/.tantivy-writer.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    paperdex()
+        .current_dir(dir.path())
+        .args(["index", "--quiet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("index at index is being written by another paperdex process"));
+    // Searches go on meanwhile.
+    paperdex().current_dir(dir.path()).args(["search", "MoMA"]).assert().code(0);
+    lock.unlock().unwrap();
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+}
