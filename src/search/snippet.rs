@@ -25,8 +25,8 @@ pub struct Snippets<'a> {
     query: Option<&'a dyn Query>,
     fields: &'a Fields,
     max_chars: usize,
-    /// Per field: its snippet generator and the query's terms in that field.
-    generators: HashMap<Field, (SnippetGenerator, Vec<String>)>,
+    /// Per field: its snippet generator (once needed) and the query's terms in that field.
+    generators: HashMap<Field, (Option<SnippetGenerator>, Vec<String>)>,
 }
 
 impl<'a> Snippets<'a> {
@@ -51,8 +51,6 @@ impl<'a> Snippets<'a> {
         if let Some(query) = self.query {
             for &field in &candidates {
                 if !self.generators.contains_key(&field) {
-                    let mut generator = SnippetGenerator::create(self.searcher, query, field)?;
-                    generator.set_max_num_chars(self.max_chars);
                     let mut in_field = Vec::new();
                     query.query_terms(&mut |term, _| {
                         if term.field() == field {
@@ -68,7 +66,7 @@ impl<'a> Snippets<'a> {
                             terms.push(text.to_owned());
                         }
                     }
-                    self.generators.insert(field, (generator, terms));
+                    self.generators.insert(field, (None, terms));
                 }
             }
             // First the fields where a term starts a word as written: cut the fragment
@@ -87,10 +85,17 @@ impl<'a> Snippets<'a> {
             // Then the start of each field through the analyzer, for terms that do not
             // show as written (stems such as `studi`, folded letters such as `muller`).
             for &field in &candidates {
-                let (generator, terms) = &self.generators[&field];
+                let Some((generator, terms)) = self.generators.get_mut(&field) else { continue };
                 if terms.is_empty() {
                     continue;
                 }
+                // Built on first need: most snippets are cut without one.
+                if generator.is_none() {
+                    let mut created = SnippetGenerator::create(self.searcher, query, field)?;
+                    created.set_max_num_chars(self.max_chars);
+                    *generator = Some(created);
+                }
+                let Some(generator) = generator.as_ref() else { continue };
                 let text = field_text(doc, field);
                 let snippet = generator.snippet(head(&text, FALLBACK_BYTES));
                 if !snippet.highlighted().is_empty() {
