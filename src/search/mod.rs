@@ -312,18 +312,7 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
 
 /// `YYYY-MM-DD` of a stored date.
 fn format_date(date: DateTime) -> String {
-    let days = date.into_timestamp_secs().div_euclid(86_400);
-    // Inverse of days_from_civil (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    crate::index::document::civil_date(date.into_timestamp_secs().div_euclid(86_400))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use super::model::CorpusModel;
-use crate::index::document::date_value;
+use crate::index::document::{civil_date, date_value};
 
 /// A Zipf law over ranks `0..n`: P(rank r) ∝ 1 / (r + 1)^s.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ impl<'m> PageWriter<'m> {
         let pages = self.model.stats.page_bytes.len().max(1);
         // Pages spread evenly over the days, in page order.
         let day = self.first_day + ((i * self.days) / self.pages) as i64;
-        let date = civil(day);
+        let date = civil_date(day);
         let id = format!("{}{}.{:05}", &date[2..4], &date[5..7], i % 100_000);
         let lang = if rng.random_bool(self.model.korean_share.clamp(0.0, 1.0)) { Lang::Ko } else { Lang::En };
         // Size and caption count come from one real page, so they stay consistent.
@@ -432,20 +432,6 @@ fn invented_word(rank: usize, korean: bool) -> String {
     out
 }
 
-/// `YYYY-MM-DD` of a day number since 1970-01-01.
-fn civil(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,8 +451,8 @@ mod tests {
 
     #[test]
     fn days_to_dates() {
-        assert_eq!(civil(0), "1970-01-01");
-        assert_eq!(civil(19_875), "2024-06-01");
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_875), "2024-06-01");
     }
 
     #[test]
