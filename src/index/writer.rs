@@ -243,7 +243,9 @@ fn progress_bar(wanted: bool, files: u64) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(files);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} indexing {pos}/{len} files [{bar:30}] {elapsed} elapsed, {eta} left") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} indexing {pos}/{len} files [{bar:30}] {elapsed} elapsed, {eta} left")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
