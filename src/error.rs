@@ -20,8 +20,12 @@ pub enum Error {
     #[error("{} is not a paperdex index: {reason}", path.display())]
     NotAnIndex { path: PathBuf, reason: String },
 
-    #[error("index at {} is being written by another paperdex process; wait for it to finish", path.display())]
-    IndexBusy { path: PathBuf },
+    #[error(
+        "index at {} is being written by another paperdex process{}; wait for it to finish",
+        path.display(),
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    IndexBusy { path: PathBuf, pid: Option<u32> },
 
     #[error("index at {}: {source}", path.display())]
     Tantivy { path: PathBuf, source: tantivy::TantivyError },
@@ -66,7 +70,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// `query syntax error: unbalanced quote` with the query and a caret under the column.
 fn query_error_message(query: &str, column: Option<usize>, message: &str) -> String {
-    let mut out = format!("query syntax error: {message}\n  {query}");
+    // Control characters would act on the terminal: shown as U+FFFD, one for one, so
+    // the caret still lines up.
+    let shown: String = query.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
+    let mut out = format!("query syntax error: {message}\n  {shown}");
     if let Some(column) = column {
         out.push_str(&format!("\n  {}^", " ".repeat(column.saturating_sub(1))));
     }

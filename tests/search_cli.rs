@@ -563,14 +563,53 @@ fn a_second_writer_is_refused() {
         .open(dir.path().join("index/.tantivy-writer.lock"))
         .unwrap();
     lock.lock().unwrap();
-    paperdex()
-        .current_dir(dir.path())
-        .args(["index", "--quiet"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("index at index is being written by another paperdex process"));
+    std::fs::write(dir.path().join("index/paperdex.pid"), "4242").unwrap();
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().code(2).stderr(
+        "paperdex: index at index is being written by another paperdex process (pid 4242); wait for it to finish\n",
+    );
     // Searches go on meanwhile.
     paperdex().current_dir(dir.path()).args(["search", "MoMA"]).assert().code(0);
     lock.unlock().unwrap();
     paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+}
+
+#[test]
+fn hostile_queries_give_a_result_or_a_clear_error() {
+    let ten_thousand_words: String = (0..10_000).map(|i| format!("w{i} ")).collect();
+    let cases: Vec<Vec<String>> = [
+        vec!["\"unbalanced"],
+        vec!["((a)"],
+        vec!["a))"],
+        vec!["nofield:x"],
+        vec!["*"],
+        vec!["--", "-term"],
+        vec!["a\u{1}b\u{7f}c\u{1b}[31m"],
+        vec!["(\u{1b}[31m"],
+        vec!["--fuzzy", "a"],
+        vec!["--fuzzy", "x y z"],
+        vec!["--limit", "0", "survey"],
+        vec!["--offset", "100000", "survey"],
+        vec!["title:"],
+        vec!["^"],
+        vec!["\\"],
+        vec!["a AND"],
+        vec!["*phys*"],
+        vec!["name:/(.*)*x/"],
+    ]
+    .into_iter()
+    .map(|c| c.into_iter().map(String::from).collect())
+    .chain([vec![ten_thousand_words]])
+    .collect();
+    for args in cases {
+        let out = paperdex().current_dir(SEED.path()).arg("search").args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let code = out.status.code();
+        assert!(matches!(code, Some(0..=2)), "{args:?}: {code:?} {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        if code == Some(2) {
+            assert!(stderr.starts_with("paperdex: "), "{args:?}: {stderr}");
+            assert!(!stderr.contains('\u{1b}'), "no control characters echoed: {args:?}");
+            assert!(out.stdout.is_empty(), "{args:?}");
+        }
+    }
 }

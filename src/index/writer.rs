@@ -16,6 +16,14 @@ use super::{CommitInfo, schema, tokenizer};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Admission, PageRegistry, Problem};
 
+/// The file in an index folder naming the process that holds its writer lock.
+const PID_FILE: &str = "paperdex.pid";
+
+/// The pid of the process writing the index at `dir`, as it wrote it.
+fn writer_pid(dir: &Path) -> Option<u32> {
+    std::fs::read_to_string(dir.join(PID_FILE)).ok()?.trim().parse().ok()
+}
+
 /// How many files are parsed in parallel before their documents go to the writer.
 const BATCH_FILES: usize = 256;
 
@@ -80,9 +88,12 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     // tantivy wants at least 15 MB per indexing thread.
     let budget = options.memory_budget.max(threads * 15_000_000);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, budget).map_err(|e| match e {
-        TantivyError::LockFailure(..) => Error::IndexBusy { path: dir.to_path_buf() },
+        TantivyError::LockFailure(..) => Error::IndexBusy { path: dir.to_path_buf(), pid: writer_pid(dir) },
         other => Error::tantivy(dir, other),
     })?;
+    // Whoever finds the writer lock taken reads who holds it here. The lock itself dies
+    // with the process, so a pid left by a killed run is never mistaken for a writer.
+    let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
     // Segments are merged once, at the end: background merges would race the final one.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     writer.delete_all_documents().map_err(|e| Error::tantivy(dir, e))?;
