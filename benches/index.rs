@@ -12,7 +12,7 @@ fn index_corpus(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pages = dir.path().join("pages");
     let bytes = common::synth_corpus(&pages, PAGES);
-    let options = IndexOptions { roots: vec![pages], memory_budget: 256_000_000, threads: 2, progress: false };
+    let options = IndexOptions { roots: vec![pages], threads: 2, rebuild: true, ..IndexOptions::default() };
     let mut group = c.benchmark_group("index");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));

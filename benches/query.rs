@@ -15,7 +15,7 @@ fn query_classes(c: &mut Criterion) {
     let pages = dir.path().join("pages");
     common::synth_corpus(&pages, PAGES);
     let idx = dir.path().join("idx");
-    let options = IndexOptions { roots: vec![pages], memory_budget: 256_000_000, threads: 2, progress: false };
+    let options = IndexOptions { roots: vec![pages], threads: 2, rebuild: true, ..IndexOptions::default() };
     build_index(&idx, &options, |_| {}).expect("index built");
     let px = open(&idx, "").expect("index opens");
     let reader = px.index.reader().expect("reader");

@@ -58,8 +58,7 @@ fn main() {
 
     let idx = dir.join("paperdex-index");
     let t = Instant::now();
-    let options =
-        IndexOptions { roots: vec![pages_dir.clone()], memory_budget: 256_000_000, threads: 2, progress: false };
+    let options = IndexOptions { roots: vec![pages_dir.clone()], threads: 2, rebuild: true, ..IndexOptions::default() };
     let summary = build_index(&idx, &options, |_| {}).expect("paperdex index");
     eprintln!(
         "paperdex: indexed {} records in {:.1} s",

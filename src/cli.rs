@@ -93,6 +93,13 @@ pub struct IndexArgs {
     /// No progress bar and no per-file warnings; errors and the summary still print.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Start from an empty index instead of updating the one there (by default only new,
+    /// changed and removed files are handled).
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Commit after this many new or changed files, so that a killed run loses little.
+    #[arg(long, value_name = "FILES", default_value_t = 10_000)]
+    pub commit_every: usize,
 }
 
 /// Query syntax: words are ANDed; `OR`, `AND`, `NOT`/`-word`, `"a phrase"`, `(groups)`,

@@ -366,7 +366,7 @@ fn indexing_the_real_pages_reports_every_record() {
     let methods: usize = corpus.pages.iter().map(|p| p.methods.len()).sum();
     let stderr = String::from_utf8(out.stderr).unwrap();
     let expected = format!(
-        "indexed {} pages, {captions} captions, {methods} methods from 43 files into again: 0 problems (0 errors)",
+        "indexed {} pages, {captions} captions, {methods} methods from 43 files into again (43 added, 0 updated, 0 removed, 0 unchanged): 0 problems (0 errors)",
         corpus.pages.len()
     );
     assert!(stderr.contains(&expected), "{stderr}\nexpected: {expected}");
@@ -532,7 +532,7 @@ fn index_options_memory_threads_and_quiet() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("error: corpus/broken.md:1: no front matter"), "{stderr}");
     assert!(
-        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small: 1 problem (1 errors)"),
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small (1 added, 0 updated, 0 removed, 0 unchanged): 1 problem (1 errors)"),
         "{stderr}"
     );
     assert_eq!(out.stdout, b"", "results only on stdout; an index run has none");
@@ -543,7 +543,7 @@ fn index_options_memory_threads_and_quiet() {
     let stderr = String::from_utf8(quiet.stderr).unwrap();
     assert!(stderr.contains("no front matter") && !stderr.contains("duplicate"), "{stderr}");
     assert!(
-        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small: 2 problems (1 errors)"),
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small (0 added, 0 updated, 0 removed, 1 unchanged): 2 problems (1 errors)"),
         "{stderr}"
     );
     let loud = paperdex().current_dir(dir.path()).args(["index", "--index", "small"]).output().unwrap();

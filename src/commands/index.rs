@@ -14,7 +14,14 @@ pub fn run(args: &IndexArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
     let roots = if args.roots.is_empty() { vec![PathBuf::from(DEFAULT_CORPUS)] } else { args.roots.clone() };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = IndexOptions { roots, memory_budget: args.memory_mb * 1_000_000, threads, progress: !args.quiet };
+    let options = IndexOptions {
+        roots,
+        memory_budget: args.memory_mb * 1_000_000,
+        threads,
+        progress: !args.quiet,
+        rebuild: args.rebuild,
+        commit_every: args.commit_every,
+    };
     let summary = build(&dir, &options, args.quiet)?;
     Ok(if summary.pages > 0 { Outcome::Found } else { Outcome::NothingFound })
 }
@@ -33,12 +40,16 @@ pub fn build(dir: &IndexDir, options: &IndexOptions, quiet: bool) -> Result<Inde
 
 fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
     format!(
-        "indexed {}, {}, {} from {} into {}: {} ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
+        "indexed {}, {}, {} from {} into {} ({} added, {} updated, {} removed, {} unchanged): {} ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
         count(s.pages, "page"),
         count(s.captions, "caption"),
         count(s.methods, "method"),
         count(s.files as u64, "file"),
         dir.display(),
+        s.added,
+        s.updated,
+        s.removed,
+        s.unchanged,
         count(s.problems as u64, "problem"),
         s.errors,
         s.megabytes(),

@@ -63,8 +63,7 @@ fn open_or_build(dir: &IndexDir) -> Result<PaperdexIndex> {
     }
     let _ =
         writeln!(std::io::stderr(), "no index at {}: building it from {}/ (once)", dir.path.display(), DEFAULT_CORPUS);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let options = IndexOptions { roots: vec![corpus], memory_budget: 256_000_000, threads, progress: true };
+    let options = IndexOptions { roots: vec![corpus], progress: true, ..IndexOptions::default() };
     super::index::build(dir, &options, false)?;
     index::open(&dir.path, &dir.build_hint())
 }

@@ -22,11 +22,10 @@ use crate::error::{Error, Result};
 pub struct CommitInfo {
     /// The schema version ([`schema::SCHEMA_VERSION`]).
     pub paperdex_schema: u32,
-    pub pages: u64,
-    pub captions: u64,
-    pub methods: u64,
-    /// The folders the index was built from.
+    /// The folders the index was last built from.
     pub roots: Vec<String>,
+    /// Whether every file of the run is in (false for the interval commits of a run).
+    pub complete: bool,
 }
 
 /// An open paperdex index with its field handles.
@@ -70,7 +69,7 @@ pub(crate) fn check(index: &Index, dir: &Path, allow_empty: bool) -> Result<(Com
     let info = match (commit_info(index), &metas.payload) {
         (Some(info), _) => info,
         (None, None) if allow_empty && metas.segments.is_empty() && index.schema() == expected => {
-            CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, pages: 0, captions: 0, methods: 0, roots: Vec::new() }
+            CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, roots: Vec::new(), complete: true }
         }
         _ => return Err(not_ours("it holds a tantivy index that paperdex did not write".into())),
     };

@@ -3,14 +3,14 @@
 //! summaries, above body text.
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FacetOptions, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING,
-    Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, FacetOptions, Field, INDEXED, IndexRecordOption, NumericOptions, STORED,
+    STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use super::tokenizer::ANALYZER;
 
 /// The version of the schema written by this build; kept in the commit payload.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The fast field the index is sorted by.
 pub const SORT_FIELD: &str = "seq";
@@ -156,7 +156,7 @@ pub fn build() -> (Schema, Fields) {
         kind: b.add_text_field("kind", STRING | STORED),
         id: b.add_text_field("id", STRING | STORED),
         page_id: b.add_text_field("page_id", STRING | STORED),
-        page_key: b.add_text_field("page_key", STRING),
+        page_key: b.add_text_field("page_key", STRING | FAST),
         lang: b.add_text_field("lang", STRING | STORED),
         page_title: b.add_text_field("page_title", stored_text.clone()),
         date: b.add_date_field("date", date_options),
@@ -166,8 +166,8 @@ pub fn build() -> (Schema, Fields) {
         position: b.add_u64_field("position", STORED),
         image: b.add_text_field("image", stored_text.clone()),
         review_date: b.add_text_field("review_date", stored_text.clone()),
-        source: b.add_text_field("source", STRING | STORED),
-        content_hash: b.add_text_field("content_hash", STRING | STORED),
+        source: b.add_text_field("source", STRING | STORED | FAST),
+        content_hash: b.add_text_field("content_hash", STRING | STORED | FAST),
         seq: b.add_u64_field("seq", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)

@@ -1,14 +1,18 @@
-//! Building the index: files are found, parsed in parallel batches and fed to one
-//! writer with a bounded memory budget; everything lands in one atomic commit.
+//! Building and updating the index: files are found, read and hashed in parallel
+//! batches; new and changed ones are parsed and fed to one writer with a bounded memory
+//! budget; commits come at bounded intervals, so a killed run leaves the last commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use tantivy::collector::{Count, DocSetCollector};
 use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{Index, IndexWriter, TantivyError, Term};
 
 use super::document::{documents, page_key};
@@ -37,18 +41,46 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Draw a progress bar on stderr (only on a terminal).
     pub progress: bool,
+    /// Start from an empty index instead of updating the one there.
+    pub rebuild: bool,
+    /// Commit after this many changed files, so a killed run loses little work.
+    pub commit_every: usize,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            roots: Vec::new(),
+            memory_budget: 256_000_000,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            progress: false,
+            rebuild: false,
+            commit_every: 10_000,
+        }
+    }
 }
 
 /// What an index run did.
 #[derive(Debug, Default, Clone)]
 pub struct IndexSummary {
+    /// Files found.
     pub files: usize,
+    /// Bytes read (every file is read, to compare its content hash).
     pub bytes: u64,
+    /// Files new to the index that brought records; files whose content changed; files
+    /// gone from the folders; files kept as they were. A file that yields nothing is
+    /// only a problem.
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    /// What the index holds after the run.
     pub pages: u64,
     pub captions: u64,
     pub methods: u64,
     pub problems: usize,
     pub errors: usize,
+    pub commits: usize,
     pub seconds: f64,
     /// The process's peak resident memory in bytes (Linux `VmHWM`; 0 where unknown).
     /// Mapped index files that were read count too.
@@ -68,8 +100,19 @@ impl IndexSummary {
     }
 }
 
-/// Builds the index at `dir` from scratch out of `options.roots`, calling `on_problem`
-/// for each problem as it is met. Searches see the previous commit until this one lands.
+/// What the index holds for one source file, from its page record.
+struct IndexedFile {
+    hash: String,
+    id: String,
+    lang: String,
+    date: Option<String>,
+}
+
+/// Brings the index at `dir` up to date with `options.roots`: new files are added,
+/// changed ones (by content hash) re-indexed, removed or renamed ones dropped, the rest
+/// left alone; `rebuild` starts from empty. Problems go to `on_problem` as they are met.
+/// Searches see the previous commit until the next one lands; commits come every
+/// `commit_every` changed files and at the end.
 pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMut(&Problem)) -> Result<IndexSummary> {
     let started = Instant::now();
     let heap = HeapSampler::start();
@@ -83,7 +126,8 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     for p in &found.problems {
         report(p, &mut summary);
     }
-    let (index, fields) = open_or_create(dir)?;
+    let (index, fields, fresh) = open_or_create(dir)?;
+    let rebuild = options.rebuild || fresh;
     let threads = options.threads.max(1);
     // tantivy wants at least 15 MB per indexing thread.
     let budget = options.memory_budget.max(threads * 15_000_000);
@@ -94,19 +138,69 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     // Whoever finds the writer lock taken reads who holds it here. The lock itself dies
     // with the process, so a pid left by a killed run is never mistaken for a writer.
     let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
-    // Segments are merged once, at the end: background merges would race the final one.
-    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    writer.delete_all_documents().map_err(|e| Error::tantivy(dir, e))?;
+    let tantivy_error = |e| Error::tantivy(dir, e);
+    let mut indexed = if rebuild {
+        // A full build merges once at the end: background merges would race that one.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        writer.delete_all_documents().map_err(tantivy_error)?;
+        HashMap::new()
+    } else {
+        indexed_files(&index, &fields).map_err(tantivy_error)?
+    };
+
+    // Files no longer found go first; a file kept as it is stays known to the
+    // duplicate check.
+    let found_set: HashSet<String> = found.files.iter().map(|p| p.display().to_string()).collect();
+    let mut registry = PageRegistry::default();
+    indexed.retain(|source, file| {
+        if found_set.contains(source) {
+            return true;
+        }
+        writer.delete_term(Term::from_field_text(fields.source, source));
+        summary.removed += 1;
+        let _ = file;
+        false
+    });
 
     let progress = progress_bar(options.progress, found.files.len() as u64);
-    let mut registry = PageRegistry::default();
-    let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
+    let roots: Vec<String> = options.roots.iter().map(|r| r.display().to_string()).collect();
+    let mut since_commit = 0;
     for (batch_no, batch) in found.files.chunks(BATCH_FILES).enumerate() {
-        let parsed: Vec<_> = batch.par_iter().map(|p| ingest::parse_file(p)).collect();
-        for (k, (file, bytes)) in parsed.into_iter().enumerate() {
-            let file_order = (batch_no * BATCH_FILES + k) as u64;
+        let read: Vec<_> = batch
+            .par_iter()
+            .map(|path| {
+                let bytes = ingest::read_file(path)?;
+                let hash = blake3::hash(&bytes).to_hex().to_string();
+                let source = path.display().to_string();
+                let unchanged = indexed.get(&source).is_some_and(|f| f.hash == hash);
+                let parsed = (!unchanged).then(|| ingest::parse_bytes(path, &bytes));
+                Ok((source, bytes.len() as u64, parsed))
+            })
+            .collect();
+        for (k, outcome) in read.into_iter().enumerate() {
             summary.files += 1;
+            let (source, bytes, parsed) = match outcome {
+                Ok(read) => read,
+                Err(problem) => {
+                    // An unreadable file keeps whatever the index holds for it.
+                    progress.suspend(|| report(&problem, &mut summary));
+                    continue;
+                }
+            };
             summary.bytes += bytes;
+            let Some(file) = parsed else {
+                summary.unchanged += 1;
+                if let Some(f) = indexed.get(&source) {
+                    registry.keep(&f.id, &f.lang, f.date.clone(), &source);
+                }
+                continue;
+            };
+            let was_indexed = indexed.remove(&source).is_some();
+            if was_indexed {
+                writer.delete_term(Term::from_field_text(fields.source, &source));
+                summary.updated += 1;
+            }
+            since_commit += 1;
             for p in &file.problems {
                 progress.suspend(|| report(p, &mut summary));
             }
@@ -115,62 +209,104 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
             if let Some(p) = problem {
                 progress.suspend(|| report(&p, &mut summary));
             }
-            let key = page_key(&records.page);
             match admission {
                 Admission::Rejected => continue,
                 Admission::Replaces => {
-                    writer.delete_term(Term::from_field_text(fields.page_key, &key));
-                    if let Some((captions, methods)) = counts.remove(&key) {
-                        summary.pages -= 1;
-                        summary.captions -= captions;
-                        summary.methods -= methods;
-                    }
+                    writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&records.page)));
                 }
                 Admission::New => {}
             }
+            // A file new to the index counts as added once it brings records.
+            summary.added += usize::from(!was_indexed);
+            let file_order = (batch_no * BATCH_FILES + k) as u64;
             for doc in documents(&fields, &records, file_order) {
-                writer.add_document(doc).map_err(|e| Error::tantivy(dir, e))?;
+                writer.add_document(doc).map_err(tantivy_error)?;
             }
-            let (captions, methods) = (records.captions.len() as u64, records.methods.len() as u64);
-            summary.pages += 1;
-            summary.captions += captions;
-            summary.methods += methods;
-            counts.insert(key, (captions, methods));
         }
         progress.inc(batch.len() as u64);
+        if since_commit >= options.commit_every.max(1) {
+            commit(&mut writer, &roots, false).map_err(tantivy_error)?;
+            summary.commits += 1;
+            since_commit = 0;
+        }
     }
     progress.finish_and_clear();
-
-    let info = CommitInfo {
-        paperdex_schema: schema::SCHEMA_VERSION,
-        pages: summary.pages,
-        captions: summary.captions,
-        methods: summary.methods,
-        roots: options.roots.iter().map(|r| r.display().to_string()).collect(),
-    };
-    let mut prepared = writer.prepare_commit().map_err(|e| Error::tantivy(dir, e))?;
-    prepared.set_payload(&serde_json::to_string(&info)?);
-    prepared.commit().map_err(|e| Error::tantivy(dir, e))?;
-    // One segment searches fastest; each indexing thread leaves its own.
-    let segments = index.searchable_segment_ids().map_err(|e| Error::tantivy(dir, e))?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait().map_err(|e| Error::tantivy(dir, e))?;
+    commit(&mut writer, &roots, true).map_err(tantivy_error)?;
+    summary.commits += 1;
+    if rebuild {
+        // One segment searches fastest; each indexing thread leaves its own.
+        let segments = index.searchable_segment_ids().map_err(tantivy_error)?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait().map_err(tantivy_error)?;
+        }
     }
-    writer.wait_merging_threads().map_err(|e| Error::tantivy(dir, e))?;
+    writer.wait_merging_threads().map_err(tantivy_error)?;
+    (summary.pages, summary.captions, summary.methods) = record_counts(&index, &fields).map_err(tantivy_error)?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.peak_rss = proc_status_bytes("VmHWM:");
     summary.peak_heap = heap.stop();
     Ok(summary)
 }
 
+fn commit(writer: &mut IndexWriter, roots: &[String], complete: bool) -> tantivy::Result<()> {
+    let info = CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, roots: roots.to_vec(), complete };
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(&info).unwrap_or_default());
+    prepared.commit()?;
+    Ok(())
+}
+
+/// The source files the index holds, by path, read from the page records' fast fields.
+fn indexed_files(index: &Index, fields: &super::Fields) -> tantivy::Result<HashMap<String, IndexedFile>> {
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let pages = TermQuery::new(Term::from_facet(fields.kind_facet, &Facet::from("/page")), IndexRecordOption::Basic);
+    let mut out = HashMap::new();
+    for address in searcher.search(&pages, &DocSetCollector)? {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let fast = segment.fast_fields();
+        let text = |name: &str| -> tantivy::Result<Option<String>> {
+            let Some(column) = fast.str(name)? else { return Ok(None) };
+            let mut value = String::new();
+            match column.term_ords(address.doc_id).next() {
+                Some(ord) if column.ord_to_str(ord, &mut value)? => Ok(Some(value)),
+                _ => Ok(None),
+            }
+        };
+        let (Some(source), Some(hash), Some(key)) = (text("source")?, text("content_hash")?, text("page_key")?) else {
+            continue;
+        };
+        let date = fast
+            .date("date")?
+            .first(address.doc_id)
+            .map(|d| super::document::civil_date(d.into_timestamp_secs().div_euclid(86_400)));
+        let (id, lang) =
+            key.rsplit_once('|').map_or((key.clone(), String::new()), |(i, l)| (i.to_owned(), l.to_owned()));
+        out.insert(source, IndexedFile { hash, id, lang, date });
+    }
+    Ok(out)
+}
+
+/// Pages, captions and methods in the index's last commit.
+fn record_counts(index: &Index, fields: &super::Fields) -> tantivy::Result<(u64, u64, u64)> {
+    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into()?;
+    reader.reload()?;
+    let searcher = reader.searcher();
+    let count = |path: &str| -> tantivy::Result<u64> {
+        let q = TermQuery::new(Term::from_facet(fields.kind_facet, &Facet::from(path)), IndexRecordOption::Basic);
+        Ok(searcher.search(&q, &Count)? as u64)
+    };
+    Ok((count("/page")?, count("/caption")?, count("/method")?))
+}
+
 /// Opens the index at `dir`, or creates an empty one there. A folder that holds an index
 /// paperdex did not write is refused rather than overwritten.
-fn open_or_create(dir: &Path) -> Result<(Index, super::Fields)> {
+fn open_or_create(dir: &Path) -> Result<(Index, super::Fields, bool)> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     if super::exists(dir) {
         let index = super::open_tantivy(dir)?;
         match super::check(&index, dir, true) {
-            Ok((_, fields)) => return Ok((index, fields)),
+            Ok((_, fields)) => return Ok((index, fields, false)),
             // An index an older paperdex wrote is rebuilt from scratch; any other is kept.
             Err(_) if super::commit_info(&index).is_some() => {
                 drop(index);
@@ -187,7 +323,7 @@ fn open_or_create(dir: &Path) -> Result<(Index, super::Fields)> {
     };
     let index = Index::create(directory, schema, settings).map_err(|e| Error::tantivy(dir, e))?;
     index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
-    Ok((index, fields))
+    Ok((index, fields, true))
 }
 
 /// A value of this process's `/proc/self/status` in bytes (0 where there is none).

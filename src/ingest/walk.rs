@@ -88,23 +88,27 @@ fn starts_with_front_matter(path: &Path) -> bool {
 
 /// Reads and parses one file, turning I/O failures into problems.
 pub fn parse_file(path: &Path) -> (ParsedFile, u64) {
-    let shown = path.display().to_string();
-    let fail = |reason: String| (ParsedFile { records: None, problems: vec![Problem::error(&shown, None, reason)] }, 0);
+    match read_file(path) {
+        Ok(bytes) => (parse_bytes(path, &bytes), bytes.len() as u64),
+        Err(problem) => (ParsedFile { records: None, problems: vec![problem] }, 0),
+    }
+}
+
+/// Reads a file that may be a review page; too large or unreadable is a problem.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Problem> {
+    let fail = |reason: String| Problem::error(&path.display().to_string(), None, reason);
     match fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            return fail(format!(
+            return Err(fail(format!(
                 "{} MB is larger than the {} MB a review page may have",
                 meta.len() >> 20,
                 MAX_FILE_BYTES >> 20
-            ));
+            )));
         }
         Ok(_) => {}
-        Err(e) => return fail(format!("cannot read: {e}")),
+        Err(e) => return Err(fail(format!("cannot read: {e}"))),
     }
-    match fs::read(path) {
-        Ok(bytes) => (parse_bytes(path, &bytes), bytes.len() as u64),
-        Err(e) => fail(format!("cannot read: {e}")),
-    }
+    fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))
 }
 
 /// Keeps one page per (id, language): the newer `date` wins, the other is reported as
@@ -126,6 +130,11 @@ pub enum Admission {
 }
 
 impl PageRegistry {
+    /// Records a page kept from an earlier run, so new files are weighed against it.
+    pub fn keep(&mut self, id: &str, lang: &str, date: Option<String>, source: &str) {
+        self.kept.insert((id.to_owned(), lang.to_owned()), (date, source.to_owned()));
+    }
+
     /// Admits or rejects `page`; a duplicate also yields the problem that reports it.
     pub fn admit(&mut self, page: &Page) -> (Admission, Option<Problem>) {
         let key = (page.id.clone(), page.lang.clone());

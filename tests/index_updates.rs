@@ -1,0 +1,145 @@
+//! Incremental indexing and crash safety: runs after edits, additions, renames and
+//! deletions hold the same records as a fresh rebuild, and a run killed at any point
+//! leaves an index that opens, answers from its last commit, and is completed by the
+//! next run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::paperdex;
+use serde_json::Value;
+
+/// `pages` synthetic pages written into `dir/pages`.
+fn synth(dir: &Path, pages: usize) -> PathBuf {
+    let out = dir.join("pages");
+    paperdex()
+        .current_dir(common::root())
+        .args(["synth", "--pages", &pages.to_string(), "--seed", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+fn index(pages: &Path, idx: &Path, extra: &[&str]) -> String {
+    let out = paperdex().arg("index").arg(pages).arg("--index").arg(idx).args(extra).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+/// Every record of an index, as `paperdex search` prints it, in a stable order.
+fn records(idx: &Path) -> Vec<Value> {
+    let out = paperdex().args(["search", "--limit", "1000000", "--json", "--index"]).arg(idx).output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut hits = doc["hits"].as_array().unwrap().clone();
+    hits.sort_by_key(|h| (h["lang"].to_string(), h["id"].to_string()));
+    hits
+}
+
+fn page_files(pages: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(pages)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Rewrites a page's TL;DR, which changes its text but not its record counts.
+fn edit(page: &Path, word: &str) {
+    let text = std::fs::read_to_string(page).unwrap();
+    let text = text.replacen("{{< lead >}}\n", &format!("{{{{< lead >}}}}\n{word} "), 1);
+    std::fs::write(page, text).unwrap();
+}
+
+#[test]
+fn incremental_runs_equal_a_fresh_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = synth(dir.path(), 40);
+    let idx = dir.path().join("idx");
+    let first = index(&pages, &idx, &["--quiet"]);
+    assert!(first.contains("(40 added, 0 updated, 0 removed, 0 unchanged)"), "{first}");
+    let again = index(&pages, &idx, &["--quiet"]);
+    assert!(again.contains("(0 added, 0 updated, 0 removed, 40 unchanged)"), "{again}");
+
+    let files = page_files(&pages);
+    edit(&files[0], "zebrafishword");
+    edit(&files[1], "quokkaword");
+    std::fs::remove_file(&files[2]).unwrap();
+    let renamed = files[3].parent().unwrap().with_file_name("renamed");
+    std::fs::rename(files[3].parent().unwrap(), &renamed).unwrap();
+    std::fs::create_dir_all(pages.join("new/2412.02142")).unwrap();
+    std::fs::copy(common::seed_page(), pages.join("new/2412.02142/index.md")).unwrap();
+    let update = index(&pages, &idx, &["--quiet"]);
+    assert!(update.contains("(2 added, 2 updated, 2 removed, 36 unchanged)"), "{update}");
+
+    let fresh = dir.path().join("fresh");
+    index(&pages, &fresh, &["--quiet", "--rebuild"]);
+    let (ours, theirs) = (records(&idx), records(&fresh));
+    assert_eq!(ours.len(), theirs.len());
+    assert_eq!(ours, theirs);
+    let find = |q: &str| {
+        let out = paperdex().args(["search", q, "--json", "--index"]).arg(&idx).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["total_hits"].as_u64().unwrap()
+    };
+    assert_eq!(find("zebrafishword"), 1);
+    assert_eq!(find("MoMA"), 2, "the method and the table caption of the added page");
+    // --rebuild of an up-to-date index changes nothing either.
+    index(&pages, &idx, &["--quiet", "--rebuild"]);
+    assert_eq!(records(&idx), theirs);
+}
+
+#[test]
+fn killed_runs_leave_the_last_commit_and_the_next_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = synth(dir.path(), 240);
+    let idx = dir.path().join("idx");
+    index(&pages, &idx, &["--quiet"]);
+    let files = page_files(&pages);
+    let total = |idx: &Path| -> u64 {
+        let out = paperdex()
+            .args(["search", "--kind", "page", "--limit", "0", "--json", "--index"])
+            .arg(idx)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "the index opens after a kill: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["total_hits"].as_u64().unwrap()
+    };
+    let mut killed = 0;
+    for round in 0..20u64 {
+        for file in files.iter().skip(round as usize % 7).step_by(3) {
+            edit(file, &format!("round{round}"));
+        }
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("paperdex"))
+            .arg("index")
+            .arg(&pages)
+            .arg("--index")
+            .arg(&idx)
+            .args(["--quiet", "--commit-every", "16", "--threads", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(15 + round * 37 % 400));
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever commit the run reached, every page is there, old or new.
+        assert_eq!(total(&idx), 240, "round {round}");
+    }
+    assert!(killed >= 10, "only {killed} of 20 runs were killed before they ended");
+    let last = index(&pages, &idx, &["--quiet"]);
+    assert!(last.contains("indexed 240 pages"), "{last}");
+    let fresh = dir.path().join("fresh");
+    index(&pages, &fresh, &["--quiet", "--rebuild"]);
+    assert_eq!(records(&idx), records(&fresh));
+}
