@@ -79,12 +79,7 @@ fn build_page(path: &Path, shown: &str, bytes: &[u8], front: FrontMatter, body: 
             topics.push(tag);
         }
     }
-    let id = body
-        .arxiv_id
-        .clone()
-        .or_else(|| path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()))
-        .or_else(|| path.file_stem().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default();
+    let id = body.arxiv_id.clone().unwrap_or_else(|| id_from_path(path));
     let lang = lang_from_file_name(path).unwrap_or_else(|| detect_lang(body));
     Page {
         id,
@@ -105,6 +100,17 @@ fn build_page(path: &Path, shown: &str, bytes: &[u8], front: FrontMatter, body: 
         insights: body.insights.clone(),
         source: shown.to_owned(),
         content_hash: blake3::hash(bytes).to_hex().to_string(),
+    }
+}
+
+/// A page bundle (`2412.02142/index.md`, `index.ko.md`) is named by its folder; a loose
+/// page (`notes/my-page.md`) by its file.
+fn id_from_path(path: &Path) -> String {
+    let stem = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let is_bundle = stem == "index" || stem.starts_with("index.");
+    match path.parent().and_then(|p| p.file_name()) {
+        Some(folder) if is_bundle => folder.to_string_lossy().into_owned(),
+        _ => stem,
     }
 }
 
