@@ -128,6 +128,8 @@ fn killed_runs_leave_the_last_commit_and_the_next_run_completes() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(15 + round * 37 % 400));
+        // A search while the run writes sees a committed state: every page, old or new.
+        assert_eq!(total(&idx), 240, "round {round}, during the run");
         if child.try_wait().unwrap().is_none() {
             killed += 1;
         }
