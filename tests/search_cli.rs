@@ -595,6 +595,8 @@ fn hostile_queries_give_a_result_or_a_clear_error() {
         vec!["a AND"],
         vec!["*phys*"],
         vec!["name:/(.*)*x/"],
+        vec!["personalized -\"0 1\""],
+        vec!["--fuzzy", "g0 -\u{1}0\u{1}\u{1}\u{11}1/\u{1}"],
     ]
     .into_iter()
     .map(|c| c.into_iter().map(String::from).collect())
