@@ -8,9 +8,6 @@ pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
 
-    #[error("{path}: {reason}")]
-    UnusableFile { path: String, reason: String },
-
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
 

@@ -82,9 +82,6 @@ pub struct IndexSummary {
     pub errors: usize,
     pub commits: usize,
     pub seconds: f64,
-    /// The process's peak resident memory in bytes (Linux `VmHWM`; 0 where unknown).
-    /// Mapped index files that were read count too.
-    pub peak_rss: u64,
     /// The peak of anonymous (heap) memory, sampled every 50 ms (Linux `RssAnon`): what
     /// the writer budget bounds, without the index files mapped for reading.
     pub peak_heap: u64,
@@ -152,13 +149,12 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     // duplicate check.
     let found_set: HashSet<String> = found.files.iter().map(|p| p.display().to_string()).collect();
     let mut registry = PageRegistry::default();
-    indexed.retain(|source, file| {
+    indexed.retain(|source, _| {
         if found_set.contains(source) {
             return true;
         }
         writer.delete_term(Term::from_field_text(fields.source, source));
         summary.removed += 1;
-        let _ = file;
         false
     });
 
@@ -243,7 +239,6 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
     writer.wait_merging_threads().map_err(tantivy_error)?;
     (summary.pages, summary.captions, summary.methods) = record_counts(&index, &fields).map_err(tantivy_error)?;
     summary.seconds = started.elapsed().as_secs_f64();
-    summary.peak_rss = proc_status_bytes("VmHWM:");
     summary.peak_heap = heap.stop();
     Ok(summary)
 }

@@ -278,8 +278,8 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
     let kind = first(doc, f.kind).unwrap_or_default();
     let date = doc.get_first(f.date).and_then(|v| v.as_datetime()).map(format_date);
     let snippet = snippets.for_doc(doc, &kind).map_err(|e| Error::tantivy(&px.path, e))?;
-    let is = |k: &str| kind == k || kind.starts_with(&format!("{k}/"));
-    let some_vec = |v: Vec<String>| Some(v);
+    // `caption/table` is a caption: the kind or its first path segment.
+    let is = |k: &str| kind.split('/').next() == Some(k);
     Ok(Hit {
         id: first(doc, f.id).unwrap_or_default(),
         page_id: first(doc, f.page_id).unwrap_or_default(),
@@ -292,7 +292,7 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
         source: first(doc, f.source).unwrap_or_default(),
         summary: is("page").then(|| first(doc, f.summary).unwrap_or_default()),
         categories: is("page").then(|| all(doc, f.category)),
-        topics: is("page").then(|| all(doc, f.topic)).and_then(some_vec),
+        topics: is("page").then(|| all(doc, f.topic)),
         affiliations: is("page").then(|| all(doc, f.affiliation)),
         authors: is("page").then(|| first(doc, f.authors)).flatten(),
         label: is("caption").then(|| first(doc, f.label)).flatten(),
