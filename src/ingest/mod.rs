@@ -4,6 +4,7 @@
 mod frontmatter;
 pub mod html;
 mod page;
+pub mod path;
 pub mod record;
 mod table;
 mod taxonomy;
@@ -14,5 +15,5 @@ pub use page::{ParsedFile, normalize_date, parse_bytes};
 pub use record::{Caption, CaptionKind, Insight, Link, MethodEntry, Page, PageRecords, Problem, Severity};
 pub use walk::{
     Admission, Corpus, CorpusFiles, MAX_FILE_BYTES, PageRegistry, find_files, parse_file, parse_files, read_corpus,
-    read_file,
+    read_file, walk_root,
 };

@@ -20,7 +20,7 @@ pub struct ParsedFile {
 /// Parses one file's bytes. `path` names the file in problems and gives the fallback id
 /// (its folder) and language (`index.ko.md`).
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> ParsedFile {
-    let shown = path.display().to_string();
+    let shown = super::path::escape(path);
     let mut problems = Vec::new();
     let decoded = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
@@ -106,10 +106,10 @@ fn build_page(path: &Path, shown: &str, bytes: &[u8], front: FrontMatter, body: 
 /// A page bundle (`2412.02142/index.md`, `index.ko.md`) is named by its folder; a loose
 /// page (`notes/my-page.md`) by its file.
 fn id_from_path(path: &Path) -> String {
-    let stem = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path.file_stem().map(super::path::escape_name).unwrap_or_default();
     let is_bundle = stem == "index" || stem.starts_with("index.");
     match path.parent().and_then(|p| p.file_name()) {
-        Some(folder) if is_bundle => folder.to_string_lossy().into_owned(),
+        Some(folder) if is_bundle => super::path::escape_name(folder),
         _ => stem,
     }
 }

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::page::{ParsedFile, parse_bytes};
+use super::path::escape;
 use super::record::{Page, PageRecords, Problem};
 
 /// Files larger than this are reported, not read: no review page comes near it.
@@ -36,35 +37,40 @@ pub struct Corpus {
 pub fn find_files(roots: &[PathBuf]) -> CorpusFiles {
     let mut out = CorpusFiles::default();
     for root in roots {
-        if root.is_file() {
-            out.files.push(root.clone());
-            continue;
-        }
-        if !root.exists() {
-            out.problems.push(Problem::error(&root.display().to_string(), None, "no such file or folder"));
-            continue;
-        }
-        for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
-            match entry {
-                Ok(entry) if entry.file_type().is_file() => {
-                    if is_candidate(entry.path()) {
-                        out.files.push(entry.into_path());
-                    }
+        walk_root(root, &mut out);
+    }
+    out
+}
+
+/// Adds the review-page files under one root (or the root itself, when it is a file).
+pub fn walk_root(root: &Path, out: &mut CorpusFiles) {
+    if root.is_file() {
+        out.files.push(root.to_path_buf());
+        return;
+    }
+    if !root.exists() {
+        out.problems.push(Problem::error(&escape(root), None, "no such file or folder"));
+        return;
+    }
+    for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                if is_candidate(entry.path()) {
+                    out.files.push(entry.into_path());
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    let path = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                    let reason = if e.loop_ancestor().is_some() {
-                        "symlink loop: this folder links back to one of its parents; not followed".to_owned()
-                    } else {
-                        e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())
-                    };
-                    out.problems.push(Problem::error(&path, None, reason));
-                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().map_or_else(|| escape(root), escape);
+                let reason = if e.loop_ancestor().is_some() {
+                    "symlink loop: this folder links back to one of its parents; not followed".to_owned()
+                } else {
+                    e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())
+                };
+                out.problems.push(Problem::error(&path, None, reason));
             }
         }
     }
-    out
 }
 
 fn is_candidate(path: &Path) -> bool {
@@ -78,12 +84,41 @@ fn is_candidate(path: &Path) -> bool {
 fn starts_with_front_matter(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 8];
-    let Ok(mut file) = fs::File::open(path) else {
+    let Ok((mut file, _)) = open_regular(path) else {
         return false;
     };
     let n = file.read(&mut head).unwrap_or(0);
     let head = head[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head[..n]);
     head.starts_with(b"---\n") || head.starts_with(b"---\r\n")
+}
+
+/// Opens `path` for reading without blocking and checks, on the open file, that it is a
+/// regular file: a file replaced by a FIFO, socket or device after the walk saw it would
+/// otherwise block the read (or never end).
+fn open_regular(path: &Path) -> Result<(fs::File, fs::Metadata), String> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_block_device() || kind.is_char_device() {
+            "a device"
+        } else if kind.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file"
+        };
+        return Err(format!("skipped: it is {what} now, not a regular file"));
+    }
+    Ok((file, meta))
 }
 
 /// Reads and parses one file, turning I/O failures into problems.
@@ -94,21 +129,29 @@ pub fn parse_file(path: &Path) -> (ParsedFile, u64) {
     }
 }
 
-/// Reads a file that may be a review page; too large or unreadable is a problem.
+/// Reads a file that may be a review page; too large, unreadable or not a regular file
+/// (any more) is a problem.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Problem> {
-    let fail = |reason: String| Problem::error(&path.display().to_string(), None, reason);
-    match fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            return Err(fail(format!(
-                "{} MB is larger than the {} MB a review page may have",
-                meta.len() >> 20,
-                MAX_FILE_BYTES >> 20
-            )));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(fail(format!("cannot read: {e}"))),
+    use std::io::Read;
+    let fail = |reason: String| Problem::error(&escape(path), None, reason);
+    let (file, meta) = open_regular(path).map_err(fail)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "{} MB is larger than the {} MB a review page may have",
+            meta.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        )));
     }
-    fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))
+    // Never more than the limit, even if the file grows while it is read.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "grew past the {} MB a review page may have while it was read",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Keeps one page per (id, language): the newer `date` wins, the other is reported as
@@ -197,4 +240,25 @@ pub fn read_corpus(roots: &[PathBuf]) -> Corpus {
     problems.append(&mut corpus.problems);
     corpus.problems = problems;
     corpus
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fifo_is_a_problem_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("page.md");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(status.success());
+        let problem = read_file(&fifo).unwrap_err();
+        assert!(problem.reason.contains("a FIFO"), "{}", problem.reason);
+        let (parsed, bytes) = parse_file(&fifo);
+        assert!(parsed.records.is_none() && bytes == 0 && parsed.problems.len() == 1);
+        assert!(!starts_with_front_matter(&fifo));
+        let folder = dir.path().join("folder.md");
+        std::fs::create_dir(&folder).unwrap();
+        assert!(read_file(&folder).unwrap_err().reason.contains("a folder"));
+    }
 }
