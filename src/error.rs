@@ -24,12 +24,34 @@ pub enum Error {
     )]
     IndexBusy { path: PathBuf, pid: Option<u32> },
 
-    #[error("index at {}: {source}", path.display())]
-    Tantivy { path: PathBuf, source: tantivy::TantivyError },
+    #[error("index at {} is damaged ({reason}): run `{}`", path.display(), rebuild_command(path))]
+    Damaged { path: PathBuf, reason: String },
+
+    #[error("cannot index {}: {reason}; the index is unchanged", crate::ingest::path::escape(path))]
+    Root { path: PathBuf, reason: String },
+
+    #[error(
+        "no space left on {device} while writing the index at {}: the index is unchanged at its last commit; free some space and run `paperdex index` again",
+        path.display()
+    )]
+    DiskFull { path: PathBuf, device: String },
+
+    #[error(
+        "cannot write the index at {} on {device} ({reason}): the index is unchanged at its last commit",
+        path.display()
+    )]
+    WriteFailed { path: PathBuf, device: String, reason: String },
+
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
 
     /// The query could not be parsed; `column` is 1-based, in characters.
     #[error("{}", query_error_message(query, *column, message))]
     QuerySyntax { query: String, column: Option<usize>, message: String },
+
+    /// The query is past one of the limits in `search::limits`.
+    #[error("query too large: {message}")]
+    QueryTooLarge { message: String },
 
     #[error("unknown field `{field}` in the query; the text fields are: {valid}")]
     UnknownQueryField { field: String, valid: String },
@@ -49,8 +71,9 @@ pub enum Error {
 }
 
 impl Error {
+    /// An engine error while reading the index at `path`: the index is damaged.
     pub fn tantivy(path: &std::path::Path, source: tantivy::TantivyError) -> Self {
-        Error::Tantivy { path: path.to_path_buf(), source }
+        crate::index::damage(path, &source)
     }
 
     /// True for a closed stdout (`paperdex ... | head`), which ends quietly.
@@ -60,6 +83,15 @@ impl Error {
             Error::Json(e) => e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe),
             _ => false,
         }
+    }
+}
+
+/// The command that rebuilds the index at `path`.
+fn rebuild_command(path: &std::path::Path) -> String {
+    if path == std::path::Path::new(crate::config::DEFAULT_INDEX) {
+        "paperdex index --rebuild".to_owned()
+    } else {
+        format!("paperdex index --rebuild --index {}", crate::ingest::path::escape(path))
     }
 }
 

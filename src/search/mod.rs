@@ -3,6 +3,7 @@
 
 mod automata;
 pub mod filter;
+pub mod limits;
 pub mod query;
 mod snippet;
 
@@ -166,6 +167,10 @@ pub struct SearchResults {
 /// Runs one search on an open index.
 pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
     let started = Instant::now();
+    limits::check_paging(request.limit, request.offset)?;
+    if let Some(text) = request.text() {
+        limits::check_query(text, request.fuzzy)?;
+    }
     let f = &px.fields;
     let text_query = match request.text() {
         Some(text) => Some(query::parse(&px.index, f, text, request.fuzzy)?),
