@@ -4,7 +4,7 @@
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use paperdex::index::{IndexOptions, build_index};
+use paperdex::index::{IndexOptions, NoProgress, UpdateRequest, update};
 
 const PAGES: usize = 500;
 
@@ -12,14 +12,15 @@ fn index_corpus(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pages = dir.path().join("pages");
     let bytes = common::synth_corpus(&pages, PAGES);
-    let options = IndexOptions { roots: vec![pages], threads: 2, rebuild: true, ..IndexOptions::default() };
+    let request = UpdateRequest { roots: vec![pages], rebuild: true, ..UpdateRequest::default() };
+    let options = IndexOptions { threads: 2, ..IndexOptions::default() };
     let mut group = c.benchmark_group("index");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function(format!("{PAGES} synthetic pages"), |b| {
         b.iter(|| {
             let out = tempfile::tempdir().expect("temp dir");
-            build_index(&out.path().join("idx"), &options, |_| {}).expect("index built")
+            update(&out.path().join("idx"), &request, &options, &NoProgress).expect("index built")
         })
     });
     group.finish();

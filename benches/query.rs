@@ -5,7 +5,7 @@ mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use paperdex::bench::{CLASSES, default_queries};
-use paperdex::index::{IndexOptions, build_index, open};
+use paperdex::index::{IndexOptions, NoProgress, UpdateRequest, open, update};
 use paperdex::search::search;
 
 const PAGES: usize = 2000;
@@ -15,8 +15,9 @@ fn query_classes(c: &mut Criterion) {
     let pages = dir.path().join("pages");
     common::synth_corpus(&pages, PAGES);
     let idx = dir.path().join("idx");
-    let options = IndexOptions { roots: vec![pages], threads: 2, rebuild: true, ..IndexOptions::default() };
-    build_index(&idx, &options, |_| {}).expect("index built");
+    let request = UpdateRequest { roots: vec![pages], rebuild: true, ..UpdateRequest::default() };
+    let options = IndexOptions { threads: 2, ..IndexOptions::default() };
+    update(&idx, &request, &options, &NoProgress).expect("index built");
     let px = open(&idx, "").expect("index opens");
     let reader = px.index.reader().expect("reader");
     let searcher = reader.searcher();

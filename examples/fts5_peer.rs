@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use paperdex::bench::{BenchQuery, CLASSES, default_queries, percentile};
-use paperdex::index::{IndexOptions, build_index, open};
+use paperdex::index::{IndexOptions, NoProgress, UpdateRequest, open, update};
 use paperdex::ingest::{self, PageRecords};
 use paperdex::search::{Sort, search};
 use rusqlite::{Connection, params};
@@ -58,8 +58,9 @@ fn main() {
 
     let idx = dir.join("paperdex-index");
     let t = Instant::now();
-    let options = IndexOptions { roots: vec![pages_dir.clone()], threads: 2, rebuild: true, ..IndexOptions::default() };
-    let summary = build_index(&idx, &options, |_| {}).expect("paperdex index");
+    let request = UpdateRequest { roots: vec![pages_dir.clone()], rebuild: true, ..UpdateRequest::default() };
+    let options = IndexOptions { threads: 2, ..IndexOptions::default() };
+    let summary = update(&idx, &request, &options, &NoProgress).expect("paperdex index");
     eprintln!(
         "paperdex: indexed {} records in {:.1} s",
         summary.pages + summary.captions + summary.methods,

@@ -29,6 +29,20 @@ pub enum Command {
     Synth(SynthArgs),
     /// Measure query latency and throughput per query class on an index.
     Bench(BenchArgs),
+    /// What an index holds: records per kind, folders, files, segments, size, last commit.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Also check every index file's checksum and name the damaged ones (reads the whole index).
+    #[arg(long)]
+    pub verify: bool,
+    /// Print one JSON object (schema in the README).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,9 +93,13 @@ pub struct IndexLocation {
 
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
-    /// Folders (or files) of review pages [default: corpus/].
+    /// Folders (or files) of review pages to add or update; records from the index's other
+    /// folders stay [default: every folder the index remembers; corpus/ for a new default index].
     #[arg(value_name = "DIR")]
     pub roots: Vec<PathBuf>,
+    /// Drop the records of this folder and forget it (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub forget: Vec<PathBuf>,
     #[command(flatten)]
     pub location: IndexLocation,
     /// The writer's memory budget in MB (at least 15 per thread).
@@ -93,11 +111,13 @@ pub struct IndexArgs {
     /// No progress bar and no per-file warnings; errors and the summary still print.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Start from an empty index instead of updating the one there (by default only new,
-    /// changed and removed files are handled).
+    /// Build a new index from the folders (named, or remembered) instead of updating the one
+    /// there; searches see the old index until the new one is complete. Works on a damaged
+    /// index too.
     #[arg(long)]
     pub rebuild: bool,
-    /// Commit after this many new or changed files, so that a killed run loses little.
+    /// During an update, commit after this many new or changed files, so that a killed run
+    /// loses little.
     #[arg(long, value_name = "FILES", default_value_t = 10_000)]
     pub commit_every: usize,
 }

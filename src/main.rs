@@ -9,7 +9,10 @@ use paperdex::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli.command) {
+    commands::install_panic_hook();
+    let outcome = std::panic::catch_unwind(|| commands::run(cli.command))
+        .unwrap_or_else(|_| Err(paperdex::Error::Internal(commands::take_panic_message())));
+    match outcome {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {

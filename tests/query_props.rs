@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::LazyLock;
 
-use paperdex::index::{IndexOptions, PaperdexIndex, build_index, open};
+use paperdex::index::{IndexOptions, NoProgress, PaperdexIndex, UpdateRequest, open, update};
 use paperdex::search::{SearchRequest, search};
 use proptest::prelude::*;
 use tempfile::TempDir;
@@ -13,8 +13,9 @@ use tempfile::TempDir;
 static INDEX: LazyLock<(TempDir, PaperdexIndex)> = LazyLock::new(|| {
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
-    let options = IndexOptions { roots: vec![common::root().join("corpus")], threads: 1, ..IndexOptions::default() };
-    build_index(&idx, &options, |_| {}).unwrap();
+    let request = UpdateRequest { roots: vec![common::root().join("corpus")], ..UpdateRequest::default() };
+    let options = IndexOptions { threads: 1, ..IndexOptions::default() };
+    update(&idx, &request, &options, &NoProgress).unwrap();
     let px = open(&idx, "").unwrap();
     (dir, px)
 });

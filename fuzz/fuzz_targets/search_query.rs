@@ -6,15 +6,16 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use paperdex::index::{IndexOptions, PaperdexIndex, build_index, open};
+use paperdex::index::{IndexOptions, NoProgress, PaperdexIndex, UpdateRequest, open, update};
 use paperdex::search::{SearchRequest, search};
 
 static INDEX: LazyLock<(tempfile::TempDir, PaperdexIndex)> = LazyLock::new(|| {
     let dir = tempfile::tempdir().expect("temp dir");
     let idx = dir.path().join("idx");
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-    let options = IndexOptions { roots: vec![corpus], threads: 1, ..IndexOptions::default() };
-    build_index(&idx, &options, |_| {}).expect("index built");
+    let request = UpdateRequest { roots: vec![corpus], ..UpdateRequest::default() };
+    let options = IndexOptions { threads: 1, ..IndexOptions::default() };
+    update(&idx, &request, &options, &NoProgress).expect("index built");
     let px = open(&idx, "").expect("index opens");
     (dir, px)
 });

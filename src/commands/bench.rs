@@ -11,6 +11,11 @@ use crate::index;
 use crate::output;
 
 pub fn run(args: &BenchArgs) -> Result<Outcome> {
+    let dir = IndexDir::from_location(&args.location);
+    super::engine_guard(&dir.path, || bench(args, &dir))
+}
+
+fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
     if args.iterations == 0 {
         return Err(Error::BadArgument("--iterations must be at least 1".into()));
     }
@@ -18,10 +23,8 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
         Some(path) => Some(bench::load_queries(path)?),
         None => None,
     };
-    let dir = IndexDir::from_location(&args.location);
     let px = index::open(&dir.path, &dir.build_hint())?;
-    let reader = px.index.reader().map_err(|e| Error::tantivy(&dir.path, e))?;
-    let searcher = reader.searcher();
+    let searcher = px.searcher();
     let queries = match queries {
         Some(q) => q,
         None => bench::default_queries(&px, &searcher)?,

@@ -1,5 +1,5 @@
-//! `paperdex index`: build the index from review pages, reporting problems and a summary
-//! on stderr.
+//! `paperdex index`: add, update, rebuild or forget folders of review pages, reporting
+//! problems, progress and a summary on stderr.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,40 +7,48 @@ use std::path::PathBuf;
 use crate::cli::IndexArgs;
 use crate::commands::Outcome;
 use crate::config::{DEFAULT_CORPUS, IndexDir};
-use crate::error::Result;
-use crate::index::{self, IndexOptions, IndexSummary};
+use crate::error::{Error, Result};
+use crate::index::{self, IndexOptions, IndexSummary, UpdateRequest};
+use crate::output::progress::TerminalProgress;
 
 pub fn run(args: &IndexArgs) -> Result<Outcome> {
+    if args.memory_mb < 15 {
+        return Err(Error::BadArgument("--memory-mb must be at least 15 (MB per indexing thread)".into()));
+    }
     let dir = IndexDir::from_location(&args.location);
-    let roots = if args.roots.is_empty() { vec![PathBuf::from(DEFAULT_CORPUS)] } else { args.roots.clone() };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let options = IndexOptions {
-        roots,
-        memory_budget: args.memory_mb * 1_000_000,
+        memory_budget: args.memory_mb.saturating_mul(1_000_000),
         threads,
-        progress: !args.quiet,
-        rebuild: args.rebuild,
         commit_every: args.commit_every,
     };
-    let summary = build(&dir, &options, args.quiet)?;
+    let request = UpdateRequest {
+        roots: args.roots.clone(),
+        forget: args.forget.clone(),
+        rebuild: args.rebuild,
+        default_roots: default_roots(&dir),
+    };
+    let summary = super::engine_guard(&dir.path, || build(&dir, &request, &options, args.quiet))?;
     Ok(if summary.pages > 0 { Outcome::Found } else { Outcome::NothingFound })
 }
 
-/// Builds the index at `dir`, printing problems and the summary on stderr.
-pub fn build(dir: &IndexDir, options: &IndexOptions, quiet: bool) -> Result<IndexSummary> {
-    let stderr = std::io::stderr();
-    let summary = index::build_index(&dir.path, options, |problem| {
-        if !quiet || problem.is_error() {
-            let _ = writeln!(stderr.lock(), "{problem}");
-        }
-    })?;
-    let _ = writeln!(stderr.lock(), "{}", summary_line(&dir.path, &summary));
+/// The default index is built from `corpus/` when it remembers no folders.
+pub fn default_roots(dir: &IndexDir) -> Vec<PathBuf> {
+    if dir.explicit { Vec::new() } else { vec![PathBuf::from(DEFAULT_CORPUS)] }
+}
+
+/// Runs `request` on the index at `dir`, printing problems, progress and the summary on
+/// stderr.
+pub fn build(dir: &IndexDir, request: &UpdateRequest, options: &IndexOptions, quiet: bool) -> Result<IndexSummary> {
+    let progress = TerminalProgress::new(!quiet, !quiet);
+    let summary = index::update(&dir.path, request, options, &progress)?;
+    let _ = writeln!(std::io::stderr().lock(), "{}", summary_line(&dir.path, &summary));
     Ok(summary)
 }
 
 fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
     format!(
-        "indexed {}, {}, {} from {} into {} ({} added, {} updated, {} removed, {} unchanged): {} ({} errors), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
+        "indexed {}, {}, {} from {} into {} ({} added, {} updated, {} removed, {} unchanged): {} ({}), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
         count(s.pages, "page"),
         count(s.captions, "caption"),
         count(s.methods, "method"),
@@ -51,7 +59,7 @@ fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
         s.removed,
         s.unchanged,
         count(s.problems as u64, "problem"),
-        s.errors,
+        count(s.errors as u64, "error"),
         s.megabytes(),
         s.seconds,
         s.megabytes_per_second(),
@@ -60,6 +68,6 @@ fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
 }
 
 /// `1 page`, `2 pages`.
-fn count(n: u64, noun: &str) -> String {
+pub fn count(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -4,10 +4,16 @@ pub mod bench;
 pub mod index;
 pub mod inspect;
 pub mod search;
+pub mod stats;
 pub mod synth;
 
+use std::io::Write;
+use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
+
 use crate::cli::Command;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::index::PaperdexIndex;
 
 /// What a command reports back to `main`: 0 results, 1 no results, 2 error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,5 +40,72 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Synth(args) => synth::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Stats(args) => stats::run(&args),
     }
+}
+
+/// The message of the last panic, kept by the hook [`install_panic_hook`] sets.
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Replaces the default panic output (a dump no user can act on) by a note of the
+/// message; the command boundary turns the panic into an error.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(format!("{message}{place}"));
+        }
+    }));
+}
+
+/// The last panic's message, once.
+pub fn take_panic_message() -> String {
+    LAST_PANIC.lock().ok().and_then(|mut m| m.take()).unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Runs `work` on the index at `dir`; a panic inside the engine (damaged data tantivy
+/// did not expect) becomes the damaged-index error, any other panic an internal error.
+pub(crate) fn engine_guard<T>(dir: &std::path::Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(_) => {
+            let message = take_panic_message();
+            let message: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            if message.contains("tantivy") {
+                Err(Error::Damaged { path: dir.to_path_buf(), reason: format!("the search engine failed: {message}") })
+            } else {
+                Err(Error::Internal(message))
+            }
+        }
+    }
+}
+
+/// Says on stderr when the index is mid-update: a run is at work, or one stopped before
+/// its last commit.
+pub(crate) fn warn_if_mid_update(px: &PaperdexIndex) {
+    if px.info.complete {
+        return;
+    }
+    let dir = px.path.display();
+    let message = match crate::index::active_writer(&px.path) {
+        Some(pid) => format!(
+            "paperdex: warning: the index at {dir} is being updated{}; results are from its last interim commit",
+            if pid > 0 { format!(" (pid {pid})") } else { String::new() }
+        ),
+        None => format!(
+            "paperdex: warning: the index at {dir} is mid-update: a `paperdex index` run stopped before it finished, so some changes are missing; run `paperdex index{}` to complete it",
+            if px.path == std::path::Path::new(crate::config::DEFAULT_INDEX) {
+                String::new()
+            } else {
+                format!(" --index {dir}")
+            }
+        ),
+    };
+    let _ = writeln!(std::io::stderr(), "{message}");
 }

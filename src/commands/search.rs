@@ -8,13 +8,17 @@ use crate::cli::{ColorChoice, SearchArgs};
 use crate::commands::Outcome;
 use crate::config::{DEFAULT_CORPUS, IndexDir};
 use crate::error::{Error, Result};
-use crate::index::{self, IndexOptions, PaperdexIndex};
+use crate::index::{self, IndexOptions, PaperdexIndex, UpdateRequest};
 use crate::output;
 use crate::search::{self, SearchRequest};
 
 pub fn run(args: &SearchArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
-    let px = open_or_build(&dir)?;
+    super::engine_guard(&dir.path, || search(args, &dir))
+}
+
+fn search(args: &SearchArgs, dir: &IndexDir) -> Result<Outcome> {
+    let px = open_or_build(dir)?;
     let request = SearchRequest {
         query: (!args.query.is_empty()).then(|| args.query.join(" ")),
         kinds: args.kind.clone(),
@@ -28,8 +32,8 @@ pub fn run(args: &SearchArgs) -> Result<Outcome> {
         fuzzy: args.fuzzy,
         ..SearchRequest::default()
     };
-    let reader = px.index.reader().map_err(|e| Error::tantivy(&dir.path, e))?;
-    let searcher = reader.searcher();
+    super::warn_if_mid_update(&px);
+    let searcher = px.searcher();
     let results = search::search(&px, &searcher, &request)?;
 
     let stdout = std::io::stdout();
@@ -63,7 +67,7 @@ fn open_or_build(dir: &IndexDir) -> Result<PaperdexIndex> {
     }
     let _ =
         writeln!(std::io::stderr(), "no index at {}: building it from {}/ (once)", dir.path.display(), DEFAULT_CORPUS);
-    let options = IndexOptions { roots: vec![corpus], progress: true, ..IndexOptions::default() };
-    super::index::build(dir, &options, false)?;
+    let request = UpdateRequest { roots: vec![corpus], ..UpdateRequest::default() };
+    super::index::build(dir, &request, &IndexOptions::default(), false)?;
     index::open(&dir.path, &dir.build_hint())
 }

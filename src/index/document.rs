@@ -76,12 +76,13 @@ pub fn page_key(page: &Page) -> String {
 
 /// All the documents of one page: the page, its captions, its method entries.
 /// `file_order` is the page's place in the corpus; records are numbered after it.
-pub fn documents(f: &Fields, records: &PageRecords, file_order: u64) -> Vec<TantivyDocument> {
+pub fn documents(f: &Fields, records: &PageRecords, source_key: &str, file_order: u64) -> Vec<TantivyDocument> {
     let mut docs = Vec::with_capacity(1 + records.captions.len() + records.methods.len());
     docs.push(page_document(f, &records.page));
     docs.extend(records.captions.iter().map(|c| caption_document(f, &records.page, c)));
     docs.extend(records.methods.iter().enumerate().map(|(i, m)| method_document(f, &records.page, i, m)));
     for (i, doc) in docs.iter_mut().enumerate() {
+        doc.add_text(f.source_key, source_key);
         doc.add_u64(f.seq, (file_order << 24) | i as u64);
     }
     docs

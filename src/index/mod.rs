@@ -1,19 +1,39 @@
 //! The tantivy index: schema, record → document, building and opening. Only this module
 //! and `search` know tantivy types.
+//!
+//! An index folder holds tantivy's files, `paperdex.json` (the schema version and the
+//! folders the index was built from, beside the commit payload that says the same, so a
+//! damaged `meta.json` can still be rebuilt from them) and `paperdex.lock` (the writer
+//! lock). Opening checks what it reads: a damaged index is an error that says how to
+//! rebuild it, never a panic.
 
+pub mod directory;
 pub mod document;
+mod folder;
+mod lock;
+mod plan;
+pub mod progress;
+pub mod roots;
 pub mod schema;
 pub mod tokenizer;
 mod writer;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tantivy::Index;
-use tantivy::directory::MmapDirectory;
+use tantivy::collector::Count;
+use tantivy::query::TermQuery;
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyError, Term};
 
+pub use directory::IndexDirectory;
+pub use lock::active_writer;
+pub use plan::{Change, Plan, PlannedFile};
+pub use progress::{NoProgress, Phase, Progress};
+pub use roots::Root;
 pub use schema::Fields;
-pub use writer::{IndexOptions, IndexSummary, build_index};
+pub use writer::{IndexOptions, IndexSummary, UpdateRequest, update};
 
 use crate::error::{Error, Result};
 
@@ -22,18 +42,48 @@ use crate::error::{Error, Result};
 pub struct CommitInfo {
     /// The schema version ([`schema::SCHEMA_VERSION`]).
     pub paperdex_schema: u32,
-    /// The folders the index was last built from.
-    pub roots: Vec<String>,
-    /// Whether every file of the run is in (false for the interval commits of a run).
+    /// The folders the index holds records from.
+    pub roots: Vec<Root>,
+    /// Whether the run that made this commit had finished (false for the interval
+    /// commits of an update: the index is mid-update until the run's last commit).
     pub complete: bool,
+    /// Seconds since 1970 when the commit was made.
+    #[serde(default)]
+    pub committed_at: u64,
 }
 
-/// An open paperdex index with its field handles.
+/// An open paperdex index with its field handles and one long-lived reader.
 pub struct PaperdexIndex {
     pub index: Index,
     pub fields: Fields,
     pub path: PathBuf,
     pub info: CommitInfo,
+    pub reader: IndexReader,
+}
+
+impl PaperdexIndex {
+    /// A searcher on the commit the reader last loaded.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// An engine error met while reading this index: damage, said as such.
+    pub fn damaged(&self, e: TantivyError) -> Error {
+        damage(&self.path, &e)
+    }
+
+    /// Records per kind (`page`, `caption/figure`, ... , `method`) in the loaded commit.
+    pub fn kind_counts(&self) -> Result<BTreeMap<String, u64>> {
+        let searcher = self.searcher();
+        let mut out = BTreeMap::new();
+        for kind in ["page", "caption/figure", "caption/chart", "caption/table", "method"] {
+            let facet = Facet::from(&format!("/{kind}")[..]);
+            let q = TermQuery::new(Term::from_facet(self.fields.kind_facet, &facet), IndexRecordOption::Basic);
+            let n = searcher.search(&q, &Count).map_err(|e| self.damaged(e))?;
+            out.insert(kind.to_owned(), n as u64);
+        }
+        Ok(out)
+    }
 }
 
 /// True when `dir` holds a committed tantivy index.
@@ -41,53 +91,153 @@ pub fn exists(dir: &Path) -> bool {
     dir.join("meta.json").is_file()
 }
 
-/// Opens the paperdex index at `dir`; `hint` says how to build one when there is none.
+/// Opens the paperdex index at `dir` for reading (no write access needed); `hint` says
+/// how to build one when there is none. Checks cheaply what it reads: `meta.json` parses,
+/// the segment files it lists exist and have valid footers.
 pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
     if !exists(dir) {
+        if let Some(pid) = active_writer(dir) {
+            let by = if pid > 0 { format!(" (pid {pid})") } else { String::new() };
+            return Err(Error::NoIndex {
+                path: dir.to_path_buf(),
+                hint: format!("it is being built now{by}; search again when that run finishes"),
+            });
+        }
+        if dir.join(folder::SIDECAR).is_file() {
+            return Err(Error::Damaged { path: dir.to_path_buf(), reason: "meta.json is missing".into() });
+        }
         return Err(Error::NoIndex { path: dir.to_path_buf(), hint: hint.to_owned() });
     }
     let index = open_tantivy(dir)?;
-    let (info, fields) = check(&index, dir, false)?;
-    Ok(PaperdexIndex { index, fields, path: dir.to_path_buf(), info })
+    let (info, fields) = check(&index, dir)?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e: TantivyError| damage(dir, &e))?;
+    Ok(PaperdexIndex { index, fields, path: dir.to_path_buf(), info, reader })
 }
 
-/// Opens the tantivy index at `dir` with paperdex's analyzer registered.
+/// Opens the tantivy index at `dir` with paperdex's analyzer registered. An index that
+/// cannot be opened is damaged when the folder is paperdex's, and not an index otherwise.
 pub(crate) fn open_tantivy(dir: &Path) -> Result<Index> {
-    let directory = MmapDirectory::open(dir).map_err(|e| Error::tantivy(dir, e.into()))?;
-    let index =
-        Index::open(directory).map_err(|e| Error::NotAnIndex { path: dir.to_path_buf(), reason: e.to_string() })?;
+    let directory = IndexDirectory::open(dir)
+        .map_err(|e| Error::Read { path: dir.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
+    let index = Index::open(directory).map_err(|e| {
+        if folder::is_ours(dir) {
+            damage(dir, &e)
+        } else {
+            Error::NotAnIndex { path: dir.to_path_buf(), reason: e.to_string() }
+        }
+    })?;
     index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
     Ok(index)
 }
 
-/// Checks that `index` is a paperdex index of this schema version. With `allow_empty`, a
-/// created but never committed index (no payload, no segments) passes too.
-pub(crate) fn check(index: &Index, dir: &Path, allow_empty: bool) -> Result<(CommitInfo, Fields)> {
+/// What the commit payload of an index says about who wrote it.
+pub(crate) enum Payload {
+    Current(CommitInfo),
+    /// Written by a paperdex with another schema version.
+    OtherVersion(u32),
+    /// No payload, or not paperdex's.
+    Foreign,
+}
+
+pub(crate) fn payload(index: &Index) -> Payload {
+    let Ok(metas) = index.load_metas() else { return Payload::Foreign };
+    let Some(text) = metas.payload.as_deref() else { return Payload::Foreign };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Payload::Foreign };
+    match value.get("paperdex_schema").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(schema::SCHEMA_VERSION) => {
+            serde_json::from_value(value).map_or(Payload::OtherVersion(0), Payload::Current)
+        }
+        Some(v) => Payload::OtherVersion(v as u32),
+        None => Payload::Foreign,
+    }
+}
+
+/// Checks that `index` is a paperdex index of this schema version.
+pub(crate) fn check(index: &Index, dir: &Path) -> Result<(CommitInfo, Fields)> {
     let not_ours = |reason: String| Error::NotAnIndex { path: dir.to_path_buf(), reason };
     let (expected, fields) = schema::build();
-    let metas = index.load_metas().map_err(|e| not_ours(e.to_string()))?;
-    let info = match (commit_info(index), &metas.payload) {
-        (Some(info), _) => info,
-        (None, None) if allow_empty && metas.segments.is_empty() && index.schema() == expected => {
-            CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, roots: Vec::new(), complete: true }
+    let info = match payload(index) {
+        Payload::Current(info) => info,
+        Payload::OtherVersion(v) => {
+            return Err(not_ours(format!(
+                "it was written with schema version {v} and this paperdex reads version {}; run `paperdex index --rebuild`",
+                schema::SCHEMA_VERSION
+            )));
         }
-        _ => return Err(not_ours("it holds a tantivy index that paperdex did not write".into())),
+        Payload::Foreign if folder::is_ours(dir) => {
+            return Err(Error::Damaged { path: dir.to_path_buf(), reason: "meta.json has no paperdex commit".into() });
+        }
+        Payload::Foreign => return Err(not_ours("it holds a tantivy index that paperdex did not write".into())),
     };
-    if info.paperdex_schema != schema::SCHEMA_VERSION {
-        return Err(not_ours(format!(
-            "it was written with schema version {} and this paperdex reads version {}; delete the folder and run `paperdex index` again",
-            info.paperdex_schema,
-            schema::SCHEMA_VERSION
-        )));
-    }
     if index.schema() != expected {
         return Err(not_ours("its schema is not paperdex's".into()));
     }
     Ok((info, fields))
 }
 
-/// The paperdex commit payload of an index, when it has one.
-pub(crate) fn commit_info(index: &Index) -> Option<CommitInfo> {
-    let metas = index.load_metas().ok()?;
-    serde_json::from_str(metas.payload.as_deref()?).ok()
+/// An engine error on the index at `dir`, reported as damage with what the engine said
+/// reduced to one line.
+pub fn damage(dir: &Path, e: &TantivyError) -> Error {
+    use tantivy::directory::error::OpenReadError;
+    let reason = match e {
+        TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(file)) => format!("{} is missing", file.display()),
+        TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath }) => {
+            format!("{}: {io_error}", filepath.display())
+        }
+        TantivyError::DataCorruption(_) => {
+            let text = e.to_string();
+            let text = text.split("Data corruption ").last().unwrap_or(&text);
+            text.split(" Content:").next().unwrap_or(text).to_owned()
+        }
+        other => other.to_string(),
+    };
+    let reason: String = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    let reason = if reason.chars().count() > 200 {
+        format!("{}…", reason.chars().take(200).collect::<String>())
+    } else {
+        reason
+    };
+    Error::Damaged { path: dir.to_path_buf(), reason }
+}
+
+/// The file keys (see [`Root`]) of the pages the index holds.
+pub fn file_keys(px: &PaperdexIndex) -> Result<Vec<String>> {
+    let files = writer::indexed_files(&px.index, &px.fields).map_err(|e| px.damaged(e))?;
+    let mut keys: Vec<String> = files.into_keys().collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// What `paperdex stats --verify` found: files whose checksum does not match, or that
+/// are missing or unreadable. Reads only `meta.json` before the checks, so damage that
+/// stops the index from opening is still named file by file.
+pub fn verify(dir: &Path) -> Result<(usize, Vec<(PathBuf, String)>)> {
+    let index = open_tantivy(dir)?;
+    let metas = index.load_metas().map_err(|e| damage(dir, &e))?;
+    let directory = index.directory();
+    let mut damaged = Vec::new();
+    let mut checked = 0;
+    let mut files: Vec<PathBuf> = metas.list_segment_files().into_iter().collect();
+    files.sort();
+    for file in files {
+        if !dir.join(&file).exists() {
+            // A segment without deleted records has no delete file.
+            if file.extension().is_some_and(|e| e == "del") {
+                continue;
+            }
+            damaged.push((file, "missing".to_owned()));
+            continue;
+        }
+        checked += 1;
+        match directory.validate_checksum(&file) {
+            Ok(true) => {}
+            Ok(false) => damaged.push((file, "checksum mismatch".to_owned())),
+            Err(e) => damaged.push((file, e.to_string())),
+        }
+    }
+    Ok((checked, damaged))
 }

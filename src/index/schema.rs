@@ -10,7 +10,7 @@ use tantivy::schema::{
 use super::tokenizer::ANALYZER;
 
 /// The version of the schema written by this build; kept in the commit payload.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The fast field the index is sorted by.
 pub const SORT_FIELD: &str = "seq";
@@ -56,6 +56,8 @@ pub struct Fields {
     pub image: Field,
     pub review_date: Field,
     pub source: Field,
+    /// The file's identity: its escaped path under its root's canonical path.
+    pub source_key: Field,
     pub content_hash: Field,
     /// Corpus order (file, then record): the index is sorted by it, so equal scores
     /// and equal dates always come out in the same order.
@@ -167,6 +169,7 @@ pub fn build() -> (Schema, Fields) {
         image: b.add_text_field("image", stored_text.clone()),
         review_date: b.add_text_field("review_date", stored_text.clone()),
         source: b.add_text_field("source", STRING | STORED | FAST),
+        source_key: b.add_text_field("source_key", STRING | FAST),
         content_hash: b.add_text_field("content_hash", STRING | STORED | FAST),
         seq: b.add_u64_field("seq", NumericOptions::default().set_fast()),
     };

@@ -1,63 +1,67 @@
-//! Building and updating the index: files are found, read and hashed in parallel
-//! batches; new and changed ones are parsed and fed to one writer with a bounded memory
-//! budget; commits come at bounded intervals, so a killed run leaves the last commit.
+//! Applying a run's plan: one writer with a bounded memory budget takes the new and
+//! changed files, parsed in parallel batches.
+//!
+//! A full build (the first one, or `--rebuild`) is written into a folder inside the index
+//! folder and swapped in only when complete, so searchers see the old index, whole,
+//! until then, and a killed build leaves it untouched. An update commits every
+//! `commit_every` changed files, so a killed run loses little; until its last commit the
+//! index says it is mid-update.
 
-use std::collections::{HashMap, HashSet};
-use std::io::IsTerminal;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use tantivy::collector::{Count, DocSetCollector};
-use tantivy::directory::MmapDirectory;
+use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{Index, IndexWriter, TantivyError, Term};
 
 use super::document::{documents, page_key};
-use super::{CommitInfo, schema, tokenizer};
+use super::folder::{self, BUILD_DIR, FolderState};
+use super::lock::{self, LockFailure};
+use super::plan::{self, Change, IndexedFile, Plan};
+use super::progress::{Phase, Progress};
+use super::{CommitInfo, IndexDirectory, Root, schema, tokenizer};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Admission, PageRegistry, Problem};
-
-/// The file in an index folder naming the process that holds its writer lock.
-const PID_FILE: &str = "paperdex.pid";
-
-/// The pid of the process writing the index at `dir`, as it wrote it.
-fn writer_pid(dir: &Path) -> Option<u32> {
-    std::fs::read_to_string(dir.join(PID_FILE)).ok()?.trim().parse().ok()
-}
 
 /// How many files are parsed in parallel before their documents go to the writer.
 const BATCH_FILES: usize = 256;
 
+/// How the writer works.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
-    /// Folders (or single files) to index.
-    pub roots: Vec<PathBuf>,
     /// The writer's memory budget in bytes (split among its threads).
     pub memory_budget: usize,
     /// Indexing threads of the writer.
     pub threads: usize,
-    /// Draw a progress bar on stderr (only on a terminal).
-    pub progress: bool,
-    /// Start from an empty index instead of updating the one there.
-    pub rebuild: bool,
-    /// Commit after this many changed files, so a killed run loses little work.
+    /// During an update, commit after this many changed files.
     pub commit_every: usize,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
-            roots: Vec::new(),
             memory_budget: 256_000_000,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            progress: false,
-            rebuild: false,
             commit_every: 10_000,
         }
     }
+}
+
+/// What to do to an index.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRequest {
+    /// Folders (or files) to add or update; none means every folder the index remembers
+    /// (or `default_roots` for an index that remembers none).
+    pub roots: Vec<PathBuf>,
+    /// Folders whose records are dropped.
+    pub forget: Vec<PathBuf>,
+    /// Build a new index from the roots instead of updating the one there.
+    pub rebuild: bool,
+    /// What a new index with no folders named is built from.
+    pub default_roots: Vec<PathBuf>,
 }
 
 /// What an index run did.
@@ -65,11 +69,11 @@ impl Default for IndexOptions {
 pub struct IndexSummary {
     /// Files found.
     pub files: usize,
-    /// Bytes read (every file is read, to compare its content hash).
+    /// Bytes read (every known file is read, to compare its content hash).
     pub bytes: u64,
     /// Files new to the index that brought records; files whose content changed; files
-    /// gone from the folders; files kept as they were. A file that yields nothing is
-    /// only a problem.
+    /// gone from the folders (or forgotten); files kept as they were. A file that
+    /// yields nothing is only a problem.
     pub added: usize,
     pub updated: usize,
     pub removed: usize,
@@ -81,6 +85,8 @@ pub struct IndexSummary {
     pub problems: usize,
     pub errors: usize,
     pub commits: usize,
+    /// The roots the index remembers after the run.
+    pub roots: Vec<Root>,
     pub seconds: f64,
     /// The peak of anonymous (heap) memory, sampled every 50 ms (Linux `RssAnon`): what
     /// the writer budget bounds, without the index files mapped for reading.
@@ -97,113 +103,236 @@ impl IndexSummary {
     }
 }
 
-/// What the index holds for one source file, from its page record.
-struct IndexedFile {
-    hash: String,
-    id: String,
-    lang: String,
-    date: Option<String>,
-}
-
-/// Brings the index at `dir` up to date with `options.roots`: new files are added,
-/// changed ones (by content hash) re-indexed, removed or renamed ones dropped, the rest
-/// left alone; `rebuild` starts from empty. Problems go to `on_problem` as they are met.
-/// Searches see the previous commit until the next one lands; commits come every
-/// `commit_every` changed files and at the end.
-pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMut(&Problem)) -> Result<IndexSummary> {
+/// Brings the index at `dir` up to date as `request` asks. Every folder named is checked
+/// before anything is written: a missing or unreadable one is an error and the index is
+/// unchanged. Problems and phases go to `progress` as they are met.
+pub fn update(
+    dir: &Path,
+    request: &UpdateRequest,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<IndexSummary> {
     let started = Instant::now();
     let heap = HeapSampler::start();
-    let mut summary = IndexSummary::default();
-    let mut report = |p: &Problem, summary: &mut IndexSummary| {
-        summary.problems += 1;
-        summary.errors += usize::from(p.is_error());
-        on_problem(p);
-    };
-    let found = ingest::find_files(&options.roots);
-    for p in &found.problems {
-        report(p, &mut summary);
+    let named: Vec<Root> = request.roots.iter().map(|r| Root::resolve(r)).collect::<Result<_>>()?;
+    let forget: Vec<Root> = request.forget.iter().map(|r| Root::lexical(r)).collect();
+    if let FolderState::Foreign(reason) = folder::state(dir) {
+        return Err(Error::NotAnIndex { path: dir.to_path_buf(), reason });
     }
-    let (index, fields, fresh) = open_or_create(dir)?;
-    let rebuild = options.rebuild || fresh;
-    let threads = options.threads.max(1);
-    // tantivy wants at least 15 MB per indexing thread.
-    let budget = options.memory_budget.max(threads * 15_000_000);
-    let mut writer: IndexWriter = index.writer_with_num_threads(threads, budget).map_err(|e| match e {
-        TantivyError::LockFailure(..) => Error::IndexBusy { path: dir.to_path_buf(), pid: writer_pid(dir) },
-        other => Error::tantivy(dir, other),
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
+    let lock = lock::acquire(dir).map_err(|failure| match failure {
+        LockFailure::Busy(pid) => Error::IndexBusy { path: dir.to_path_buf(), pid },
+        LockFailure::Io(e) => write_error(dir, &e),
     })?;
-    // Whoever finds the writer lock taken reads who holds it here. The lock itself dies
-    // with the process, so a pid left by a killed run is never mistaken for a writer.
-    let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
-    let tantivy_error = |e| Error::tantivy(dir, e);
-    let mut indexed = if rebuild {
-        // A full build merges once at the end: background merges would race that one.
-        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-        writer.delete_all_documents().map_err(tantivy_error)?;
-        HashMap::new()
+    if let Some(pid) = lock.stale_pid {
+        progress.note(&format!(
+            "a `paperdex index` run (pid {pid}) on {} stopped before it finished; its lock is stale, going on",
+            dir.display()
+        ));
+    }
+    let cleaned = folder::clean_up(dir).map_err(|e| write_error(dir, &e))?;
+    if cleaned > 0 {
+        progress.note(&format!("removed {cleaned} files left in {} by a run that did not finish", dir.display()));
+    }
+
+    // The index there, unless this run builds a new one.
+    let existing = if super::exists(dir) {
+        let opened = super::open_tantivy(dir).and_then(|index| match super::payload(&index) {
+            // An index of another schema version is rebuilt from its folders.
+            super::Payload::OtherVersion(_) => Ok(None),
+            _ => super::check(&index, dir).map(|(info, fields)| Some((index, info, fields))),
+        });
+        match opened {
+            Ok(open) => open,
+            // The folder is paperdex's (checked above): a rebuild replaces whatever is there.
+            Err(Error::Damaged { .. } | Error::NotAnIndex { .. }) if request.rebuild => None,
+            Err(e) => return Err(e),
+        }
     } else {
-        indexed_files(&index, &fields).map_err(tantivy_error)?
+        None
+    };
+    let previous: Vec<Root> = match &existing {
+        Some((_, info, _)) => info.roots.clone(),
+        None => folder::read_sidecar(dir).map(|s| s.roots).unwrap_or_default(),
+    };
+    let roots = if !named.is_empty() {
+        named
+    } else if !forget.is_empty() {
+        Vec::new()
+    } else if !previous.is_empty() {
+        previous.iter().map(|r| Root::resolve(&r.walk_path()).map_err(|e| forget_hint(e, r))).collect::<Result<_>>()?
+    } else if !request.default_roots.is_empty() {
+        request.default_roots.iter().map(|r| Root::resolve(r)).collect::<Result<_>>()?
+    } else {
+        return Err(Error::BadArgument(format!(
+            "the index at {} remembers no folders: name the folders of review pages to index",
+            dir.display()
+        )));
     };
 
-    // Files no longer found go first; a file kept as it is stays known to the
-    // duplicate check.
-    let found_set: HashSet<String> = found.files.iter().map(|p| p.display().to_string()).collect();
-    let mut registry = PageRegistry::default();
-    indexed.retain(|source, _| {
-        if found_set.contains(source) {
-            return true;
-        }
-        writer.delete_term(Term::from_field_text(fields.source, source));
-        summary.removed += 1;
-        false
-    });
+    let rebuild = request.rebuild || existing.is_none();
+    let indexed = match &existing {
+        Some((index, _, fields)) if !rebuild => indexed_files(index, fields).map_err(|e| super::damage(dir, &e))?,
+        _ => HashMap::new(),
+    };
+    let plan = plan::make(&roots, &forget, &previous, &indexed, rebuild, progress);
+    let mut summary = IndexSummary { files: plan.files.len(), bytes: plan.bytes_read, ..IndexSummary::default() };
+    for p in &plan.problems {
+        report(progress, &mut summary, p);
+    }
+    summary.unchanged = plan.count(Change::Unchanged);
+    summary.removed = plan.remove.len();
+    summary.roots = plan.remembered.clone();
 
-    let progress = progress_bar(options.progress, found.files.len() as u64);
-    let roots: Vec<String> = options.roots.iter().map(|r| r.display().to_string()).collect();
+    let outcome = if rebuild {
+        drop(existing);
+        build_new(dir, &plan, options, progress, &mut summary)
+    } else {
+        let (index, _, fields) = existing.expect("an update has an index");
+        apply_update(dir, &index, &fields, &plan, options, progress, &mut summary)
+    };
+    progress.finish();
+    let outcome = outcome.and_then(|()| folder::write_sidecar(dir, &plan.remembered).map_err(|e| write_error(dir, &e)));
+    if outcome.is_err() {
+        // What the failed run wrote goes now, so that freeing space is enough.
+        let _ = folder::clean_up(dir);
+    }
+    drop(lock);
+    outcome?;
+
+    let px = super::open(dir, "")?;
+    let counts = px.kind_counts()?;
+    summary.pages = counts["page"];
+    summary.captions = counts["caption/figure"] + counts["caption/chart"] + counts["caption/table"];
+    summary.methods = counts["method"];
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.peak_heap = heap.stop();
+    Ok(summary)
+}
+
+fn forget_hint(e: Error, root: &Root) -> Error {
+    match e {
+        Error::Root { path, reason } => Error::Root {
+            path,
+            reason: format!(
+                "{reason} (the index remembers it: name the folders to update, or drop its records with `paperdex index --forget {}`)",
+                root.given
+            ),
+        },
+        other => other,
+    }
+}
+
+fn report(progress: &dyn Progress, summary: &mut IndexSummary, p: &Problem) {
+    summary.problems += 1;
+    summary.errors += usize::from(p.is_error());
+    progress.problem(p);
+}
+
+/// Builds a new index from `plan` beside the old one, then swaps it in.
+fn build_new(
+    dir: &Path,
+    plan: &Plan,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+    summary: &mut IndexSummary,
+) -> Result<()> {
+    let build = dir.join(BUILD_DIR);
+    std::fs::create_dir(&build).map_err(|e| write_error(dir, &e))?;
+    let index = create_index(&build).map_err(|e| write_error(dir, &e))?;
+    let fields = schema::build().1;
+    let mut writer = open_writer(&index, dir, options)?;
+    // One merge at the end: background merges would race it.
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    add_files(&mut writer, &fields, plan, progress, summary, dir, None)?;
+    progress.phase(Phase::Committing, None);
+    commit(&mut writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
+    summary.commits += 1;
+    // One segment searches fastest; each indexing thread leaves its own.
+    let segments = index.searchable_segment_ids().map_err(|e| write_error(dir, &e))?;
+    if segments.len() > 1 {
+        progress.phase(Phase::Merging, None);
+        writer.merge(&segments).wait().map_err(|e| write_error(dir, &e))?;
+    }
+    writer.wait_merging_threads().map_err(|e| write_error(dir, &e))?;
+    drop(index);
+    folder::swap_in(dir).map_err(|e| write_error(dir, &e))
+}
+
+/// Applies `plan` to the index there, committing at intervals.
+fn apply_update(
+    dir: &Path,
+    index: &Index,
+    fields: &super::Fields,
+    plan: &Plan,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+    summary: &mut IndexSummary,
+) -> Result<()> {
+    let mut writer = open_writer(index, dir, options)?;
+    for key in &plan.remove {
+        writer.delete_term(Term::from_field_text(fields.source_key, key));
+    }
+    add_files(&mut writer, fields, plan, progress, summary, dir, Some(options.commit_every))?;
+    progress.phase(Phase::Committing, None);
+    commit(&mut writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
+    summary.commits += 1;
+    writer.wait_merging_threads().map_err(|e| write_error(dir, &e))
+}
+
+/// Parses the plan's new and changed files in parallel batches and adds their records;
+/// with `commit_every`, commits (as mid-update) after that many changed files.
+#[allow(clippy::too_many_arguments)] // one call site per kind of run; a struct would only rename them
+fn add_files(
+    writer: &mut IndexWriter,
+    fields: &super::Fields,
+    plan: &Plan,
+    progress: &dyn Progress,
+    summary: &mut IndexSummary,
+    dir: &Path,
+    commit_every: Option<usize>,
+) -> Result<()> {
+    let mut registry = PageRegistry::default();
+    for kept in &plan.kept {
+        registry.keep(&kept.id, &kept.lang, kept.date.clone(), &kept.source);
+    }
+    let todo: Vec<(usize, &plan::PlannedFile)> =
+        plan.files.iter().enumerate().filter(|(_, f)| f.change != Change::Unchanged).collect();
+    progress.phase(Phase::Indexing, Some(todo.len() as u64));
     let mut since_commit = 0;
-    for (batch_no, batch) in found.files.chunks(BATCH_FILES).enumerate() {
-        let read: Vec<_> = batch
+    for batch in todo.chunks(BATCH_FILES) {
+        let parsed: Vec<_> = batch
             .par_iter()
-            .map(|path| {
-                let bytes = ingest::read_file(path)?;
-                let hash = blake3::hash(&bytes).to_hex().to_string();
-                let source = path.display().to_string();
-                let unchanged = indexed.get(&source).is_some_and(|f| f.hash == hash);
-                let parsed = (!unchanged).then(|| ingest::parse_bytes(path, &bytes));
-                Ok((source, bytes.len() as u64, parsed))
+            .map(|(order, file)| {
+                let parsed = ingest::read_file(&file.path)
+                    .map(|bytes| (bytes.len() as u64, ingest::parse_bytes(&file.path, &bytes)));
+                (*order, *file, parsed)
             })
             .collect();
-        for (k, outcome) in read.into_iter().enumerate() {
-            summary.files += 1;
-            let (source, bytes, parsed) = match outcome {
+        for (order, file, parsed) in parsed {
+            progress.advance(1);
+            let (bytes, parsed) = match parsed {
                 Ok(read) => read,
                 Err(problem) => {
-                    // An unreadable file keeps whatever the index holds for it.
-                    progress.suspend(|| report(&problem, &mut summary));
+                    report(progress, summary, &problem);
                     continue;
                 }
             };
             summary.bytes += bytes;
-            let Some(file) = parsed else {
-                summary.unchanged += 1;
-                if let Some(f) = indexed.get(&source) {
-                    registry.keep(&f.id, &f.lang, f.date.clone(), &source);
-                }
-                continue;
-            };
-            let was_indexed = indexed.remove(&source).is_some();
-            if was_indexed {
-                writer.delete_term(Term::from_field_text(fields.source, &source));
+            since_commit += 1;
+            // Whatever the index holds under this file goes, even when the index did not
+            // know it held it: a damaged key column must not duplicate records.
+            writer.delete_term(Term::from_field_text(fields.source_key, &file.key));
+            if file.change == Change::Update {
                 summary.updated += 1;
             }
-            since_commit += 1;
-            for p in &file.problems {
-                progress.suspend(|| report(p, &mut summary));
+            for p in &parsed.problems {
+                report(progress, summary, p);
             }
-            let Some(records) = file.records else { continue };
+            let Some(records) = parsed.records else { continue };
             let (admission, problem) = registry.admit(&records.page);
             if let Some(p) = problem {
-                progress.suspend(|| report(&p, &mut summary));
+                report(progress, summary, &p);
             }
             match admission {
                 Admission::Rejected => continue,
@@ -212,48 +341,55 @@ pub fn build_index(dir: &Path, options: &IndexOptions, mut on_problem: impl FnMu
                 }
                 Admission::New => {}
             }
-            // A file new to the index counts as added once it brings records.
-            summary.added += usize::from(!was_indexed);
-            let file_order = (batch_no * BATCH_FILES + k) as u64;
-            for doc in documents(&fields, &records, file_order) {
-                writer.add_document(doc).map_err(tantivy_error)?;
+            summary.added += usize::from(file.change == Change::Add);
+            for doc in documents(fields, &records, &file.key, order as u64) {
+                writer.add_document(doc).map_err(|e| write_error(dir, &e))?;
             }
         }
-        progress.inc(batch.len() as u64);
-        if since_commit >= options.commit_every.max(1) {
-            commit(&mut writer, &roots, false).map_err(tantivy_error)?;
+        if commit_every.is_some_and(|every| since_commit >= every.max(1)) {
+            commit(writer, &plan.remembered, false).map_err(|e| write_error(dir, &e))?;
             summary.commits += 1;
             since_commit = 0;
         }
     }
-    progress.finish_and_clear();
-    commit(&mut writer, &roots, true).map_err(tantivy_error)?;
-    summary.commits += 1;
-    if rebuild {
-        // One segment searches fastest; each indexing thread leaves its own.
-        let segments = index.searchable_segment_ids().map_err(tantivy_error)?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait().map_err(tantivy_error)?;
-        }
-    }
-    writer.wait_merging_threads().map_err(tantivy_error)?;
-    (summary.pages, summary.captions, summary.methods) = record_counts(&index, &fields).map_err(tantivy_error)?;
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary.peak_heap = heap.stop();
-    Ok(summary)
+    Ok(())
 }
 
-fn commit(writer: &mut IndexWriter, roots: &[String], complete: bool) -> tantivy::Result<()> {
-    let info = CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, roots: roots.to_vec(), complete };
+fn open_writer(index: &Index, dir: &Path, options: &IndexOptions) -> Result<IndexWriter> {
+    let threads = options.threads.max(1);
+    // tantivy wants at least 15 MB per indexing thread.
+    let budget = options.memory_budget.max(threads * 15_000_000);
+    index.writer_with_num_threads(threads, budget).map_err(|e| match e {
+        TantivyError::LockFailure(..) => Error::IndexBusy { path: dir.to_path_buf(), pid: None },
+        other => write_error(dir, &other),
+    })
+}
+
+fn commit(writer: &mut IndexWriter, roots: &[Root], complete: bool) -> tantivy::Result<()> {
+    let committed_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let info = CommitInfo { paperdex_schema: schema::SCHEMA_VERSION, roots: roots.to_vec(), complete, committed_at };
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&serde_json::to_string(&info).unwrap_or_default());
     prepared.commit()?;
     Ok(())
 }
 
-/// The source files the index holds, by path, read from the page records' fast fields.
-fn indexed_files(index: &Index, fields: &super::Fields) -> tantivy::Result<HashMap<String, IndexedFile>> {
-    let reader = index.reader()?;
+/// A new, empty index in `dir`, sorted by corpus order.
+fn create_index(dir: &Path) -> tantivy::Result<Index> {
+    let (schema, _) = schema::build();
+    let directory = IndexDirectory::open(dir)?;
+    let settings = tantivy::IndexSettings {
+        sort_by_field: Some(tantivy::IndexSortByField { field: schema::SORT_FIELD.into(), order: tantivy::Order::Asc }),
+        ..tantivy::IndexSettings::default()
+    };
+    let index = Index::create(directory, schema, settings)?;
+    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    Ok(index)
+}
+
+/// The source files the index holds, by key, read from the page records' fast fields.
+pub(crate) fn indexed_files(index: &Index, fields: &super::Fields) -> tantivy::Result<HashMap<String, IndexedFile>> {
+    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into()?;
     let searcher = reader.searcher();
     let pages = TermQuery::new(Term::from_facet(fields.kind_facet, &Facet::from("/page")), IndexRecordOption::Basic);
     let mut out = HashMap::new();
@@ -268,7 +404,9 @@ fn indexed_files(index: &Index, fields: &super::Fields) -> tantivy::Result<HashM
                 _ => Ok(None),
             }
         };
-        let (Some(source), Some(hash), Some(key)) = (text("source")?, text("content_hash")?, text("page_key")?) else {
+        let (Some(key), Some(source), Some(hash), Some(page)) =
+            (text("source_key")?, text("source")?, text("content_hash")?, text("page_key")?)
+        else {
             continue;
         };
         let date = fast
@@ -276,49 +414,57 @@ fn indexed_files(index: &Index, fields: &super::Fields) -> tantivy::Result<HashM
             .first(address.doc_id)
             .map(|d| super::document::civil_date(d.into_timestamp_secs().div_euclid(86_400)));
         let (id, lang) =
-            key.rsplit_once('|').map_or((key.clone(), String::new()), |(i, l)| (i.to_owned(), l.to_owned()));
-        out.insert(source, IndexedFile { hash, id, lang, date });
+            page.rsplit_once('|').map_or((page.clone(), String::new()), |(i, l)| (i.to_owned(), l.to_owned()));
+        out.insert(key, IndexedFile { hash, id, lang, date, source });
     }
     Ok(out)
 }
 
-/// Pages, captions and methods in the index's last commit.
-fn record_counts(index: &Index, fields: &super::Fields) -> tantivy::Result<(u64, u64, u64)> {
-    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into()?;
-    reader.reload()?;
-    let searcher = reader.searcher();
-    let count = |path: &str| -> tantivy::Result<u64> {
-        let q = TermQuery::new(Term::from_facet(fields.kind_facet, &Facet::from(path)), IndexRecordOption::Basic);
-        Ok(searcher.search(&q, &Count)? as u64)
-    };
-    Ok((count("/page")?, count("/caption")?, count("/method")?))
+/// A failure to write the index, said once whatever layer met it: the device that is
+/// full, or the I/O error, and that the last commit stands.
+pub(crate) fn write_error(dir: &Path, e: &dyn std::fmt::Display) -> Error {
+    let text = e.to_string();
+    let device = device_of(dir);
+    let full = ["No space left on device", "os error 28", "Disk quota exceeded", "os error 122"];
+    // A writer thread that died of a full disk leaves only "an index writer was killed":
+    // the free space tells.
+    if full.iter().any(|m| text.contains(m)) || free_bytes(dir).is_some_and(|free| free < 4 << 20) {
+        return Error::DiskFull { path: dir.to_path_buf(), device };
+    }
+    let reason: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Error::WriteFailed { path: dir.to_path_buf(), device, reason }
 }
 
-/// Opens the index at `dir`, or creates an empty one there. A folder that holds an index
-/// paperdex did not write is refused rather than overwritten.
-fn open_or_create(dir: &Path) -> Result<(Index, super::Fields, bool)> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
-    if super::exists(dir) {
-        let index = super::open_tantivy(dir)?;
-        match super::check(&index, dir, true) {
-            Ok((_, fields)) => return Ok((index, fields, false)),
-            // An index an older paperdex wrote is rebuilt from scratch; any other is kept.
-            Err(_) if super::commit_info(&index).is_some() => {
-                drop(index);
-                remove_index_files(dir)?;
-            }
-            Err(e) => return Err(e),
-        }
+/// Bytes free for unprivileged writes on the filesystem holding `dir`.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a NUL-terminated string and `stat` a valid out-parameter.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
+    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+/// `tmpfs mounted at /tmp` for the filesystem holding `path` (from /proc/self/mountinfo).
+fn device_of(path: &Path) -> String {
+    let canonical = std::fs::canonicalize(path)
+        .or_else(|_| path.parent().map_or(Err(std::io::ErrorKind::NotFound.into()), std::fs::canonicalize))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let best = mountinfo
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let mount_point = fields.get(4)?.replace("\\040", " ");
+            let dash = fields.iter().position(|f| *f == "-")?;
+            let source = fields.get(dash + 2)?;
+            canonical.starts_with(&mount_point).then(|| (mount_point, source.to_string()))
+        })
+        .max_by_key(|(mount_point, _)| mount_point.len());
+    match best {
+        Some((mount_point, source)) => format!("{source} (mounted at {mount_point})"),
+        None => "the device holding it".to_owned(),
     }
-    let (schema, fields) = schema::build();
-    let directory = MmapDirectory::open(dir).map_err(|e| Error::tantivy(dir, e.into()))?;
-    let settings = tantivy::IndexSettings {
-        sort_by_field: Some(tantivy::IndexSortByField { field: schema::SORT_FIELD.into(), order: tantivy::Order::Asc }),
-        ..tantivy::IndexSettings::default()
-    };
-    let index = Index::create(directory, schema, settings).map_err(|e| Error::tantivy(dir, e))?;
-    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
-    Ok((index, fields, true))
 }
 
 /// A value of this process's `/proc/self/status` in bytes (0 where there is none).
@@ -361,34 +507,4 @@ impl HeapSampler {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.thread.take().and_then(|t| t.join().ok()).unwrap_or(0)
     }
-}
-
-/// Deletes the files of the tantivy index in `dir` (those it lists as its own, and its
-/// meta files), leaving anything else in the folder alone.
-fn remove_index_files(dir: &Path) -> Result<()> {
-    let managed = std::fs::read_to_string(dir.join(".managed.json")).unwrap_or_default();
-    let mut files: Vec<String> = serde_json::from_str(&managed).unwrap_or_default();
-    files.extend(["meta.json".to_owned(), ".managed.json".to_owned()]);
-    for name in files {
-        let path = dir.join(&name);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(Error::Write { path, source }),
-        }
-    }
-    Ok(())
-}
-
-fn progress_bar(wanted: bool, files: u64) -> ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(files);
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} indexing {pos}/{len} files [{bar:30}] {elapsed} elapsed, {eta} left")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }

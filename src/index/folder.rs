@@ -1,0 +1,149 @@
+//! The files of an index folder beside tantivy's: the `paperdex.json` sidecar, clean-up
+//! of what failed runs left, and the swap that publishes a fully built index at once.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::directory::{TEMP_PREFIX, atomic_write};
+use super::lock::LOCK_FILE;
+use super::{Root, schema};
+
+/// The sidecar file: which schema and folders the index was built from.
+pub const SIDECAR: &str = "paperdex.json";
+/// Where a full build is written before it replaces the index.
+pub const BUILD_DIR: &str = ".paperdex-build";
+const META: &str = "meta.json";
+const MANAGED: &str = ".managed.json";
+/// Files a folder may hold and still count as empty: a README, git keepers.
+const HARMLESS: &[&str] = &["README.md", "README", ".gitkeep", ".gitignore"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sidecar {
+    pub paperdex_schema: u32,
+    pub roots: Vec<Root>,
+}
+
+pub fn read_sidecar(dir: &Path) -> Option<Sidecar> {
+    serde_json::from_slice(&std::fs::read(dir.join(SIDECAR)).ok()?).ok()
+}
+
+pub fn write_sidecar(dir: &Path, roots: &[Root]) -> std::io::Result<()> {
+    let sidecar = Sidecar { paperdex_schema: schema::SCHEMA_VERSION, roots: roots.to_vec() };
+    atomic_write(&dir.join(SIDECAR), serde_json::to_string_pretty(&sidecar).unwrap_or_default().as_bytes())
+}
+
+/// What a folder holds, as far as writing an index into it goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FolderState {
+    /// No such folder, or only a README and the like.
+    Empty,
+    /// paperdex's index (possibly damaged or half-built).
+    Ours,
+    /// Something else: never written into; the reason says what.
+    Foreign(String),
+}
+
+/// True when the folder carries paperdex's marks: its sidecar, its lock file, or a
+/// `meta.json` whose payload paperdex wrote.
+pub fn is_ours(dir: &Path) -> bool {
+    if dir.join(SIDECAR).is_file() || dir.join(LOCK_FILE).is_file() || dir.join("paperdex.pid").is_file() {
+        return true;
+    }
+    std::fs::read_to_string(dir.join(META)).is_ok_and(|m| m.contains("paperdex_schema"))
+}
+
+pub fn state(dir: &Path) -> FolderState {
+    let Ok(entries) = std::fs::read_dir(dir) else { return FolderState::Empty };
+    if is_ours(dir) {
+        return FolderState::Ours;
+    }
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !HARMLESS.contains(&n.as_str()))
+        .collect();
+    names.sort();
+    match names.first() {
+        None => FolderState::Empty,
+        Some(_) if names.iter().any(|n| n == META) => {
+            FolderState::Foreign("it holds a tantivy index that paperdex did not write".into())
+        }
+        Some(first) => FolderState::Foreign(format!(
+            "it holds other files ({first}{}); name an empty or new folder",
+            if names.len() > 1 { format!(" and {} more", names.len() - 1) } else { String::new() }
+        )),
+    }
+}
+
+/// A tantivy segment file name: 32 hex digits, a dot, an extension.
+fn is_segment_file(name: &str) -> bool {
+    let Some((id, ext)) = name.split_once('.') else { return false };
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && !ext.is_empty()
+}
+
+/// The files the committed `meta.json` of `dir` refers to; `None` when it is missing or
+/// does not parse.
+fn live_files(dir: &Path) -> Option<HashSet<String>> {
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(META)).ok()?).ok()?;
+    let segments = meta.get("segments")?.as_array()?;
+    let ids: HashSet<String> =
+        segments.iter().filter_map(|s| s.get("segment_id")?.as_str().map(|id| id.replace('-', ""))).collect();
+    let mut out = HashSet::new();
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_segment_file(&name) && ids.contains(&name[..32]) {
+            out.insert(name);
+        }
+    }
+    Some(out)
+}
+
+/// Removes what failed or killed runs left in the index folder `dir` (held under the
+/// writer lock): the build folder, temporary files of atomic writes, and segment files
+/// no commit refers to. With a `meta.json` that does not parse, segment files are left
+/// to the rebuild that replaces them. Returns how many entries were removed.
+pub fn clean_up(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    let build = dir.join(BUILD_DIR);
+    if build.exists() {
+        std::fs::remove_dir_all(&build)?;
+        removed += 1;
+    }
+    let live = live_files(dir);
+    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let leftover = name.starts_with(TEMP_PREFIX)
+            || name.starts_with(".tmp")
+            || (is_segment_file(&name) && live.as_ref().is_some_and(|live| !live.contains(&name)));
+        if leftover && entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Publishes the index built in `dir/BUILD_DIR` as the index of `dir`: its segment files
+/// are moved in first, then its `meta.json` replaces the old one in one rename (the
+/// moment searchers switch), then the old index's files are removed. Killed before the
+/// rename, the old index is intact and the next run removes the moved files.
+pub fn swap_in(dir: &Path) -> std::io::Result<()> {
+    let build = dir.join(BUILD_DIR);
+    let mut names: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(&build)?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_segment_file(&name) {
+            names.push(PathBuf::from(name));
+        }
+    }
+    for name in &names {
+        std::fs::rename(build.join(name), dir.join(name))?;
+    }
+    std::fs::rename(build.join(MANAGED), dir.join(MANAGED))?;
+    std::fs::rename(build.join(META), dir.join(META))?;
+    std::fs::File::open(dir)?.sync_all()?;
+    clean_up(dir)?;
+    Ok(())
+}
