@@ -33,7 +33,7 @@ fn index(pages: &Path, idx: &Path, extra: &[&str]) -> String {
 
 /// Every record of an index, as `paperdex search` prints it, in a stable order.
 fn records(idx: &Path) -> Vec<Value> {
-    let out = paperdex().args(["search", "--limit", "1000000", "--json", "--index"]).arg(idx).output().unwrap();
+    let out = paperdex().args(["search", "--limit", "10000", "--json", "--index"]).arg(idx).output().unwrap();
     assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut hits = doc["hits"].as_array().unwrap().clone();
@@ -143,5 +143,84 @@ fn killed_runs_leave_the_last_commit_and_the_next_run_completes() {
     assert!(last.contains("indexed 240 pages"), "{last}");
     let fresh = dir.path().join("fresh");
     index(&pages, &fresh, &["--quiet", "--rebuild"]);
+    assert_eq!(records(&idx), records(&fresh));
+}
+
+/// All records of an index as a search counts them; `None` when there is no index yet.
+fn record_total(idx: &Path) -> Option<u64> {
+    let out = paperdex().args(["search", "--limit", "0", "--json", "--index"]).arg(idx).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(2) {
+        assert!(stderr.contains("no index at"), "only a missing index may fail: {stderr}");
+        return None;
+    }
+    Some(serde_json::from_slice::<Value>(&out.stdout).unwrap()["total_hits"].as_u64().unwrap())
+}
+
+#[test]
+fn killed_rebuilds_leave_the_old_index_whole_and_searches_never_see_a_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = synth(dir.path(), 240);
+    let idx = dir.path().join("idx");
+    // A first build is never seen half-done either: no index, then all of it.
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("paperdex"))
+        .arg("index")
+        .arg(&pages)
+        .arg("--index")
+        .arg(&idx)
+        .args(["--quiet", "--threads", "1", "--memory-mb", "15"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    while first.try_wait().unwrap().is_none() {
+        seen.push(record_total(&idx));
+    }
+    assert!(first.wait().unwrap().success());
+    let old = record_total(&idx).unwrap();
+    assert!(seen.iter().all(|s| s.is_none() || *s == Some(old)), "a first build showed a part: {seen:?}");
+
+    // The rebuild will hold fewer records than the index has now.
+    for file in page_files(&pages).iter().take(60) {
+        std::fs::remove_file(file).unwrap();
+    }
+    let fresh = dir.path().join("fresh");
+    index(&pages, &fresh, &["--quiet"]);
+    let new = record_total(&fresh).unwrap();
+    assert!(new < old);
+
+    let mut killed = 0;
+    for round in 0..12u64 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("paperdex"))
+            .arg("index")
+            .arg(&pages)
+            .arg("--index")
+            .arg(&idx)
+            .args(["--rebuild", "--quiet", "--threads", "1", "--memory-mb", "15"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let until = std::time::Instant::now() + Duration::from_millis(40 + round * 61 % 700);
+        while std::time::Instant::now() < until {
+            let total = record_total(&idx);
+            assert!(total == Some(old) || total == Some(new), "round {round}: a search during a rebuild saw {total:?}");
+        }
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+            let _ = child.kill();
+        }
+        let status = child.wait().unwrap();
+        let total = record_total(&idx);
+        assert!(total == Some(old) || total == Some(new), "round {round}: after the run, {total:?}");
+        if status.success() {
+            assert_eq!(total, Some(new), "a finished rebuild is all there");
+            break;
+        }
+        assert_eq!(total, Some(old), "round {round}: a killed rebuild leaves the old index");
+    }
+    assert!(killed >= 3, "only {killed} rebuilds were killed before they ended");
+    let last = index(&pages, &idx, &["--quiet", "--rebuild"]);
+    assert!(last.contains("indexed 180 pages"), "{last}");
     assert_eq!(records(&idx), records(&fresh));
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -495,9 +496,9 @@ fn index_errors() {
         .current_dir(dir.path())
         .args(["index", "missing-folder", "--index", "idx"])
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("error: missing-folder: no such file or folder"))
-        .stderr(predicate::str::contains("indexed 0 pages"));
+        .code(2)
+        .stderr("paperdex: cannot index missing-folder: no such folder; the index is unchanged\n");
+    assert!(!dir.path().join("idx").exists(), "a mistyped folder writes nothing");
     // A folder with a foreign tantivy index is refused, not overwritten.
     std::fs::create_dir_all(dir.path().join("foreign")).unwrap();
     std::fs::write(dir.path().join("foreign/meta.json"), "{}").unwrap();
@@ -532,7 +533,7 @@ fn index_options_memory_threads_and_quiet() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("error: corpus/broken.md:1: no front matter"), "{stderr}");
     assert!(
-        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small (1 added, 0 updated, 0 removed, 0 unchanged): 1 problem (1 errors)"),
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small (1 added, 0 updated, 0 removed, 0 unchanged): 1 problem (1 error)"),
         "{stderr}"
     );
     assert_eq!(out.stdout, b"", "results only on stdout; an index run has none");
@@ -543,7 +544,7 @@ fn index_options_memory_threads_and_quiet() {
     let stderr = String::from_utf8(quiet.stderr).unwrap();
     assert!(stderr.contains("no front matter") && !stderr.contains("duplicate"), "{stderr}");
     assert!(
-        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small (0 added, 0 updated, 0 removed, 1 unchanged): 2 problems (1 errors)"),
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small (0 added, 0 updated, 0 removed, 1 unchanged): 2 problems (1 error)"),
         "{stderr}"
     );
     let loud = paperdex().current_dir(dir.path()).args(["index", "--index", "small"]).output().unwrap();
@@ -555,22 +556,54 @@ fn a_second_writer_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
     paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
-    // Another process holds the writer lock of the index.
-    let lock = std::fs::OpenOptions::new()
+    // Another process holds the writer lock of the index: this one, for the test.
+    let mut lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.path().join("index/.tantivy-writer.lock"))
+        .open(dir.path().join("index/paperdex.lock"))
         .unwrap();
     lock.lock().unwrap();
-    std::fs::write(dir.path().join("index/paperdex.pid"), "4242").unwrap();
-    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().code(2).stderr(
-        "paperdex: index at index is being written by another paperdex process (pid 4242); wait for it to finish\n",
-    );
+    write!(lock, "{}", std::process::id()).unwrap();
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().code(2).stderr(format!(
+        "paperdex: index at index is being written by another paperdex process (pid {}); wait for it to finish\n",
+        std::process::id()
+    ));
     // Searches go on meanwhile.
     paperdex().current_dir(dir.path()).args(["search", "MoMA"]).assert().code(0);
     lock.unlock().unwrap();
     paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+}
+
+#[test]
+fn a_pid_left_by_a_dead_run_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    // A run that was killed leaves its pid behind, but no lock (the lock dies with it).
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    std::fs::write(dir.path().join("index/paperdex.lock"), dead.to_string()).unwrap();
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success().stderr(predicate::str::contains(
+        format!("a `paperdex index` run (pid {dead}) on index stopped before it finished; its lock is stale, going on"),
+    ));
+    // The pid file of earlier versions counts the same.
+    std::fs::write(dir.path().join("index/paperdex.pid"), dead.to_string()).unwrap();
+    paperdex()
+        .current_dir(dir.path())
+        .args(["index", "--quiet"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("its lock is stale, going on"));
+    assert!(!dir.path().join("index/paperdex.pid").exists());
+    // A run that ends normally leaves no pid: the next one says nothing about it.
+    paperdex()
+        .current_dir(dir.path())
+        .args(["index", "--quiet"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("stale").not());
 }
 
 #[test]
