@@ -57,10 +57,17 @@ fn seed(args: &[&str]) -> Value {
     search_json(SEED.path(), args)
 }
 
+/// The folder of `ALL`, failing first with the reason when ../shared is missing (rather
+/// than with a poisoned lock in every test after the first).
+fn all_dir() -> &'static Path {
+    common::shared_reviews();
+    ALL.path()
+}
+
 fn all(args: &[&str]) -> Value {
     let mut with_index = vec!["--index", "all"];
     with_index.extend_from_slice(args);
-    search_json(ALL.path(), &with_index)
+    search_json(all_dir(), &with_index)
 }
 
 fn facet(doc: &Value, field: &str) -> Vec<(String, u64)> {
@@ -359,11 +366,10 @@ fn json_output_snapshot() {
 #[test]
 #[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn indexing_the_real_pages_reports_every_record() {
-    let dir = &*ALL;
-    let out =
-        paperdex().current_dir(dir.path()).args(["index", "reviews", "corpus", "--index", "again"]).output().unwrap();
+    let dir = all_dir();
+    let out = paperdex().current_dir(dir).args(["index", "reviews", "corpus", "--index", "again"]).output().unwrap();
     assert!(out.status.success());
-    let corpus = paperdex::ingest::read_corpus(&[dir.path().join("reviews"), dir.path().join("corpus")]);
+    let corpus = paperdex::ingest::read_corpus(&[dir.join("reviews"), dir.join("corpus")]);
     let captions: usize = corpus.pages.iter().map(|p| p.captions.len()).sum();
     let methods: usize = corpus.pages.iter().map(|p| p.methods.len()).sum();
     let stderr = String::from_utf8(out.stderr).unwrap();
