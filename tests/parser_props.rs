@@ -12,7 +12,7 @@ use proptest::prelude::*;
 /// The seed page plus the real pages when ../shared is present.
 static PAGES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let mut pages = vec![std::fs::read(common::seed_page()).unwrap()];
-    if let Some(dir) = common::shared_reviews("parser_props (mutations of the seed page only)") {
+    if let Some(dir) = common::shared_reviews_if_present("parser_props mutates the seed page only") {
         pages.extend(common::review_pages(&dir).iter().map(|p| std::fs::read(p).unwrap()));
     }
     pages

@@ -1,17 +1,20 @@
 //! The real review pages in ../shared: every page parses, yields one caption per
-//! `> 🔼` blockquote, and no record keeps markup, template text or mojibake.
+//! `> 🔼` blockquote, and no record keeps markup, template text or mojibake. Without
+//! ../shared these tests are listed as ignored, and under `CI=true` they fail.
 
 mod common;
 
 use std::path::Path;
+use std::process::Command;
 
 use paperdex::ingest;
 
 const FORBIDDEN: &[&str] = &["{{<", "{{ table.", "<td", "<math", "ltx_", "&nbsp;", "\u{2062}", "ü§", "‚Äô", "Œ"];
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn every_real_page_parses_cleanly() {
-    let Some(dir) = common::shared_reviews("every_real_page_parses_cleanly") else { return };
+    let dir = common::shared_reviews();
     let pages = common::review_pages(&dir);
     assert_eq!(pages.len(), 42);
     for path in pages {
@@ -46,8 +49,9 @@ fn strings(value: &serde_json::Value) -> Vec<&str> {
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn korean_pages_are_detected_by_script() {
-    let Some(dir) = common::shared_reviews("korean_pages_are_detected_by_script") else { return };
+    let dir = common::shared_reviews();
     let corpus = ingest::read_corpus(&[dir]);
     let mut korean: Vec<&str> =
         corpus.pages.iter().filter(|p| p.page.lang == "ko").map(|p| p.page.id.as_str()).collect();
@@ -58,8 +62,9 @@ fn korean_pages_are_detected_by_script() {
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn format_details_of_each_era() {
-    let Some(dir) = common::shared_reviews("format_details_of_each_era") else { return };
+    let dir = common::shared_reviews();
     let parse = |rel: &str| {
         let path = dir.join(rel);
         ingest::parse_bytes(&path, &std::fs::read(&path).unwrap()).records.unwrap()
@@ -92,8 +97,9 @@ fn format_details_of_each_era() {
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn real_page_snapshots() {
-    let Some(dir) = common::shared_reviews("real_page_snapshots") else { return };
+    let dir = common::shared_reviews();
     for rel in [
         "paper-reviews/2410.22304/index.md",
         "paper-reviews/2502.09100/index.md",
@@ -104,5 +110,59 @@ fn real_page_snapshots() {
         let parsed = ingest::parse_bytes(Path::new(rel), &std::fs::read(&path).unwrap());
         let name = rel.replace(['/', '.'], "_");
         insta::assert_json_snapshot!(name, parsed.records);
+    }
+}
+
+/// The tests above, which cannot run without ../shared.
+const NEEDS_SHARED: [&str; 4] = [
+    "every_real_page_parses_cleanly",
+    "format_details_of_each_era",
+    "korean_pages_are_detected_by_script",
+    "real_page_snapshots",
+];
+
+/// Runs this test binary itself with `args` and `env`, returning its exit code and output.
+fn this_binary(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> (Option<i32>, String) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(args).env_remove("CI").env_remove("PAPERDEX_TEST_SHARED_REVIEWS");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn the_build_saw_the_shared_pages_as_they_are() {
+    let dir = common::shared_reviews_dir();
+    assert!(
+        !(dir.is_dir() && cfg!(paperdex_no_shared)),
+        "{} appeared after this build, whose tests on it are marked ignored: `touch build.rs` and test again",
+        dir.display()
+    );
+    // Built without the pages, exactly the tests that need them are ignored.
+    let (code, listed) = this_binary(&["--list", "--ignored"], &[]);
+    assert_eq!(code, Some(0), "{listed}");
+    let mut ignored: Vec<&str> = listed.lines().filter_map(|l| l.strip_suffix(": test")).collect();
+    ignored.sort();
+    let expected: &[&str] = if cfg!(paperdex_no_shared) { &NEEDS_SHARED } else { &[] };
+    assert_eq!(ignored, expected);
+}
+
+#[test]
+fn a_test_that_needs_the_pages_fails_without_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("reviews");
+    for ci in [true, false] {
+        let mut env = vec![("PAPERDEX_TEST_SHARED_REVIEWS", missing.as_os_str())];
+        if ci {
+            env.push(("CI", "true".as_ref()));
+        }
+        let (code, output) =
+            this_binary(&["--include-ignored", "--exact", "korean_pages_are_detected_by_script"], &env);
+        assert_eq!(code, Some(101), "CI={ci}: {output}");
+        assert!(output.contains("1 failed"), "CI={ci}: {output}");
+        let why = if ci { "CI=true and " } else { "is missing: this test needs the real review pages" };
+        assert!(output.contains(why), "CI={ci}: {output}");
     }
 }

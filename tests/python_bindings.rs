@@ -11,12 +11,13 @@ const QUERIES: &[&str] =
     &["video generation", "reasoning", "diffusion model", "benchmark", "robot manipulation", "physics"];
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn python_bindings_see_the_same_top_pages() {
-    let Some(reviews) = common::shared_reviews("python_bindings_see_the_same_top_pages") else { return };
+    let reviews = common::shared_reviews();
     let has_bindings =
         Command::new("python3").args(["-c", "import tantivy"]).output().is_ok_and(|o| o.status.success());
     if !has_bindings && std::env::var_os("CI").is_none() {
-        println!("skip: python_bindings_see_the_same_top_pages: `pip install tantivy==0.27.0` first");
+        common::note("python_bindings_see_the_same_top_pages did not run: `pip install tantivy==0.27.0` first");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -20,9 +20,10 @@ static SEED: LazyLock<TempDir> = LazyLock::new(|| {
     dir
 });
 
-/// The real pages plus the default corpus, indexed into `all/`; `None` without ../shared.
-static ALL: LazyLock<Option<TempDir>> = LazyLock::new(|| {
-    let reviews = common::shared_reviews("search over the real pages")?;
+/// The real pages plus the default corpus, indexed into `all/` (tests that use it need
+/// ../shared and are ignored in builds without it).
+static ALL: LazyLock<TempDir> = LazyLock::new(|| {
+    let reviews = common::shared_reviews();
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&reviews, &dir.path().join("reviews"));
     copy_dir(&common::root().join("corpus"), &dir.path().join("corpus"));
@@ -31,7 +32,7 @@ static ALL: LazyLock<Option<TempDir>> = LazyLock::new(|| {
         .args(["index", "reviews", "corpus", "--index", "all", "--quiet"])
         .assert()
         .success();
-    Some(dir)
+    dir
 });
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -57,14 +58,17 @@ fn seed(args: &[&str]) -> Value {
     search_json(SEED.path(), args)
 }
 
-fn all(test: &str, args: &[&str]) -> Option<Value> {
-    let Some(dir) = ALL.as_ref() else {
-        println!("skip: {test}: ../shared/corpus/reviews is not present");
-        return None;
-    };
+/// The folder of `ALL`, failing first with the reason when ../shared is missing (rather
+/// than with a poisoned lock in every test after the first).
+fn all_dir() -> &'static Path {
+    common::shared_reviews();
+    ALL.path()
+}
+
+fn all(args: &[&str]) -> Value {
     let mut with_index = vec!["--index", "all"];
     with_index.extend_from_slice(args);
-    Some(search_json(dir.path(), &with_index))
+    search_json(all_dir(), &with_index)
 }
 
 fn facet(doc: &Value, field: &str) -> Vec<(String, u64)> {
@@ -145,8 +149,12 @@ fn mixed_tokens_find_their_records() {
     {
         assert_eq!(seed(&[query, "--kind", "method"])["hits"][0]["name"], name, "{query}");
     }
-    let Some(doc) = all("mixed_tokens_find_their_records", &["GPT-4o"]) else { return };
-    assert!(doc["total_hits"].as_u64().unwrap() > 0);
+}
+
+#[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
+fn mixed_tokens_find_real_records() {
+    assert!(all(&["GPT-4o"])["total_hits"].as_u64().unwrap() > 0);
 }
 
 #[test]
@@ -357,12 +365,12 @@ fn json_output_snapshot() {
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn indexing_the_real_pages_reports_every_record() {
-    let Some(dir) = ALL.as_ref() else { return };
-    let out =
-        paperdex().current_dir(dir.path()).args(["index", "reviews", "corpus", "--index", "again"]).output().unwrap();
+    let dir = all_dir();
+    let out = paperdex().current_dir(dir).args(["index", "reviews", "corpus", "--index", "again"]).output().unwrap();
     assert!(out.status.success());
-    let corpus = paperdex::ingest::read_corpus(&[dir.path().join("reviews"), dir.path().join("corpus")]);
+    let corpus = paperdex::ingest::read_corpus(&[dir.join("reviews"), dir.join("corpus")]);
     let captions: usize = corpus.pages.iter().map(|p| p.captions.len()).sum();
     let methods: usize = corpus.pages.iter().map(|p| p.methods.len()).sum();
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -372,34 +380,27 @@ fn indexing_the_real_pages_reports_every_record() {
     );
     assert!(stderr.contains(&expected), "{stderr}\nexpected: {expected}");
     assert_eq!((corpus.pages.len(), methods), (43, 32));
-    let doc =
-        all("indexing_the_real_pages_reports_every_record", &["--facet", "kind=/caption", "--facet", "kind"]).unwrap();
+    let doc = all(&["--facet", "kind=/caption", "--facet", "kind"]);
     assert_eq!(doc["total_hits"].as_u64().unwrap() as usize, 43 + captions + methods);
     let kinds = facet(&doc, "kind");
     assert!(kinds.contains(&("/page".to_owned(), 43)), "{kinds:?}");
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn filters_or_within_a_field_and_across_fields() {
-    let Some(one) = all("filters", &["--kind", "page", "--filter", "topic=Computer Vision", "--limit", "0"]) else {
-        return;
-    };
-    let other =
-        all("filters", &["--kind", "page", "--filter", "topic=Natural Language Processing", "--limit", "0"]).unwrap();
-    let both = all(
-        "filters",
-        &[
-            "--kind",
-            "page",
-            "--filter",
-            "topic=Computer Vision",
-            "--filter",
-            "topic=Natural Language Processing",
-            "--limit",
-            "0",
-        ],
-    )
-    .unwrap();
+    let one = all(&["--kind", "page", "--filter", "topic=Computer Vision", "--limit", "0"]);
+    let other = all(&["--kind", "page", "--filter", "topic=Natural Language Processing", "--limit", "0"]);
+    let both = all(&[
+        "--kind",
+        "page",
+        "--filter",
+        "topic=Computer Vision",
+        "--filter",
+        "topic=Natural Language Processing",
+        "--limit",
+        "0",
+    ]);
     let (a, b, ab) = (
         one["total_hits"].as_u64().unwrap(),
         other["total_hits"].as_u64().unwrap(),
@@ -407,85 +408,80 @@ fn filters_or_within_a_field_and_across_fields() {
     );
     assert!(a > 0 && b > 0, "{a} {b}");
     assert!(ab >= a.max(b) && ab <= a + b, "OR within a field: {a} {b} {ab}");
-    let and =
-        all("filters", &["--kind", "page", "--filter", "topic=Computer Vision", "--filter", "lang=ko", "--limit", "0"])
-            .unwrap();
+    let and = all(&["--kind", "page", "--filter", "topic=Computer Vision", "--filter", "lang=ko", "--limit", "0"]);
     assert!(and["total_hits"].as_u64().unwrap() < a, "AND across fields");
-    let dm =
-        all("filters", &["--kind", "page", "--filter", "affiliation=Google DeepMind", "--filter", "date=/2025/01"])
-            .unwrap();
+    let dm = all(&["--kind", "page", "--filter", "affiliation=Google DeepMind", "--filter", "date=/2025/01"]);
     assert_eq!(hit_ids(&dm), ["2501.09038"]);
     // Decoration is not part of a facet value.
-    let daily = all("filters", &["--kind", "page", "--facet", "category", "--limit", "0"]).unwrap();
+    let daily = all(&["--kind", "page", "--facet", "category", "--limit", "0"]);
     let counts = facet(&daily, "category");
     assert!(counts.iter().any(|(p, _)| p == "/Daily Papers"), "{counts:?}");
     assert!(!counts.iter().any(|(p, _)| p.contains("🤗") || p.contains("Hugging Face")), "{counts:?}");
-    let by_emoji = all("filters", &["--kind", "page", "--filter", "category=🤗 Daily Papers", "--limit", "0"]).unwrap();
+    let by_emoji = all(&["--kind", "page", "--filter", "category=🤗 Daily Papers", "--limit", "0"]);
     assert_eq!(by_emoji["total_hits"], counts.iter().find(|(p, _)| p == "/Daily Papers").unwrap().1);
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn dates_range_sort_and_drill_down() {
-    let Some(jan) = all("dates", &["--kind", "page", "--since", "2025-01", "--until", "2025-01", "--limit", "50"])
-    else {
-        return;
-    };
+    let jan = all(&["--kind", "page", "--since", "2025-01", "--until", "2025-01", "--limit", "50"]);
     let dates: Vec<&str> = jan["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
     assert!(!dates.is_empty() && dates.iter().all(|d| d.starts_with("2025-01")), "{dates:?}");
-    let by_facet = all("dates", &["--kind", "page", "--filter", "date=/2025/01", "--limit", "0"]).unwrap();
+    let by_facet = all(&["--kind", "page", "--filter", "date=/2025/01", "--limit", "0"]);
     assert_eq!(by_facet["total_hits"].as_u64().unwrap() as usize, dates.len());
-    let newest = all("dates", &["--kind", "page", "--sort", "-date", "--limit", "50"]).unwrap();
+    let newest = all(&["--kind", "page", "--sort", "-date", "--limit", "50"]);
     let d: Vec<&str> = newest["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
     assert!(d.windows(2).all(|w| w[0] >= w[1]), "{d:?}");
-    let oldest = all("dates", &["--kind", "page", "--sort", "date", "--limit", "50"]).unwrap();
+    let oldest = all(&["--kind", "page", "--sort", "date", "--limit", "50"]);
     let d: Vec<&str> = oldest["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
     assert_eq!(d[0], "2024-06-15");
-    let months = all("dates", &["--kind", "page", "--facet", "date=/2025", "--limit", "0"]).unwrap();
+    let months = all(&["--kind", "page", "--facet", "date=/2025", "--limit", "0"]);
     let counts = facet(&months, "date");
     assert!(counts.iter().all(|(p, _)| p.starts_with("/2025/") && p.len() == 8), "{counts:?}");
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
-    let year = all("dates", &["--kind", "page", "--since", "2025", "--until", "2025", "--limit", "0"]).unwrap();
+    let year = all(&["--kind", "page", "--since", "2025", "--until", "2025", "--limit", "0"]);
     assert_eq!(year["total_hits"].as_u64().unwrap(), total);
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn fuzzy_tolerates_a_typo() {
-    let Some(exact) = all("fuzzy", &["physcs", "--kind", "page"]) else { return };
+    let exact = all(&["physcs", "--kind", "page"]);
     assert_eq!(exact["total_hits"], 0);
-    let fuzzy = all("fuzzy", &["physcs", "--kind", "page", "--fuzzy"]).unwrap();
+    let fuzzy = all(&["physcs", "--kind", "page", "--fuzzy"]);
     assert!(hit_ids(&fuzzy).contains(&"2501.09038".to_owned()), "{fuzzy}");
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn korean_words_find_pages_with_particles_attached() {
-    let Some(doc) = all("korean", &["모델", "--kind", "page", "--limit", "50"]) else { return };
+    let doc = all(&["모델", "--kind", "page", "--limit", "50"]);
     let mut ids = hit_ids(&doc);
     ids.sort();
     assert_eq!(ids, ["2412.15214", "2501.09686", "2502.08869", "2502.09100"]);
     // English ranking is untouched: a Korean page never outranks for an English query it lacks.
-    let physics = all("korean", &["physics", "--kind", "page"]).unwrap();
+    let physics = all(&["physics", "--kind", "page"]);
     assert_eq!(physics["hits"][0]["page_id"], "2501.09038");
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn phrases_boolean_prefix_and_fields() {
-    let Some(phrase) = all("syntax", &["\"video generative models\"", "--kind", "page", "--limit", "50"]) else {
-        return;
-    };
-    let loose = all("syntax", &["video generative models", "--kind", "page", "--limit", "50"]).unwrap();
+    let phrase = all(&["\"video generative models\"", "--kind", "page", "--limit", "50"]);
+    let loose = all(&["video generative models", "--kind", "page", "--limit", "50"]);
     assert!(phrase["total_hits"].as_u64() <= loose["total_hits"].as_u64());
     assert!(hit_ids(&phrase).contains(&"2501.09038".to_owned()));
-    let or = all("syntax", &["physics OR manga", "--kind", "page", "--limit", "50"]).unwrap();
-    let p = all("syntax", &["physics", "--kind", "page", "--limit", "50"]).unwrap();
+    let or = all(&["physics OR manga", "--kind", "page", "--limit", "50"]);
+    let p = all(&["physics", "--kind", "page", "--limit", "50"]);
     assert!(or["total_hits"].as_u64() > p["total_hits"].as_u64());
-    let not = all("syntax", &["physics -video", "--kind", "page", "--limit", "50"]).unwrap();
+    let not = all(&["physics -video", "--kind", "page", "--limit", "50"]);
     assert!(!hit_ids(&not).contains(&"2501.09038".to_owned()));
-    let prefix = all("syntax", &["phys*", "--kind", "page", "--limit", "50"]).unwrap();
+    let prefix = all(&["phys*", "--kind", "page", "--limit", "50"]);
     assert!(prefix["total_hits"].as_u64() >= p["total_hits"].as_u64());
-    let title = all("syntax", &["title:physical", "--kind", "page"]).unwrap();
+    let title = all(&["title:physical", "--kind", "page"]);
     assert_eq!(hit_ids(&title), ["2501.09038"]);
-    let captions = all("syntax", &["Physics-IQ", "--kind", "caption", "--limit", "1"]).unwrap();
+    let captions = all(&["Physics-IQ", "--kind", "caption", "--limit", "1"]);
     assert_eq!(captions["hits"][0]["page_id"], "2501.09038");
 }
 

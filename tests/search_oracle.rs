@@ -26,8 +26,9 @@ fn page_text(page: &Page) -> String {
 }
 
 #[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn page_search_matches_a_plain_scan() {
-    let Some(reviews) = common::shared_reviews("page_search_matches_a_plain_scan") else { return };
+    let reviews = common::shared_reviews();
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("idx");
     common::paperdex().arg("index").arg(&reviews).arg("--index").arg(&index).arg("--quiet").assert().success();

@@ -1,5 +1,5 @@
 //! `paperdex synth`: writes a synthetic corpus and shows how it compares with the real
-//! pages it was learned from.
+//! pages it was learned from (or, without enough of them, with the built-in model's).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,12 +9,15 @@ use crate::commands::Outcome;
 use crate::config::DEFAULT_CORPUS;
 use crate::error::{Error, Result};
 use crate::ingest;
-use crate::synth::{self, CorpusStats, median};
+use crate::synth::{self, CorpusModel, CorpusStats, median};
 
 /// Real pages beside the repository, learned from when present.
 const SHARED_REVIEWS: &str = "../shared/corpus/reviews";
 /// How many synthetic pages are parsed back to compare with the real ones.
 const SAMPLE: usize = 2000;
+/// The fewest real pages found by default that synth learns from; with fewer (a fresh
+/// clone has the one seed page), or when they hold no captions, it uses the built-in model.
+const MIN_PAGES: usize = 10;
 
 pub fn run(args: &SynthArgs) -> Result<Outcome> {
     if args.pages == 0 {
@@ -26,31 +29,40 @@ pub fn run(args: &SynthArgs) -> Result<Outcome> {
             args.out.display()
         )));
     }
-    let sources: Vec<PathBuf> = if args.learn_from.is_empty() {
-        [DEFAULT_CORPUS, SHARED_REVIEWS].iter().map(PathBuf::from).filter(|p| p.is_dir()).collect()
-    } else {
-        args.learn_from.clone()
-    };
-    let model = synth::learn(&sources);
-    if model.pages == 0 {
-        let looked = if sources.is_empty() {
-            format!("neither {DEFAULT_CORPUS}/ nor {SHARED_REVIEWS} is here")
-        } else {
-            format!("none in {}", sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
-        };
-        return Err(Error::BadArgument(format!(
-            "no review pages to learn from: {looked}; name some with --learn-from DIR"
-        )));
-    }
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "learned from {} real pages in {}: {} English and {} Korean words",
-        model.pages,
-        sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-        model.vocab_en.len(),
-        model.vocab_ko.len()
-    );
+    let model = if args.learn_from.is_empty() {
+        let sources: Vec<PathBuf> =
+            [DEFAULT_CORPUS, SHARED_REVIEWS].iter().map(PathBuf::from).filter(|p| p.is_dir()).collect();
+        let learned = synth::learn(&sources);
+        match too_few(&learned, &sources) {
+            None => {
+                let _ = writeln!(err, "{}", learned_from(&learned, &sources));
+                learned
+            }
+            Some(why) => {
+                let builtin = CorpusModel::builtin();
+                let _ = writeln!(
+                    err,
+                    "built-in model (learned from {}: {} English and {} Korean words), as {why}",
+                    count(builtin.pages, "real page"),
+                    builtin.vocab_en.len(),
+                    builtin.vocab_ko.len()
+                );
+                builtin
+            }
+        }
+    } else {
+        // Folders named on purpose are learned from however few pages they hold.
+        let learned = synth::learn(&args.learn_from);
+        if learned.pages == 0 {
+            return Err(Error::BadArgument(format!(
+                "no review pages to learn from: none in {}; name others with --learn-from DIR, or none to use the built-in model",
+                joined(&args.learn_from)
+            )));
+        }
+        let _ = writeln!(err, "{}", learned_from(&learned, &args.learn_from));
+        learned
+    };
     let summary = synth::write_corpus(&model, &args.out, args.pages, args.seed)?;
     let _ = writeln!(
         err,
@@ -64,6 +76,43 @@ pub fn run(args: &SynthArgs) -> Result<Outcome> {
     let synthetic = measure_sample(&summary.paths);
     let _ = writeln!(err, "{}", comparison(&model.stats, &synthetic));
     Ok(Outcome::Found)
+}
+
+/// Why the pages found by default are too few to learn from, or `None` when they will do.
+fn too_few(learned: &CorpusModel, sources: &[PathBuf]) -> Option<String> {
+    if sources.is_empty() {
+        Some(format!("neither {DEFAULT_CORPUS}/ nor {SHARED_REVIEWS} is here"))
+    } else if learned.pages < MIN_PAGES {
+        Some(format!(
+            "{} {} {}, fewer than {MIN_PAGES} to learn from",
+            joined(sources),
+            if sources.len() == 1 { "holds" } else { "hold" },
+            count(learned.pages, "page")
+        ))
+    } else if learned.stats.words_per_caption.is_empty() {
+        Some(format!("the pages in {} hold no captions", joined(sources)))
+    } else {
+        None
+    }
+}
+
+fn learned_from(model: &CorpusModel, sources: &[PathBuf]) -> String {
+    format!(
+        "learned from {} in {}: {} English and {} Korean words",
+        count(model.pages, "real page"),
+        joined(sources),
+        model.vocab_en.len(),
+        model.vocab_ko.len()
+    )
+}
+
+/// `1 page`, `2 pages`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+fn joined(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Parses an evenly spread sample of the written pages.

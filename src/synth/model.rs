@@ -1,6 +1,7 @@
 //! What the synthetic corpus learns from real pages: a ranked vocabulary per language,
 //! the labels pages carry, and the distributions of page size, captions per page and
-//! words per caption.
+//! words per caption; and the built-in model, the same learned once from the real pages
+//! and compiled in, for when there are none to learn from.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use crate::ingest::{self, PageRecords};
 
 /// Everything `synth` needs to know about real pages.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CorpusModel {
     /// English words, most frequent first.
     pub vocab_en: Vec<String>,
@@ -26,7 +27,7 @@ pub struct CorpusModel {
 }
 
 /// Per-page and per-caption measurements, one value per page or caption.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CorpusStats {
     pub page_bytes: Vec<usize>,
     pub captions_per_page: Vec<usize>,
@@ -149,6 +150,173 @@ pub fn learn(roots: &[PathBuf]) -> CorpusModel {
     }
 }
 
+/// The built-in model's text: statistics of the real review pages (`corpus/` and
+/// `../shared/corpus/reviews`), written by `CorpusModel::to_text`. It holds single words
+/// ranked by frequency, labels (topics, affiliations, first authors, mechanisms) and
+/// numbers; no sentence of any page. `PAPERDEX_UPDATE_MODEL=1 cargo test --test
+/// synth_model` regenerates it from the pages, and that test fails when it is stale.
+pub const BUILTIN_MODEL: &str = include_str!("builtin.model");
+
+/// The lines before the first section of a model file.
+const MODEL_HEADER: &str = "\
+# paperdex built-in synth model: statistics of the real review pages (corpus/ and
+# ../shared/corpus/reviews), not their text: single words ranked by frequency, the labels
+# pages carry, and one number per page or caption for each measured distribution.
+# Regenerate: PAPERDEX_UPDATE_MODEL=1 cargo test --test synth_model
+";
+
+/// A model file that does not read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct ModelTextError {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl CorpusModel {
+    /// The model compiled into paperdex, learned from the real review pages.
+    pub fn builtin() -> Self {
+        // tests/synth_model.rs and the unit tests below read the same text back.
+        Self::from_text(BUILTIN_MODEL).expect("the built-in model file reads back")
+    }
+
+    /// The model as a line-based text file: a header of `KEY VALUE...` lines, then one
+    /// `[section]` per list with one entry a line, so a regenerated file diffs by line.
+    pub fn to_text(&self) -> String {
+        let numbers = |values: &[usize]| values.iter().map(usize::to_string).collect::<Vec<_>>().join(" ");
+        let s = &self.stats;
+        let mut out = String::from(MODEL_HEADER);
+        out.push_str(&format!("pages {}\n", self.pages));
+        out.push_str(&format!("korean_share {}\n", self.korean_share));
+        out.push_str(&format!("kind_shares {} {} {}\n", s.kind_shares[0], s.kind_shares[1], s.kind_shares[2]));
+        for (key, values) in self.distributions() {
+            out.push_str(&format!("{key} {}\n", numbers(values)));
+        }
+        for (section, list) in self.lists() {
+            out.push_str(&format!("[{section}]\n"));
+            for entry in list {
+                out.push_str(entry);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Reads a model written by `to_text`.
+    pub fn from_text(text: &str) -> Result<Self, ModelTextError> {
+        let mut model = CorpusModel {
+            vocab_en: Vec::new(),
+            vocab_ko: Vec::new(),
+            korean_share: 0.0,
+            topics: Vec::new(),
+            affiliations: Vec::new(),
+            authors: Vec::new(),
+            mechanisms: Vec::new(),
+            stats: CorpusStats::default(),
+            pages: 0,
+        };
+        let mut section: Option<&str> = None;
+        for (n, line) in text.lines().enumerate() {
+            let fail = |reason: String| ModelTextError { line: n + 1, reason };
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']'))
+                && let Some((known, _)) = model.lists().into_iter().find(|(s, _)| *s == name)
+            {
+                section = Some(known);
+                continue;
+            }
+            match section {
+                Some(name) => {
+                    let list = model.list_mut(name);
+                    list.push(line.to_owned());
+                }
+                None if line.starts_with('#') || line.is_empty() => {}
+                None => {
+                    let (key, values) = line.split_once(' ').unwrap_or((line, ""));
+                    let floats = || -> Result<Vec<f64>, ModelTextError> {
+                        values
+                            .split(' ')
+                            .map(|v| v.parse().map_err(|_| fail(format!("{key}: {v:?} is not a number"))))
+                            .collect()
+                    };
+                    match key {
+                        "pages" => model.pages = values.parse().map_err(|_| fail(format!("pages: {values:?}")))?,
+                        "korean_share" => model.korean_share = floats()?.first().copied().unwrap_or(0.0),
+                        "kind_shares" => {
+                            model.stats.kind_shares =
+                                floats()?.try_into().map_err(|_| fail("kind_shares needs 3 numbers".into()))?
+                        }
+                        _ => {
+                            let values: Vec<usize> = values
+                                .split_whitespace()
+                                .map(|v| v.parse().map_err(|_| fail(format!("{key}: {v:?} is not a count"))))
+                                .collect::<Result<_, _>>()?;
+                            *model.distribution_mut(key).ok_or_else(|| fail(format!("unknown key {key:?}")))? = values;
+                        }
+                    }
+                }
+            }
+        }
+        if model.vocab_en.is_empty() || model.stats.page_bytes.len() != model.stats.captions_per_page.len() {
+            return Err(ModelTextError {
+                line: text.lines().count(),
+                reason: "no English words, or page sizes and caption counts of different lengths".into(),
+            });
+        }
+        Ok(model)
+    }
+
+    /// The measured distributions by their key in a model file.
+    fn distributions(&self) -> [(&'static str, &[usize]); 7] {
+        let s = &self.stats;
+        [
+            ("page_bytes", &s.page_bytes),
+            ("captions_per_page", &s.captions_per_page),
+            ("words_per_caption", &s.words_per_caption),
+            ("description_words", &s.description_words),
+            ("paper_caption_words", &s.paper_caption_words),
+            ("tldr_words", &s.tldr_words),
+            ("why_words", &s.why_words),
+        ]
+    }
+
+    fn distribution_mut(&mut self, key: &str) -> Option<&mut Vec<usize>> {
+        let s = &mut self.stats;
+        Some(match key {
+            "page_bytes" => &mut s.page_bytes,
+            "captions_per_page" => &mut s.captions_per_page,
+            "words_per_caption" => &mut s.words_per_caption,
+            "description_words" => &mut s.description_words,
+            "paper_caption_words" => &mut s.paper_caption_words,
+            "tldr_words" => &mut s.tldr_words,
+            "why_words" => &mut s.why_words,
+            _ => return None,
+        })
+    }
+
+    /// The word and label lists by their section name in a model file.
+    fn lists(&self) -> [(&'static str, &[String]); 6] {
+        [
+            ("topics", &self.topics),
+            ("affiliations", &self.affiliations),
+            ("authors", &self.authors),
+            ("mechanisms", &self.mechanisms),
+            ("vocab_en", &self.vocab_en),
+            ("vocab_ko", &self.vocab_ko),
+        ]
+    }
+
+    fn list_mut(&mut self, section: &str) -> &mut Vec<String> {
+        match section {
+            "topics" => &mut self.topics,
+            "affiliations" => &mut self.affiliations,
+            "authors" => &mut self.authors,
+            "mechanisms" => &mut self.mechanisms,
+            "vocab_en" => &mut self.vocab_en,
+            _ => &mut self.vocab_ko,
+        }
+    }
+}
+
 fn ranked(counts: HashMap<String, usize>) -> Vec<String> {
     let mut words: Vec<(usize, String)> = counts.into_iter().map(|(w, n)| (n, w)).collect();
     words.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -157,4 +325,27 @@ fn ranked(counts: HashMap<String, usize>) -> Vec<String> {
 
 fn or_default(list: Vec<String>, fallback: &[&str]) -> Vec<String> {
     if list.is_empty() { fallback.iter().map(|s| s.to_string()).collect() } else { list }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_model_reads_back_and_can_write_every_caption_kind() {
+        let model = CorpusModel::builtin();
+        assert!(model.pages >= 10, "{} pages", model.pages);
+        assert!(model.vocab_en.len() > 1000 && !model.vocab_ko.is_empty());
+        assert!(model.stats.kind_shares.iter().all(|&share| share > 0.0), "{:?}", model.stats.kind_shares);
+        assert!(model.mechanisms.len() >= 4 && !model.authors.is_empty());
+        assert_eq!(CorpusModel::from_text(&model.to_text()), Ok(model));
+    }
+
+    #[test]
+    fn a_damaged_model_text_names_its_line() {
+        let text = BUILTIN_MODEL.replacen("\npages ", "\npages x", 1);
+        let line = text.lines().position(|l| l.starts_with("pages ")).unwrap() + 1;
+        assert_eq!(CorpusModel::from_text(&text).unwrap_err().line, line);
+        assert!(CorpusModel::from_text("# nothing\n").is_err());
+    }
 }

@@ -16,15 +16,46 @@ pub fn seed_page() -> PathBuf {
     root().join("corpus/2412.02142/index.md")
 }
 
-/// `../shared/corpus/reviews`, or `None` (with a skip line) when it is not there.
-pub fn shared_reviews(test: &str) -> Option<PathBuf> {
-    let dir = root().join("../shared/corpus/reviews");
+/// Where the real review pages are looked for: `../shared/corpus/reviews`, or the folder
+/// named by `PAPERDEX_TEST_SHARED_REVIEWS` (which the tests of this mechanism set).
+pub fn shared_reviews_dir() -> PathBuf {
+    std::env::var_os("PAPERDEX_TEST_SHARED_REVIEWS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus/reviews"))
+}
+
+/// The real review pages, for a test that cannot run without them. Such a test carries
+/// `#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]`, so a
+/// build without the folder lists it as ignored (build.rs); when it runs anyway (under
+/// `CI=true`, or with `--include-ignored`) and the folder is missing, it fails.
+pub fn shared_reviews() -> PathBuf {
+    let dir = shared_reviews_dir();
+    if dir.is_dir() {
+        return dir;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true and {} is missing: the tests on the real review pages must run in CI", dir.display());
+    }
+    panic!("{} is missing: this test needs the real review pages beside the repository", dir.display());
+}
+
+/// The real review pages when they are there; a test that only widens its inputs with
+/// them says on the test output (uncaptured) when it runs without.
+pub fn shared_reviews_if_present(test: &str) -> Option<PathBuf> {
+    let dir = shared_reviews_dir();
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("skip: {test}: ../shared/corpus/reviews is not present");
+        note(&format!("{test}: {} is not present", dir.display()));
         None
     }
+}
+
+/// A line on the test output that libtest's capture does not swallow (it only captures
+/// the `print!` family), for a test that runs with less than it could.
+pub fn note(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "note: {line}");
 }
 
 /// Every review page under `dir`, in path order.
