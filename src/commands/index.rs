@@ -26,15 +26,10 @@ pub fn run(args: &IndexArgs) -> Result<Outcome> {
         roots: args.roots.clone(),
         forget: args.forget.clone(),
         rebuild: args.rebuild,
-        default_roots: default_roots(&dir),
+        default_roots: vec![PathBuf::from(DEFAULT_CORPUS)],
     };
     let summary = super::engine_guard(&dir.path, || build(&dir, &request, &options, args.quiet))?;
     Ok(if summary.pages > 0 { Outcome::Found } else { Outcome::NothingFound })
-}
-
-/// The default index is built from `corpus/` when it remembers no folders.
-pub fn default_roots(dir: &IndexDir) -> Vec<PathBuf> {
-    if dir.explicit { Vec::new() } else { vec![PathBuf::from(DEFAULT_CORPUS)] }
 }
 
 /// Runs `request` on the index at `dir`, printing problems, progress and the summary on

@@ -76,10 +76,3 @@ pub fn paperdex() -> Command {
     cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("NO_COLOR", "1");
     cmd
 }
-
-/// Says that (part of) a test could not run, where the test output shows it: libtest
-/// captures `println!`, not writes to the stderr handle.
-pub fn say_skipped(test: &str, reason: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "skipped: {test}: {reason}");
-}
