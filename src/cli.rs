@@ -11,7 +11,7 @@ use crate::search::Sort;
 ///
 /// Exit codes: 0 results found, 1 no results, 2 error.
 #[derive(Debug, Parser)]
-#[command(name = "paperdex", version, about, long_about)]
+#[command(name = "paperdex", version, about, long_about, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -19,7 +19,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build the index from review pages (default: corpus/ into index/).
+    /// Add, update, rebuild or forget folders of review pages in the index.
     Index(IndexArgs),
     /// Search the index: ranked hits, filters, facet counts and snippets.
     Search(SearchArgs),
@@ -31,6 +31,17 @@ pub enum Command {
     Bench(BenchArgs),
     /// What an index holds: records per kind, folders, files, segments, size, last commit.
     Stats(StatsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `paperdex man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,8 +97,8 @@ pub struct BenchArgs {
 /// Where the index lives.
 #[derive(Debug, Clone, clap::Args)]
 pub struct IndexLocation {
-    /// Index folder [default: index/, or $PAPERDEX_INDEX when set].
-    #[arg(long, value_name = "DIR", env = "PAPERDEX_INDEX")]
+    /// Index folder [default: $PAPERDEX_INDEX when set and not empty, else index/].
+    #[arg(long, value_name = "DIR")]
     pub index: Option<PathBuf>,
 }
 
@@ -122,11 +133,32 @@ pub struct IndexArgs {
     pub commit_every: usize,
 }
 
-/// Query syntax: words are ANDed; `OR`, `AND`, `NOT`/`-word`, `"a phrase"`, `(groups)`,
-/// `field:word` (title, name, label, citation, category, mechanism, summary, topic,
-/// affiliation, authors, caption, description, table, body), `prefix*`, `word^2`.
-/// A query that starts with `-` goes after `--`: `paperdex search -- -video`.
+/// The search's help: the query syntax with examples (`paperdex search --help`).
+const SEARCH_HELP: &str = "\
+Query syntax (words are ANDed):
+  video generation              all of the words
+  \"video generative models\"     the exact phrase
+  physics OR fluid              either word; AND, NOT and ( ) group
+  diffusion -video              without a word (NOT video)
+  title:diffusion               in one field: title, name, label, citation, category, mechanism,
+                                summary, topic, affiliation, authors, caption, description, table, body
+  id:2501.09038  page_id:2501.09038   a record, or all records of a page, by id
+  phys*  \"fine-tun\"*            words (or a phrase) that start so
+  robot^2 manipulation          weigh a word more
+  name:/gpt.*/                  a regular expression over one field's words
+A query that starts with `-` goes after `--`: paperdex search -- -video.
+
+Examples:
+  paperdex search \"personalized image generation\" -n 5
+  paperdex search --kind method --facet category
+  paperdex search --kind method --filter category=\"Personalized MLLM Retrieval\" --facet mechanism
+  paperdex search diffusion --since 2025-01 --sort -date --format jsonl
+  paperdex search colorizaton --fuzzy
+
+Exit codes: 0 hits found, 1 no hits, 2 error.";
+
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = SEARCH_HELP)]
 pub struct SearchArgs {
     /// The query; several words are joined. None (or `*`) browses with filters and facets.
     #[arg(value_name = "QUERY")]
@@ -137,12 +169,19 @@ pub struct SearchArgs {
     #[arg(long, value_name = "KIND")]
     pub kind: Vec<String>,
     /// Only records with FIELD=VALUE: kind, category, mechanism, topic, affiliation, date
-    /// (/2025/01), lang. Values of one field are ORed, different fields ANDed.
+    /// (/2025/01), lang. Values of one field are ORed, different fields ANDed; label values
+    /// match ignoring case and accents.
     #[arg(long, value_name = "FIELD=VALUE")]
     pub filter: Vec<String>,
+    /// Drop records with FIELD=VALUE (repeatable).
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub exclude: Vec<String>,
     /// Count hits per value of FIELD, or per child of FIELD=PATH (`date=/2025`).
     #[arg(long, value_name = "FIELD[=PATH]")]
     pub facet: Vec<String>,
+    /// At most N values per facet [default: 20 in human output, all in JSON].
+    #[arg(long, value_name = "N")]
+    pub facet_limit: Option<usize>,
     /// Only records dated on or after YYYY, YYYY-MM or YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
@@ -152,21 +191,41 @@ pub struct SearchArgs {
     /// Order of hits [default: relevance with a query, -date when browsing].
     #[arg(long, value_enum, allow_hyphen_values = true)]
     pub sort: Option<Sort>,
-    /// How many hits to show.
+    /// How many hits to show (at most 10000).
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
-    /// Skip this many hits (for paging).
+    /// Skip this many hits (for paging; at most 100000).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// Tolerate one typo per word.
     #[arg(long)]
     pub fuzzy: bool,
-    /// Print one JSON object (schema in the README).
-    #[arg(long)]
+    /// Output format: human (default), json (one object), jsonl (one object a line), ids
+    /// (one record id a line), paths (one source file a line).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Colour highlights: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+impl SearchArgs {
+    pub fn output_format(&self) -> Format {
+        if self.json { Format::Json } else { self.format.unwrap_or(Format::Human) }
+    }
+}
+
+/// How search results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Jsonl,
+    Ids,
+    Paths,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,9 +19,11 @@ pub struct IndexDir {
 
 impl IndexDir {
     pub fn from_location(location: &IndexLocation) -> Self {
-        match &location.index {
-            Some(path) => IndexDir { path: path.clone(), explicit: true },
-            None => IndexDir { path: PathBuf::from(DEFAULT_INDEX), explicit: false },
+        // An empty `PAPERDEX_INDEX` counts as unset.
+        let from_env = std::env::var_os("PAPERDEX_INDEX").filter(|v| !v.is_empty()).map(PathBuf::from);
+        match location.index.clone().or(from_env) {
+            Some(path) if !path.as_os_str().is_empty() => IndexDir { path, explicit: true },
+            _ => IndexDir { path: PathBuf::from(DEFAULT_INDEX), explicit: false },
         }
     }
 

@@ -76,6 +76,53 @@ impl Error {
         crate::index::damage(path, &source)
     }
 
+    /// A stable name of the kind of error, for scripts (`{"error": {"kind": ...}}`) and
+    /// HTTP clients.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Read { .. } => "read",
+            Error::Write { .. } => "write",
+            Error::NoIndex { .. } => "no_index",
+            Error::NotAnIndex { .. } => "not_an_index",
+            Error::IndexBusy { .. } => "index_busy",
+            Error::Damaged { .. } => "damaged",
+            Error::Root { .. } => "bad_folder",
+            Error::DiskFull { .. } => "disk_full",
+            Error::WriteFailed { .. } => "write_failed",
+            Error::Internal(_) | Error::Json(_) => "internal",
+            Error::QuerySyntax { .. } => "query_syntax",
+            Error::QueryTooLarge { .. } => "query_too_large",
+            Error::UnknownQueryField { .. } => "unknown_field",
+            Error::UnknownFacetField { .. } => "unknown_facet_field",
+            Error::BadArgument(_) => "bad_argument",
+            Error::Output(_) => "output",
+        }
+    }
+
+    /// True for the user's mistakes (a bad query, option or folder: exit 2, HTTP 400);
+    /// false for faults of the index, the machine or paperdex itself.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            Error::QuerySyntax { .. }
+                | Error::QueryTooLarge { .. }
+                | Error::UnknownQueryField { .. }
+                | Error::UnknownFacetField { .. }
+                | Error::BadArgument(_)
+                | Error::Root { .. }
+                | Error::NoIndex { .. }
+                | Error::NotAnIndex { .. }
+        )
+    }
+
+    /// For a query syntax error, the 1-based column (in characters) where the query broke.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            Error::QuerySyntax { column, .. } => *column,
+            _ => None,
+        }
+    }
+
     /// True for a closed stdout (`paperdex ... | head`), which ends quietly.
     pub fn is_broken_pipe(&self) -> bool {
         match self {

@@ -8,7 +8,21 @@ use paperdex::cli::Cli;
 use paperdex::commands;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // A script that asked for JSON reads a bad option as a JSON error too.
+            if wants_json() {
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                let error = paperdex::Error::BadArgument(first.trim_start_matches("error: ").to_owned());
+                let _ = paperdex::output::json::write_error(&mut std::io::stdout().lock(), &error);
+            }
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
     commands::install_panic_hook();
     let outcome = std::panic::catch_unwind(|| commands::run(cli.command))
         .unwrap_or_else(|_| Err(paperdex::Error::Internal(commands::take_panic_message())));
@@ -20,4 +34,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// True when the arguments ask for JSON output (`--json`, `--format json|jsonl`).
+fn wants_json() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--json"
+            || a == "--format=json"
+            || a == "--format=jsonl"
+            || (a == "--format" && args.get(i + 1).is_some_and(|f| f == "json" || f == "jsonl"))
+    })
 }

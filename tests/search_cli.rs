@@ -246,12 +246,12 @@ fn query_errors_show_where_the_query_broke() {
 fn unknown_filter_facet_kind_and_dates_are_errors() {
     let valid = "valid fields: kind, category, mechanism, topic, affiliation, date, lang";
     let cases: &[(&[&str], &str)] = &[
-        (&["--filter", "colour=red"], "unknown filter field `colour`"),
+        (&["--filter", "colour=red"], "--filter colour=red: unknown facet field `colour`"),
         (&["--facet", "colour"], "unknown facet field `colour`"),
-        (&["--filter", "category"], "needs FIELD=VALUE"),
+        (&["--filter", "category"], "is not FIELD=VALUE"),
         (&["--kind", "paper"], "unknown kind `paper`; valid kinds: page, caption, figure, chart, table, method"),
-        (&["--since", "2025-13"], "`2025-13` is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"),
-        (&["--filter", "date=January"], "`January` is not a date filter"),
+        (&["--since", "2025-13"], "`2025-13` has no month 13"),
+        (&["--filter", "date=January"], "`January` is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"),
     ];
     for (args, message) in cases {
         let assert = paperdex().current_dir(SEED.path()).arg("search").args(*args).assert().code(2);

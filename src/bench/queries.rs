@@ -10,7 +10,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
 use crate::index::tokenizer::terms;
-use crate::search::{SearchRequest, Sort};
+use crate::search::{FacetSpec, RecordKind, SearchRequest, Sort};
 
 /// The default query classes, in report order.
 pub const CLASSES: &[&str] =
@@ -56,8 +56,8 @@ pub fn default_queries(px: &PaperdexIndex, searcher: &Searcher) -> Result<Vec<Be
         fuzzy.request.fuzzy = true;
         out.push(fuzzy);
         let mut filtered = query("filter_facets", Some((*w).to_owned()));
-        filtered.request.kinds = vec!["caption".into()];
-        filtered.request.facets = vec!["category".into(), "date".into()];
+        filtered.request.kinds = vec![RecordKind::Caption];
+        filtered.request.facets = vec![facet_spec("category"), facet_spec("date")];
         out.push(filtered);
         let mut sorted = query("date_sort", Some((*w).to_owned()));
         sorted.request.sort = Some(Sort::DateDesc);
@@ -73,8 +73,8 @@ pub fn default_queries(px: &PaperdexIndex, searcher: &Searcher) -> Result<Vec<Be
         (vec!["lang=en"], vec!["affiliation", "date"]),
     ] {
         let mut browse = query("browse_facets", None);
-        browse.request.filters = filters.into_iter().map(String::from).collect();
-        browse.request.facets = facets.into_iter().map(String::from).collect();
+        browse.request.filters = filters.into_iter().map(|f| f.parse().expect("a valid filter")).collect();
+        browse.request.facets = facets.into_iter().map(facet_spec).collect();
         out.push(browse);
     }
     out.sort_by_key(|q| CLASSES.iter().position(|c| *c == q.class));
@@ -140,6 +140,10 @@ fn typo(word: &str) -> String {
 /// empty QUERY browses. Options: `kind=K`, `filter=FIELD=VALUE`, `facet=FIELD[=PATH]`,
 /// `sort=relevance|date|-date`, `limit=N`, `fuzzy`. A line with no tab is a query of
 /// class `custom`.
+fn facet_spec(text: &str) -> FacetSpec {
+    text.parse().expect("a valid facet request")
+}
+
 pub fn load_queries(path: &Path) -> Result<Vec<BenchQuery>> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     let mut out = Vec::new();
@@ -160,9 +164,10 @@ pub fn load_queries(path: &Path) -> Result<Vec<BenchQuery>> {
             let option = option.trim();
             let (key, value) = option.split_once('=').map_or((option, ""), |(k, v)| (k, v));
             match key {
-                "kind" => q.request.kinds.push(value.to_owned()),
-                "filter" => q.request.filters.push(value.to_owned()),
-                "facet" => q.request.facets.push(value.to_owned()),
+                "kind" => q.request.kinds.push(value.parse().map_err(bad)?),
+                "filter" => q.request.filters.push(value.parse().map_err(bad)?),
+                "exclude" => q.request.excludes.push(value.parse().map_err(bad)?),
+                "facet" => q.request.facets.push(value.parse().map_err(bad)?),
                 "fuzzy" => q.request.fuzzy = true,
                 "limit" => q.request.limit = value.parse().map_err(|_| bad(format!("`{value}` is not a number")))?,
                 "sort" => {

@@ -41,6 +41,26 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Synth(args) => synth::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Stats(args) => stats::run(&args),
+        Command::Completions(args) => {
+            // Generated into memory first: the generator panics on a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <crate::cli::Cli as clap::CommandFactory>::command(),
+                "paperdex",
+                &mut script,
+            );
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
+            Ok(Outcome::Found)
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(<crate::cli::Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            out.flush()?;
+            Ok(Outcome::Found)
+        }
     }
 }
 

@@ -4,50 +4,85 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::cli::{ColorChoice, SearchArgs};
+use crate::cli::{ColorChoice, Format, SearchArgs};
 use crate::commands::Outcome;
 use crate::config::{DEFAULT_CORPUS, IndexDir};
 use crate::error::{Error, Result};
 use crate::index::{self, IndexOptions, PaperdexIndex, UpdateRequest};
 use crate::output;
-use crate::search::{self, SearchRequest};
+use crate::search::{self, DatePath, SearchRequest};
 
 pub fn run(args: &SearchArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
-    super::engine_guard(&dir.path, || search(args, &dir))
+    let format = args.output_format();
+    let outcome =
+        request(args).and_then(|request| super::engine_guard(&dir.path, || search(args, &request, &dir, format)));
+    match outcome {
+        // Scripts that asked for JSON read errors as JSON too, on stdout (and people on
+        // stderr, as always).
+        Err(e) if matches!(format, Format::Json | Format::Jsonl) && !e.is_broken_pipe() => {
+            let mut out = std::io::stdout().lock();
+            output::json::write_error(&mut out, &e)?;
+            out.flush()?;
+            Err(e)
+        }
+        other => other,
+    }
 }
 
-fn search(args: &SearchArgs, dir: &IndexDir) -> Result<Outcome> {
-    let px = open_or_build(dir)?;
-    let request = SearchRequest {
+/// The search the flags ask for: each value parsed once, here.
+pub fn request(args: &SearchArgs) -> Result<SearchRequest> {
+    fn parse<T: std::str::FromStr<Err = String>>(flag: &str, values: &[String]) -> Result<Vec<T>> {
+        values.iter().map(|v| v.parse().map_err(|e| Error::BadArgument(format!("--{flag} {v}: {e}")))).collect()
+    }
+    let date =
+        |flag: &str, value: &Option<String>| -> Result<Option<DatePath>> { Ok(parse(flag, value.as_slice())?.pop()) };
+    let human = args.output_format() == Format::Human;
+    Ok(SearchRequest {
         query: (!args.query.is_empty()).then(|| args.query.join(" ")),
-        kinds: args.kind.clone(),
-        filters: args.filter.clone(),
-        facets: args.facet.clone(),
-        since: args.since.clone(),
-        until: args.until.clone(),
+        kinds: parse("kind", &args.kind)?,
+        filters: parse("filter", &args.filter)?,
+        excludes: parse("exclude", &args.exclude)?,
+        facets: parse("facet", &args.facet)?,
+        facet_limit: args.facet_limit.or(human.then_some(HUMAN_FACET_LIMIT)),
+        since: date("since", &args.since)?,
+        until: date("until", &args.until)?,
         sort: args.sort,
         limit: args.limit,
         offset: args.offset,
         fuzzy: args.fuzzy,
         ..SearchRequest::default()
-    };
+    })
+}
+
+/// Facet values a terminal shows by default.
+const HUMAN_FACET_LIMIT: usize = 20;
+
+fn search(args: &SearchArgs, request: &SearchRequest, dir: &IndexDir, format: Format) -> Result<Outcome> {
+    let px = open_or_build(dir)?;
     super::warn_if_mid_update(&px);
     let searcher = px.searcher();
-    let results = search::search(&px, &searcher, &request)?;
+    let results = search::search(&px, &searcher, request)?;
+    for warning in &results.warnings {
+        let _ = writeln!(std::io::stderr(), "paperdex: warning: {warning}");
+    }
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
-        output::json::write_search(&mut out, &results)?;
-    } else {
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
-        output::human::write_search(&mut out, &results, color)?;
-        let _ = writeln!(std::io::stderr(), "{}", output::human::search_summary(&results));
+    match format {
+        Format::Json => output::json::write_search(&mut out, &results)?,
+        Format::Jsonl => output::json::write_search_lines(&mut out, &results)?,
+        Format::Ids => output::human::write_ids(&mut out, &results)?,
+        Format::Paths => output::human::write_paths(&mut out, &results)?,
+        Format::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            output::human::write_search(&mut out, &results, color)?;
+            let _ = writeln!(std::io::stderr(), "{}", output::human::search_summary(&results));
+        }
     }
     out.flush()?;
     Ok(if results.total_hits > 0 { Outcome::Found } else { Outcome::NothingFound })

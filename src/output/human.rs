@@ -154,6 +154,28 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults, color: bool) 
         for c in &facet.counts {
             writeln!(out, "  {:<width$}  {:>6}", c.path, c.count)?;
         }
+        if facet.more > 0 {
+            writeln!(out, "  … and {} more (--facet-limit N shows more)", facet.more)?;
+        }
+    }
+    Ok(())
+}
+
+/// One record id a line, best first.
+pub fn write_ids(out: &mut impl Write, results: &SearchResults) -> Result<()> {
+    for hit in &results.hits {
+        writeln!(out, "{}", hit.id)?;
+    }
+    Ok(())
+}
+
+/// One source file a line, each once, in the order of their best hit (like `rg -l`).
+pub fn write_paths(out: &mut impl Write, results: &SearchResults) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for hit in &results.hits {
+        if seen.insert(hit.source.as_str()) {
+            writeln!(out, "{}", hit.source)?;
+        }
     }
     Ok(())
 }

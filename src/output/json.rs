@@ -29,29 +29,123 @@ pub fn write_inspect(out: &mut impl Write, parsed: &ParsedFile) -> Result<()> {
     Ok(())
 }
 
+/// The JSON envelope of a search: `search --json` and the HTTP API print it.
 #[derive(Serialize)]
-struct SearchJson<'a> {
-    query: &'a str,
-    total_hits: usize,
-    took_us: u64,
-    sort: crate::search::Sort,
-    offset: usize,
-    hits: &'a [Hit],
-    facets: BTreeMap<&'a str, &'a [FacetCount]>,
+pub struct SearchJson<'a> {
+    pub query: &'a str,
+    pub total_hits: usize,
+    pub took_us: u64,
+    pub sort: crate::search::Sort,
+    pub offset: usize,
+    pub hits: &'a [Hit],
+    pub facets: BTreeMap<&'a str, &'a [FacetCount]>,
+    /// Per facet field, how many values the facet limit left out (only those with some).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub facets_more: BTreeMap<&'a str, usize>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub warnings: &'a [String],
+}
+
+impl<'a> SearchJson<'a> {
+    pub fn new(results: &'a SearchResults) -> Self {
+        SearchJson {
+            query: &results.query,
+            total_hits: results.total_hits,
+            took_us: results.took_us,
+            sort: results.sort,
+            offset: results.offset,
+            hits: &results.hits,
+            facets: results.facets.iter().map(|f| (f.field.as_str(), f.counts.as_slice())).collect(),
+            facets_more: results.facets.iter().filter(|f| f.more > 0).map(|f| (f.field.as_str(), f.more)).collect(),
+            warnings: &results.warnings,
+        }
+    }
 }
 
 /// `{"query", "total_hits", "took_us", "sort", "offset", "hits": [...], "facets": {FIELD: [...]}}`.
 pub fn write_search(out: &mut impl Write, results: &SearchResults) -> Result<()> {
-    let doc = SearchJson {
-        query: &results.query,
-        total_hits: results.total_hits,
-        took_us: results.took_us,
-        sort: results.sort,
-        offset: results.offset,
-        hits: &results.hits,
-        facets: results.facets.iter().map(|f| (f.field.as_str(), f.counts.as_slice())).collect(),
+    serde_json::to_writer_pretty(&mut *out, &SearchJson::new(results))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// One JSON object a line: `{"type": "hit", ...}` per hit (the hit's fields), then
+/// `{"type": "facets", "facets": {...}}` when facets were counted, then `{"type":
+/// "summary", ...}` with the envelope's other fields.
+pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Result<()> {
+    #[derive(Serialize)]
+    struct Line<'a, T: Serialize> {
+        r#type: &'static str,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    for hit in &results.hits {
+        serde_json::to_writer(&mut *out, &Line { r#type: "hit", body: hit })?;
+        writeln!(out)?;
+    }
+    let doc = SearchJson::new(results);
+    if !doc.facets.is_empty() {
+        #[derive(Serialize)]
+        struct Facets<'a> {
+            facets: &'a BTreeMap<&'a str, &'a [FacetCount]>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            facets_more: &'a BTreeMap<&'a str, usize>,
+        }
+        serde_json::to_writer(
+            &mut *out,
+            &Line { r#type: "facets", body: &Facets { facets: &doc.facets, facets_more: &doc.facets_more } },
+        )?;
+        writeln!(out)?;
+    }
+    #[derive(Serialize)]
+    struct Summary<'a> {
+        query: &'a str,
+        total_hits: usize,
+        took_us: u64,
+        sort: crate::search::Sort,
+        offset: usize,
+        hits: usize,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        warnings: &'a [String],
+    }
+    let summary = Summary {
+        query: doc.query,
+        total_hits: doc.total_hits,
+        took_us: doc.took_us,
+        sort: doc.sort,
+        offset: doc.offset,
+        hits: results.hits.len(),
+        warnings: doc.warnings,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer(&mut *out, &Line { r#type: "summary", body: &summary })?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The error object scripts read: `{"error": {"kind", "message", "column"}}` (`column`
+/// only for query syntax errors).
+#[derive(Serialize)]
+pub struct ErrorJson {
+    pub error: ErrorBody,
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody {
+    pub kind: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl ErrorJson {
+    pub fn new(e: &crate::Error) -> Self {
+        ErrorJson { error: ErrorBody { kind: e.kind(), message: e.to_string(), column: e.column() } }
+    }
+}
+
+/// Writes `e` as one JSON line.
+pub fn write_error(out: &mut impl Write, e: &crate::Error) -> Result<()> {
+    serde_json::to_writer(&mut *out, &ErrorJson::new(e))?;
     writeln!(out)?;
     Ok(())
 }

@@ -1,17 +1,19 @@
-//! Filters and facet requests: `--kind`, `--filter FIELD=VALUE`, `--facet FIELD[=PATH]`,
-//! `--since` and `--until`, turned into tantivy queries and facet paths.
+//! Filters and facet requests: record kinds, facet filters and exclusions, date periods,
+//! turned into tantivy queries and facet paths. Label values forgive: they match the
+//! index's values ignoring case, accents, spacing and decoration, and a value that
+//! matches none is said, with the nearest values the index holds.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{DateTime, Term};
+use tantivy::query::{BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
 
+use super::request::{DatePath, FacetFilter, FacetSpec, RecordKind};
 use crate::error::{Error, Result};
 use crate::index::Fields;
-use crate::index::document::{date_value, label_facet};
-use crate::index::schema::facet_names;
+use crate::index::document::{date_value, facet_label};
 
 /// The record kinds `--kind` takes, and the facet path of each.
 pub const KINDS: &[(&str, &str)] = &[
@@ -23,153 +25,221 @@ pub const KINDS: &[(&str, &str)] = &[
     ("method", "/method"),
 ];
 
-/// The facet path of a `--kind` value.
-pub fn kind_path(kind: &str) -> Result<&'static str> {
-    let kind = kind.trim().trim_start_matches('/');
-    KINDS.iter().find(|(k, p)| *k == kind || &p[1..] == kind).map(|(_, p)| *p).ok_or_else(|| {
-        Error::BadArgument(format!(
-            "unknown kind `{kind}`; valid kinds: {}",
-            KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-        ))
-    })
+/// The filters of a search, as queries: every `must` holds, no `must_not` does.
+#[derive(Default)]
+pub struct Filters {
+    pub must: Vec<Box<dyn Query>>,
+    pub must_not: Vec<Box<dyn Query>>,
+    /// Values that matched nothing, with the nearest ones the index holds.
+    pub warnings: Vec<String>,
 }
 
-/// The facet one `--filter FIELD=VALUE` value stands for.
-pub fn filter_facet(field: &str, value: &str) -> Result<Facet> {
-    match field {
-        "kind" => Ok(Facet::from(kind_path(value)?)),
-        "date" => date_path(value).ok_or_else(|| {
-            Error::BadArgument(format!(
-                "`{value}` is not a date filter; write /2025, /2025/01, /2025/01/17 or 2025-01-17"
-            ))
-        }),
-        _ => label_facet(value.trim_start_matches('/'))
-            .ok_or_else(|| Error::BadArgument(format!("`--filter {field}=` needs a value"))),
-    }
-}
-
-/// `/2025/01`, `2025-01-17` or `2025` → the date facet path.
-fn date_path(value: &str) -> Option<Facet> {
-    let parts: Vec<&str> = value.trim().trim_start_matches('/').split(['/', '-']).filter(|p| !p.is_empty()).collect();
-    let valid = !parts.is_empty() && parts.len() <= 3 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    valid.then(|| {
-        let padded: Vec<String> = parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| if i > 0 && p.len() == 1 { format!("0{p}") } else { p.to_string() })
-            .collect();
-        Facet::from_path(padded)
-    })
-}
-
-/// Splits `FIELD=VALUE` (quotes around the value are the shell's business).
-pub fn split_assignment(text: &str) -> (String, Option<String>) {
-    match text.split_once('=') {
-        Some((f, v)) => (f.trim().to_lowercase(), Some(v.trim().to_owned())),
-        None => (text.trim().to_lowercase(), None),
-    }
-}
-
-fn facet_field(fields: &Fields, what: &'static str, name: &str) -> Result<tantivy::schema::Field> {
-    fields.facet(name).ok_or_else(|| Error::UnknownFacetField { what, field: name.to_owned(), valid: facet_names() })
-}
-
-/// Builds the filter clauses: values of one field ORed, fields ANDed.
-pub fn filter_clauses(fields: &Fields, kinds: &[String], filters: &[String]) -> Result<Vec<Box<dyn Query>>> {
-    let mut by_field: BTreeMap<String, Vec<Facet>> = BTreeMap::new();
+/// Builds the filters of a search: kinds and values of one field ORed, fields ANDed,
+/// exclusions dropped, dates within `since..=until`.
+pub fn filters(
+    searcher: &Searcher,
+    fields: &Fields,
+    kinds: &[RecordKind],
+    include: &[FacetFilter],
+    exclude: &[FacetFilter],
+    since: Option<DatePath>,
+    until: Option<DatePath>,
+) -> Result<Filters> {
+    let mut out = Filters::default();
+    let mut by_field: BTreeMap<&'static str, Vec<Facet>> = BTreeMap::new();
     for kind in kinds {
-        by_field.entry("kind".into()).or_default().push(Facet::from(kind_path(kind)?));
+        by_field.entry("kind").or_default().push(Facet::from(kind.facet_path()));
     }
-    for filter in filters {
-        let (field, value) = split_assignment(filter);
-        facet_field(fields, "filter", &field)?;
-        let value = value.ok_or_else(|| Error::BadArgument(format!("`--filter {filter}` needs FIELD=VALUE")))?;
-        by_field.entry(field.clone()).or_default().push(filter_facet(&field, &value)?);
+    for filter in include {
+        let facets = resolve(searcher, fields, filter, &mut out.warnings)?;
+        by_field.entry(filter.field).or_default().extend(facets);
     }
-    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
     for (name, facets) in by_field {
-        let field = facet_field(fields, "filter", &name)?;
-        let mut should: Vec<(Occur, Box<dyn Query>)> = facets
-            .iter()
-            .map(|f| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(Term::from_facet(field, f), IndexRecordOption::Basic));
-                (Occur::Should, q)
-            })
-            .collect();
-        if should.len() == 1 {
-            clauses.push(should.pop().map(|(_, q)| q).expect("one clause"));
-        } else {
-            clauses.push(Box::new(BooleanQuery::new(should)));
+        out.must.push(any_of(facet_field(fields, name)?, &facets));
+    }
+    for filter in exclude {
+        let facets = resolve(searcher, fields, filter, &mut out.warnings)?;
+        if !facets.is_empty() {
+            out.must_not.push(any_of(facet_field(fields, filter.field)?, &facets));
         }
     }
-    Ok(clauses)
+    if let Some(range) = date_range(fields, since, until)? {
+        out.must.push(range);
+    }
+    Ok(out)
+}
+
+fn facet_field(fields: &Fields, name: &str) -> Result<Field> {
+    fields.facet(name).ok_or_else(|| Error::BadArgument(format!("unknown facet field `{name}`")))
+}
+
+/// A query matching any of `facets` (none: nothing).
+fn any_of(field: Field, facets: &[Facet]) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = facets
+        .iter()
+        .map(|f| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(Term::from_facet(field, f), IndexRecordOption::Basic));
+            (Occur::Should, q)
+        })
+        .collect();
+    match should.len() {
+        0 => Box::new(EmptyQuery),
+        1 => should.pop().map(|(_, q)| q).expect("one clause"),
+        _ => Box::new(BooleanQuery::new(should)),
+    }
+}
+
+/// The index's facets a filter value stands for. Kinds and dates are exact paths; a label
+/// matches every value of its field that folds to the same text. A label that matches
+/// none adds a warning naming the nearest values.
+fn resolve(
+    searcher: &Searcher,
+    fields: &Fields,
+    filter: &FacetFilter,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Facet>> {
+    let value = filter.value.as_str();
+    match filter.field {
+        "kind" => {
+            let kind: RecordKind = value.parse().map_err(Error::BadArgument)?;
+            Ok(vec![Facet::from(kind.facet_path())])
+        }
+        "date" => {
+            let date: DatePath = value.parse().map_err(Error::BadArgument)?;
+            Ok(vec![Facet::from(date.facet_path().as_str())])
+        }
+        field => {
+            let wanted = fold(&facet_label(value.trim_start_matches('/')).unwrap_or_default());
+            let values = facet_values(searcher, facet_field(fields, field)?);
+            let matching: Vec<Facet> =
+                values.iter().filter(|v| fold(v) == wanted).map(|v| Facet::from_path([v.as_str()])).collect();
+            if matching.is_empty() {
+                let nearest = nearest(&values, &wanted, 3);
+                warnings.push(if nearest.is_empty() {
+                    format!("no {field} value matches `{value}`: the index holds none")
+                } else {
+                    format!("no {field} value matches `{value}`; nearest: {}", nearest.join(", "))
+                });
+            }
+            Ok(matching)
+        }
+    }
+}
+
+/// The top-level values of a one-level facet field, as the index holds them.
+pub fn facet_values(searcher: &Searcher, field: Field) -> Vec<String> {
+    let mut values = std::collections::BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else { continue };
+        let Ok(mut stream) = inverted.terms().stream() else { continue };
+        while stream.advance() {
+            let Ok(facet) = Facet::from_encoded(stream.key().to_vec()) else { continue };
+            if let Some(first) = facet.to_path().first().filter(|v| !v.is_empty()) {
+                values.insert((*first).to_owned());
+            }
+        }
+    }
+    values.into_iter().collect()
+}
+
+/// Lower case, no accents, single spaces: the form filter values are compared in.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if !unicode_normalization::char::is_combining_mark(d) {
+                out.extend(d.to_lowercase());
+            }
+        });
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Up to `n` of `values` nearest to the folded `wanted`: those containing it (or
+/// contained in it) first, then by edit distance.
+fn nearest(values: &[String], wanted: &str, n: usize) -> Vec<String> {
+    let mut scored: Vec<(usize, &String)> = values
+        .iter()
+        .map(|v| {
+            let folded = fold(v);
+            let contains = !wanted.is_empty() && (folded.contains(wanted) || wanted.contains(&folded));
+            (if contains { 0 } else { 1 + edit_distance(&folded, wanted) }, v)
+        })
+        .filter(|(d, _)| *d <= (wanted.chars().count() / 2).max(3))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, v)| v.clone()).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// A facet count request: `category` (from the top) or `date=/2025` (its children).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacetRequest {
     pub name: String,
-    pub field: tantivy::schema::Field,
+    pub field: Field,
     pub path: Facet,
 }
 
-pub fn facet_requests(fields: &Fields, specs: &[String]) -> Result<Vec<FacetRequest>> {
+pub fn facet_requests(searcher: &Searcher, fields: &Fields, specs: &[FacetSpec]) -> Result<Vec<FacetRequest>> {
     specs
         .iter()
         .map(|spec| {
-            let (name, value) = split_assignment(spec);
-            let field = facet_field(fields, "facet", &name)?;
-            let path = match value.as_deref() {
-                None | Some("") | Some("/") => Facet::root(),
-                Some(v) => filter_facet(&name, v)?,
+            let field = facet_field(fields, spec.field)?;
+            let path = match spec.parent.as_deref() {
+                None => Facet::root(),
+                Some(parent) => {
+                    let filter = FacetFilter { field: spec.field, value: parent.to_owned() };
+                    // A label parent is the index's spelling of it, when there is one.
+                    resolve(searcher, fields, &filter, &mut Vec::new())?
+                        .into_iter()
+                        .next()
+                        .or_else(|| facet_label(parent.trim_start_matches('/')).map(|l| Facet::from_path([l])))
+                        .unwrap_or_else(Facet::root)
+                }
             };
-            Ok(FacetRequest { name, field, path })
+            Ok(FacetRequest { name: spec.field.to_owned(), field, path })
         })
         .collect()
 }
 
-/// `--since`/`--until` as a range on the date field: since is the first day of the given
-/// year, month or day; until is the last.
-pub fn date_range(fields: &Fields, since: Option<&str>, until: Option<&str>) -> Result<Option<Box<dyn Query>>> {
-    if since.is_none() && until.is_none() {
-        return Ok(None);
+/// Dates on or after the first day of `since` and on or before the last day of `until`,
+/// as a range on the date field.
+fn date_range(fields: &Fields, since: Option<DatePath>, until: Option<DatePath>) -> Result<Option<Box<dyn Query>>> {
+    if let (Some(s), Some(u)) = (since, until)
+        && s.first_day() > u.last_day()
+    {
+        return Err(Error::BadArgument(format!("the period starts ({s}) after it ends ({u})")));
     }
+    let day = |text: String| {
+        date_value(&text).ok_or_else(|| Error::BadArgument(format!("`{text}` is not a day of the calendar")))
+    };
     let lower = match since {
-        Some(s) => Bound::Included(Term::from_field_date_for_search(fields.date, period(s, false)?)),
+        Some(s) => Bound::Included(Term::from_field_date_for_search(fields.date, day(s.first_day())?)),
         None => Bound::Unbounded,
     };
     let upper = match until {
-        Some(s) => Bound::Excluded(Term::from_field_date_for_search(fields.date, period(s, true)?)),
+        Some(u) => Bound::Included(Term::from_field_date_for_search(fields.date, day(u.last_day())?)),
         None => Bound::Unbounded,
     };
+    if since.is_none() && until.is_none() {
+        return Ok(None);
+    }
     Ok(Some(Box::new(RangeQuery::new(lower, upper))))
-}
-
-/// The start of a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` period, or the start of the next one.
-fn period(text: &str, next: bool) -> Result<DateTime> {
-    let bad = || Error::BadArgument(format!("`{text}` is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"));
-    let parts: Vec<u32> = text.trim().split('-').map(|p| p.parse::<u32>().map_err(|_| bad())).collect::<Result<_>>()?;
-    let (mut y, mut m, mut d) = match parts[..] {
-        [y] => (y, 1, 1),
-        [y, m] => (y, m, 1),
-        [y, m, d] => (y, m, d),
-        _ => return Err(bad()),
-    };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1..=9999).contains(&y) {
-        return Err(bad());
-    }
-    let start = date_value(&format!("{y:04}-{m:02}-{d:02}")).ok_or_else(bad)?;
-    if !next {
-        return Ok(start);
-    }
-    match parts.len() {
-        1 => y += 1,
-        2 if m == 12 => (y, m) = (y + 1, 1),
-        2 => m += 1,
-        _ => return Ok(DateTime::from_timestamp_secs(start.into_timestamp_secs() + 86_400)),
-    }
-    d = 1;
-    date_value(&format!("{y:04}-{m:02}-{d:02}")).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -177,25 +247,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn date_paths() {
-        assert_eq!(date_path("/2025/01").unwrap().to_path_string(), "/2025/01");
-        assert_eq!(date_path("2025-1-17").unwrap().to_path_string(), "/2025/01/17");
-        assert!(date_path("January").is_none());
-    }
-
-    #[test]
-    fn periods() {
-        let secs = |t: &str, next| period(t, next).unwrap().into_timestamp_secs();
-        assert_eq!(secs("2025", true), secs("2026-01-01", false));
-        assert_eq!(secs("2024-12", true), secs("2025-01-01", false));
-        assert_eq!(secs("2025-01-31", true), secs("2025-02-01", false));
-        assert!(period("2025-13", false).is_err());
-    }
-
-    #[test]
-    fn kinds() {
-        assert_eq!(kind_path("table").unwrap(), "/caption/table");
-        assert_eq!(kind_path("/method").unwrap(), "/method");
-        assert!(kind_path("paper").unwrap_err().to_string().contains("valid kinds: page, caption"));
+    fn folding_and_nearest_values() {
+        assert_eq!(fold("  Adobe   Résearch "), "adobe research");
+        assert_eq!(fold("Müller"), "muller");
+        let values: Vec<String> =
+            ["Adobe Research", "Google DeepMind", "Meta AI", "Alibaba Group"].map(String::from).to_vec();
+        assert_eq!(nearest(&values, &fold("adobe reserch"), 3), ["Adobe Research"]);
+        assert_eq!(nearest(&values, &fold("deepmind"), 3), ["Google DeepMind"]);
+        assert!(nearest(&values, &fold("zzzzzzzzzz"), 3).is_empty());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -5,6 +5,7 @@ mod automata;
 pub mod filter;
 pub mod limits;
 pub mod query;
+pub mod request;
 mod snippet;
 
 use std::time::Instant;
@@ -18,6 +19,7 @@ use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument};
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
 pub use filter::{FacetRequest, KINDS};
+pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
 pub use snippet::Snippet;
 
 /// How hits are ordered.
@@ -34,18 +36,22 @@ pub enum Sort {
     DateDesc,
 }
 
-/// One search, as the user asked it.
+/// One search, as the user asked it, in typed values (see [`request`]).
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     /// The query text; `None`, empty or `*` browses everything the filters let through.
     pub query: Option<String>,
-    pub kinds: Vec<String>,
-    /// `FIELD=VALUE`.
-    pub filters: Vec<String>,
-    /// `FIELD` or `FIELD=PATH`.
-    pub facets: Vec<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
+    /// Only records of these kinds (ORed); none: every kind.
+    pub kinds: Vec<RecordKind>,
+    /// Values of one field ORed, different fields ANDed.
+    pub filters: Vec<FacetFilter>,
+    /// Records with any of these values are dropped.
+    pub excludes: Vec<FacetFilter>,
+    pub facets: Vec<FacetSpec>,
+    /// At most this many values per facet (the rest are counted in `facets_more`).
+    pub facet_limit: Option<usize>,
+    pub since: Option<DatePath>,
+    pub until: Option<DatePath>,
     /// `None` means relevance for a query and newest first when browsing.
     pub sort: Option<Sort>,
     pub limit: usize,
@@ -60,7 +66,9 @@ impl Default for SearchRequest {
             query: None,
             kinds: Vec::new(),
             filters: Vec::new(),
+            excludes: Vec::new(),
             facets: Vec::new(),
+            facet_limit: None,
             since: None,
             until: None,
             sort: None,
@@ -147,6 +155,8 @@ pub struct FacetResult {
     /// The path whose children were counted (`/` from the top).
     pub parent: String,
     pub counts: Vec<FacetCount>,
+    /// Values left out by the request's facet limit.
+    pub more: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +172,9 @@ pub struct SearchResults {
     pub facets: Vec<FacetResult>,
     pub sort: Sort,
     pub offset: usize,
+    /// What the user should know about how the request was read (a filter value that
+    /// matched nothing, with the nearest values).
+    pub warnings: Vec<String>,
 }
 
 /// Runs one search on an open index.
@@ -176,16 +189,21 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         Some(text) => Some(query::parse(&px.index, f, text, request.fuzzy)?),
         None => None,
     };
+    let filters = filter::filters(
+        searcher,
+        f,
+        &request.kinds,
+        &request.filters,
+        &request.excludes,
+        request.since,
+        request.until,
+    )?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(q) = &text_query {
         clauses.push((Occur::Must, q.box_clone()));
     }
-    for clause in filter::filter_clauses(f, &request.kinds, &request.filters)? {
-        clauses.push((Occur::Must, clause));
-    }
-    if let Some(range) = filter::date_range(f, request.since.as_deref(), request.until.as_deref())? {
-        clauses.push((Occur::Must, range));
-    }
+    clauses.extend(filters.must.into_iter().map(|q| (Occur::Must, q)));
+    clauses.extend(filters.must_not.into_iter().map(|q| (Occur::MustNot, q)));
     let full_query: Box<dyn Query> = match clauses.len() {
         0 => Box::new(AllQuery),
         1 if text_query.is_some() => clauses.pop().map(|(_, q)| q).expect("one clause"),
@@ -196,7 +214,7 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
             Box::new(BooleanQuery::new(clauses))
         }
     };
-    let facet_requests = filter::facet_requests(f, &request.facets)?;
+    let facet_requests = filter::facet_requests(searcher, f, &request.facets)?;
     let sort = request.sort.unwrap_or(if text_query.is_some() { Sort::Relevance } else { Sort::DateDesc });
 
     let mut collectors = MultiCollector::new();
@@ -240,7 +258,9 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
                 .map(|(facet, count)| FacetCount { path: facet.to_path_string(), count })
                 .collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
-            FacetResult { field: r.name.clone(), parent: r.path.to_path_string(), counts: values }
+            let more = request.facet_limit.map_or(0, |n| values.len().saturating_sub(n));
+            values.truncate(values.len() - more);
+            FacetResult { field: r.name.clone(), parent: r.path.to_path_string(), counts: values, more }
         })
         .collect();
 
@@ -261,6 +281,7 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         facets,
         sort,
         offset: request.offset,
+        warnings: filters.warnings,
     })
 }
 
