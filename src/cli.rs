@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::search::Sort;
+use crate::search::{FacetUnit, Group, Sort};
 
 /// Full-text search for AI paper-review pages: ranked, faceted search over pages,
 /// figure and table captions, and survey method entries.
@@ -200,6 +200,12 @@ pub struct SearchArgs {
     /// Tolerate one typo per word.
     #[arg(long)]
     pub fuzzy: bool,
+    /// One hit per page (its best record, with how many of its records matched), paged by page.
+    #[arg(long, value_enum, value_name = "page")]
+    pub group: Option<Group>,
+    /// What facet counts count: records (default) or pages with a matching record.
+    #[arg(long, value_enum, value_name = "UNIT", default_value_t = FacetUnit::Records)]
+    pub facet_count: FacetUnit,
     /// Output format: human (default), json (one object), jsonl (one object a line), ids
     /// (one record id a line), paths (one source file a line).
     #[arg(long, value_enum, value_name = "FORMAT")]

@@ -45,6 +45,8 @@ pub fn request(args: &SearchArgs) -> Result<SearchRequest> {
         excludes: parse("exclude", &args.exclude)?,
         facets: parse("facet", &args.facet)?,
         facet_limit: args.facet_limit.or(human.then_some(HUMAN_FACET_LIMIT)),
+        facet_unit: args.facet_count,
+        group: args.group,
         since: date("since", &args.since)?,
         until: date("until", &args.until)?,
         sort: args.sort,

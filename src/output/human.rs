@@ -138,6 +138,13 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults, color: bool) 
         if !hit.snippet.is_empty() && hit.kind != "method" {
             writeln!(out, "     {}", marked_snippet(hit, color))?;
         }
+        if let Some(group) = hit.group.as_ref().filter(|g| g.matched > 1) {
+            let also: Vec<&str> = group.also.iter().map(|a| a.id.as_str()).collect();
+            let line = format!("{} records of this page matched: {}", group.matched, also.join(", "));
+            let more = group.matched as usize - 1 - also.len();
+            let line = if more > 0 { format!("{line} and {more} more") } else { line };
+            writeln!(out, "     {}", styled(&line, DIM, color))?;
+        }
     }
     let mut printed = !results.hits.is_empty();
     for facet in &results.facets {
@@ -183,7 +190,11 @@ pub fn write_paths(out: &mut impl Write, results: &SearchResults) -> Result<()> 
 /// `32 hits, showing 1-10, in 0.41 ms`: the summary line for stderr.
 pub fn search_summary(results: &SearchResults) -> String {
     let ms = results.took_us as f64 / 1000.0;
-    let hits = if results.total_hits == 1 { "1 hit".to_owned() } else { format!("{} hits", results.total_hits) };
+    let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    let hits = match results.total_pages {
+        Some(pages) => format!("{} ({})", plural(pages, "page", "pages"), plural(results.total_hits, "hit", "hits")),
+        None => plural(results.total_hits, "hit", "hits"),
+    };
     if results.hits.is_empty() {
         format!("{hits} in {ms:.2} ms")
     } else {

@@ -34,6 +34,9 @@ pub fn write_inspect(out: &mut impl Write, parsed: &ParsedFile) -> Result<()> {
 pub struct SearchJson<'a> {
     pub query: &'a str,
     pub total_hits: usize,
+    /// With one hit per page: how many pages matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<usize>,
     pub took_us: u64,
     pub sort: crate::search::Sort,
     pub offset: usize,
@@ -51,6 +54,7 @@ impl<'a> SearchJson<'a> {
         SearchJson {
             query: &results.query,
             total_hits: results.total_hits,
+            total_pages: results.total_pages,
             took_us: results.took_us,
             sort: results.sort,
             offset: results.offset,
@@ -101,6 +105,8 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
     struct Summary<'a> {
         query: &'a str,
         total_hits: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total_pages: Option<usize>,
         took_us: u64,
         sort: crate::search::Sort,
         offset: usize,
@@ -111,6 +117,7 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
     let summary = Summary {
         query: doc.query,
         total_hits: doc.total_hits,
+        total_pages: doc.total_pages,
         took_us: doc.took_us,
         sort: doc.sort,
         offset: doc.offset,

@@ -3,6 +3,7 @@
 
 mod automata;
 pub mod filter;
+mod group;
 pub mod limits;
 pub mod query;
 pub mod request;
@@ -50,6 +51,10 @@ pub struct SearchRequest {
     pub facets: Vec<FacetSpec>,
     /// At most this many values per facet (the rest are counted in `facets_more`).
     pub facet_limit: Option<usize>,
+    /// What facet counts count: records, or pages with a matching record.
+    pub facet_unit: FacetUnit,
+    /// One hit per page (its best record), paged by page.
+    pub group: Option<Group>,
     pub since: Option<DatePath>,
     pub until: Option<DatePath>,
     /// `None` means relevance for a query and newest first when browsing.
@@ -69,6 +74,8 @@ impl Default for SearchRequest {
             excludes: Vec::new(),
             facets: Vec::new(),
             facet_limit: None,
+            facet_unit: FacetUnit::Records,
+            group: None,
             since: None,
             until: None,
             sort: None,
@@ -104,6 +111,9 @@ pub struct Hit {
     pub lang: String,
     pub date: Option<String>,
     pub source: String,
+    /// With one hit per page (`group=page`): the page's other matching records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupInfo>,
     // Pages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -169,6 +179,8 @@ pub struct SearchResults {
     /// Of `took_us`: reading the hits' stored fields and making snippets.
     pub fetch_us: u64,
     pub hits: Vec<Hit>,
+    /// With one hit per page: how many pages matched.
+    pub total_pages: Option<usize>,
     pub facets: Vec<FacetResult>,
     pub sort: Sort,
     pub offset: usize,
@@ -220,43 +232,69 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
     let mut collectors = MultiCollector::new();
     let count_handle = collectors.add_collector(Count);
     let limit = request.limit;
-    let top_handle = match (limit, sort) {
-        (0, _) => TopHandle::None,
-        (_, Sort::Relevance) => TopHandle::Score(
+    let top_handle = match (limit, sort, request.group) {
+        (_, _, Some(Group::Page)) => TopHandle::Pages(
+            collectors
+                .add_collector(group::PageGroups { sort, scored: sort == Sort::Relevance && text_query.is_some() }),
+        ),
+        (0, _, None) => TopHandle::None,
+        (_, Sort::Relevance, None) => TopHandle::Score(
             collectors.add_collector(TopDocs::with_limit(limit).and_offset(request.offset).order_by_score()),
         ),
-        (_, Sort::Date | Sort::DateDesc) => {
+        (_, Sort::Date | Sort::DateDesc, None) => {
             let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
             TopHandle::Date(collectors.add_collector(
                 TopDocs::with_limit(limit).and_offset(request.offset).order_by_fast_field::<DateTime>("date", order),
             ))
         }
     };
-    let facet_handles: Vec<_> = facet_requests
+    let facet_handles: Vec<FacetHandle> = facet_requests
         .iter()
         .map(|r| {
-            let mut c = FacetCollector::for_field(px.index.schema().get_field_name(r.field));
-            c.add_facet(r.path.clone());
-            collectors.add_collector(c)
+            let name = px.index.schema().get_field_name(r.field).to_owned();
+            match request.facet_unit {
+                FacetUnit::Records => {
+                    let mut c = FacetCollector::for_field(name);
+                    c.add_facet(r.path.clone());
+                    FacetHandle::Records(collectors.add_collector(c))
+                }
+                FacetUnit::Pages => FacetHandle::Pages(
+                    collectors.add_collector(group::PageFacetCounts { field: name, parent: r.path.clone() }),
+                ),
+            }
         })
         .collect();
     let mut fruits = searcher.search(&*full_query, &collectors).map_err(|e| Error::tantivy(&px.path, e))?;
     let searched = started.elapsed();
     let total_hits = count_handle.extract(&mut fruits);
+    let mut total_pages = None;
+    let mut groups: Vec<group::PageGroup> = Vec::new();
     let ranked: Vec<(Option<f32>, DocAddress)> = match top_handle {
         TopHandle::None => Vec::new(),
         TopHandle::Score(h) => h.extract(&mut fruits).into_iter().map(|(s, a)| (Some(s), a)).collect(),
         TopHandle::Date(h) => h.extract(&mut fruits).into_iter().map(|(_, a)| (None, a)).collect(),
+        TopHandle::Pages(h) => {
+            let all = h.extract(&mut fruits);
+            total_pages = Some(all.len());
+            groups = all.into_iter().skip(request.offset).take(limit).collect();
+            let scored = sort == Sort::Relevance && text_query.is_some();
+            groups.iter().filter_map(|g| g.top.first().map(|&(s, a)| (scored.then_some(s), a))).collect()
+        }
     };
     let facets = facet_requests
         .iter()
         .zip(facet_handles)
         .map(|(r, h)| {
-            let counts = h.extract(&mut fruits);
-            let mut values: Vec<FacetCount> = counts
-                .get(r.path.clone())
-                .map(|(facet, count)| FacetCount { path: facet.to_path_string(), count })
-                .collect();
+            let mut values: Vec<FacetCount> = match h {
+                FacetHandle::Records(h) => h
+                    .extract(&mut fruits)
+                    .get(r.path.clone())
+                    .map(|(facet, count)| FacetCount { path: facet.to_path_string(), count })
+                    .collect(),
+                FacetHandle::Pages(h) => {
+                    h.extract(&mut fruits).into_iter().map(|(path, count)| FacetCount { path, count }).collect()
+                }
+            };
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
             let more = request.facet_limit.map_or(0, |n| values.len().saturating_sub(n));
             values.truncate(values.len() - more);
@@ -266,9 +304,22 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
 
     let mut snippets = snippet::Snippets::new(searcher, text_query.as_deref(), f, request.snippet_chars);
     let mut hits = Vec::with_capacity(ranked.len());
-    for (score, address) in ranked {
+    for (i, (score, address)) in ranked.into_iter().enumerate() {
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(&px.path, e))?;
-        hits.push(hit(px, &doc, score, &mut snippets)?);
+        let mut hit = hit(px, &doc, score, &mut snippets)?;
+        if let Some(g) = groups.get(i) {
+            let mut also = Vec::new();
+            for &(s, a) in g.top.iter().skip(1) {
+                let doc: TantivyDocument = searcher.doc(a).map_err(|e| Error::tantivy(&px.path, e))?;
+                also.push(AlsoMatched {
+                    id: first(&doc, f.id).unwrap_or_default(),
+                    kind: first(&doc, f.kind).unwrap_or_default(),
+                    score: score.map(|_| s),
+                });
+            }
+            hit.group = Some(GroupInfo { matched: g.count, also });
+        }
+        hits.push(hit);
     }
     let took = started.elapsed();
     Ok(SearchResults {
@@ -278,6 +329,7 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         search_us: searched.as_micros() as u64,
         fetch_us: (took - searched).as_micros() as u64,
         hits,
+        total_pages,
         facets,
         sort,
         offset: request.offset,
@@ -289,6 +341,27 @@ enum TopHandle {
     None,
     Score(tantivy::collector::FruitHandle<Vec<(f32, DocAddress)>>),
     Date(tantivy::collector::FruitHandle<Vec<(Option<DateTime>, DocAddress)>>),
+    Pages(tantivy::collector::FruitHandle<Vec<group::PageGroup>>),
+}
+
+enum FacetHandle {
+    Records(tantivy::collector::FruitHandle<tantivy::collector::FacetCounts>),
+    Pages(tantivy::collector::FruitHandle<Vec<(String, u64)>>),
+}
+
+/// With one hit per page: how many of the page's records matched, and the next best.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupInfo {
+    pub matched: u64,
+    pub also: Vec<AlsoMatched>,
+}
+
+/// Another matching record of a grouped hit's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoMatched {
+    pub id: String,
+    pub kind: String,
+    pub score: Option<f32>,
 }
 
 fn first(doc: &TantivyDocument, field: Field) -> Option<String> {
@@ -316,6 +389,7 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
         lang: first(doc, f.lang).unwrap_or_default(),
         date,
         source: first(doc, f.source).unwrap_or_default(),
+        group: None,
         summary: is("page").then(|| first(doc, f.summary).unwrap_or_default()),
         categories: is("page").then(|| all(doc, f.category)),
         topics: is("page").then(|| all(doc, f.topic)),

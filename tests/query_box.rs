@@ -1,0 +1,242 @@
+//! The search box as people and scripts use it: facet values that forgive, exclusions,
+//! facet limits, one hit per paper, output formats and JSON errors, help, completions
+//! and the manual, and the small things (repeated options, empty variables, dates).
+
+mod common;
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use common::paperdex;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The seed page and three pages made from it, with their own ids, titles, dates and
+/// affiliations, indexed into `index/`.
+static CORPUS: LazyLock<TempDir> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(common::seed_page()).unwrap();
+    let pages = [
+        ("2412.02142", None),
+        ("3001.00001", Some(("Adobe Research", "Vision Transformers at Scale", "2025-01-17"))),
+        ("3001.00002", Some(("Université de Montréal", "Diffusion Policies for Robots", "2025-02-03"))),
+        ("3001.00003", Some(("Adobe Research", "Chart Attribution Agents", "2025-02-20"))),
+    ];
+    for (id, change) in pages {
+        let mut text = seed.replace("2412.02142", id);
+        if let Some((org, title, date)) = change {
+            text = text
+                .replace("Personalized Multimodal Large Language Models: A Survey", title)
+                .replace("University of California, San Diego", org)
+                .replace("date: 2024-12-03", &format!("date: {date}"));
+        }
+        let path = dir.path().join("corpus").join(id).join("index.md");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    dir
+});
+
+fn dir() -> &'static Path {
+    CORPUS.path()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = paperdex().current_dir(dir()).arg("search").args(args).arg("--json").output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn ids(doc: &Value) -> Vec<String> {
+    doc["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn filter_values_match_ignoring_case_and_accents() {
+    let exact = json(&["--kind", "page", "--filter", "affiliation=Adobe Research"]);
+    assert_eq!(exact["total_hits"], 2);
+    for spelling in ["adobe research", "ADOBE  RESEARCH", "🏢 Adobe Research"] {
+        let doc = json(&["--kind", "page", "--filter", &format!("affiliation={spelling}")]);
+        assert_eq!(ids(&doc), ids(&exact), "{spelling}");
+    }
+    let montreal = json(&["--kind", "page", "--filter", "affiliation=universite de montreal"]);
+    assert_eq!(ids(&montreal), ["3001.00002"]);
+    // A value that matches nothing says so, with the nearest values.
+    let out = paperdex()
+        .current_dir(dir())
+        .args(["search", "--kind", "page", "--filter", "affiliation=adobe reserch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no affiliation value matches `adobe reserch`; nearest: Adobe Research"), "{stderr}");
+    let doc = json(&["--filter", "affiliation=adobe reserch"]);
+    assert!(doc["warnings"][0].as_str().unwrap().contains("nearest: Adobe Research"), "{doc}");
+}
+
+#[test]
+fn excluded_values_drop_records() {
+    let all = json(&["--kind", "page"]);
+    assert_eq!(all["total_hits"], 4);
+    let without = json(&["--kind", "page", "--exclude", "affiliation=adobe research"]);
+    assert_eq!(without["total_hits"], 2);
+    assert!(!ids(&without).contains(&"3001.00001".to_owned()));
+    let no_methods = json(&["survey", "--exclude", "kind=method", "--exclude", "date=/2025/02"]);
+    let kinds: Vec<&str> = no_methods["hits"].as_array().unwrap().iter().map(|h| h["kind"].as_str().unwrap()).collect();
+    assert!(!kinds.is_empty() && !kinds.contains(&"method"), "{kinds:?}");
+    assert!(no_methods["hits"].as_array().unwrap().iter().all(|h| !h["date"].as_str().unwrap().starts_with("2025-02")));
+}
+
+#[test]
+fn facet_lists_are_cut_with_a_count_of_the_rest() {
+    let out = paperdex()
+        .current_dir(dir())
+        .args(["search", "--facet", "affiliation", "--facet-limit", "1", "-n", "0"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("/Adobe Research") && text.contains("… and 2 more"), "{text}");
+    let doc = json(&["--facet", "affiliation", "--facet-limit", "2", "-n", "0"]);
+    assert_eq!(doc["facets"]["affiliation"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["facets_more"]["affiliation"], 1);
+    let all = json(&["--facet", "affiliation", "-n", "0"]);
+    assert_eq!(all["facets"]["affiliation"].as_array().unwrap().len(), 3, "JSON lists every value by default");
+    assert!(all.get("facets_more").is_none());
+}
+
+#[test]
+fn one_hit_per_page_and_facets_that_count_pages() {
+    let records = json(&["Personalized", "-n", "50"]);
+    let grouped = json(&["Personalized", "--group", "page", "-n", "50"]);
+    let pages: Vec<String> =
+        grouped["hits"].as_array().unwrap().iter().map(|h| h["page_id"].as_str().unwrap().to_owned()).collect();
+    let mut unique = pages.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(pages.len(), unique.len(), "one hit per page: {pages:?}");
+    assert_eq!(grouped["total_pages"], pages.len());
+    assert_eq!(grouped["total_hits"], records["total_hits"]);
+    let matched: u64 =
+        grouped["hits"].as_array().unwrap().iter().map(|h| h["group"]["matched"].as_u64().unwrap()).sum();
+    assert_eq!(matched, records["total_hits"].as_u64().unwrap(), "every matching record is counted in its page");
+    assert!(grouped["hits"][0]["group"]["also"].as_array().unwrap().len() <= 3);
+    // Paged by page.
+    let second = json(&["Personalized", "--group", "page", "-n", "1", "--offset", "1"]);
+    assert_eq!(second["hits"][0]["page_id"].as_str().unwrap(), pages[1]);
+    // Facet counts of pages.
+    let by_record = json(&["--facet", "kind", "-n", "0"]);
+    let by_page = json(&["--facet", "kind", "--facet-count", "pages", "-n", "0"]);
+    let count = |doc: &Value, path: &str| {
+        doc["facets"]["kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"] == path)
+            .map(|c| c["count"].as_u64().unwrap())
+    };
+    assert_eq!(count(&by_record, "/method"), Some(128));
+    assert_eq!(count(&by_page, "/method"), Some(4));
+    assert_eq!(count(&by_page, "/page"), Some(4));
+}
+
+#[test]
+fn formats_for_scripts() {
+    let run = |format: &str| {
+        let out = paperdex()
+            .current_dir(dir())
+            .args(["search", "Personalized", "-n", "3", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let doc: Value = serde_json::from_str(&run("json")).unwrap();
+    let ids_text = run("ids");
+    assert_eq!(ids_text.lines().collect::<Vec<_>>(), ids(&doc));
+    let paths = run("paths");
+    assert!(paths.lines().all(|l| l.ends_with("index.md")), "{paths}");
+    let lines: Vec<Value> = run("jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[..3].iter().all(|l| l["type"] == "hit"));
+    assert_eq!(lines[0]["id"], doc["hits"][0]["id"]);
+    assert_eq!(lines[3]["type"], "summary");
+    assert_eq!(lines[3]["total_hits"], doc["total_hits"]);
+}
+
+#[test]
+fn errors_are_json_objects_for_scripts_that_ask_for_json() {
+    for (args, kind) in [
+        (&["search", "--json", "title:\"unclosed"][..], "query_syntax"),
+        (&["search", "--format", "jsonl", "--kind", "paper"][..], "bad_argument"),
+        (&["search", "--json", "--limit", "many"][..], "bad_argument"),
+        (&["search", "--json", "--index", "nowhere", "x"][..], "no_index"),
+    ] {
+        let out = paperdex().current_dir(dir()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(doc["error"]["kind"], kind, "{args:?}: {doc}");
+        assert!(!doc["error"]["message"].as_str().unwrap().is_empty());
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("paperdex: ") || kind == "bad_argument", "{args:?}");
+    }
+    let out = paperdex().current_dir(dir()).args(["search", "--json", "title:\"unclosed"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["error"]["column"].as_u64().is_some(), "{doc}");
+}
+
+#[test]
+fn help_completions_and_manual() {
+    let help = paperdex().args(["search", "--help"]).output().unwrap();
+    let text = String::from_utf8(help.stdout).unwrap();
+    for needle in ["Query syntax", "\"video generative models\"", "title:diffusion", "phys*", "Examples:", "--format"] {
+        assert!(text.contains(needle), "search --help lacks {needle}");
+    }
+    for (shell, needle) in [("bash", "_paperdex()"), ("zsh", "#compdef paperdex"), ("fish", "complete -c paperdex")] {
+        paperdex().args(["completions", shell]).assert().success().stdout(predicate::str::contains(needle));
+    }
+    paperdex().args(["completions", "tcsh"]).assert().code(2);
+    let man = paperdex().arg("man").output().unwrap();
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(page.contains(".TH paperdex 1") && page.contains("search"), "{}", &page[..200.min(page.len())]);
+}
+
+#[test]
+fn small_things() {
+    // An option given twice: the last wins.
+    let doc = json(&["Personalized", "-n", "5", "-n", "2"]);
+    assert_eq!(doc["hits"].as_array().unwrap().len(), 2);
+    // An empty PAPERDEX_INDEX counts as unset.
+    paperdex().current_dir(dir()).env("PAPERDEX_INDEX", "").args(["search", "MoMA"]).assert().code(0);
+    // Dates that are not on the calendar, and a period that ends before it starts.
+    for (args, message) in [
+        (&["--since", "2025-02-30"][..], "`2025-02-30` is not a day of the calendar"),
+        (&["--since", "2025-03", "--until", "2025-01"][..], "the period starts (2025-03) after it ends (2025-01)"),
+        (&["--until", "2023-02-29"][..], "is not a day of the calendar"),
+    ] {
+        paperdex()
+            .current_dir(dir())
+            .arg("search")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    let leap = json(&["--since", "2024-02-29", "--until", "2025-01-31", "--kind", "page"]);
+    assert_eq!(ids(&leap), ["3001.00001", "2412.02142"]);
+    // The writer's memory below its minimum.
+    paperdex()
+        .current_dir(dir())
+        .args(["index", "--memory-mb", "5", "--index", "tiny"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--memory-mb must be at least 15"));
+    // Bench query files name the file and line of a bad value.
+    std::fs::write(dir().join("queries.tsv"), "one\tvideo\nbad\tvideo\tkind=paper\n").unwrap();
+    paperdex()
+        .current_dir(dir())
+        .args(["bench", "--queries", "queries.tsv", "--iterations", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("queries.tsv:2: unknown kind `paper`"));
+}
