@@ -240,3 +240,26 @@ fn small_things() {
         .code(2)
         .stderr(predicate::str::contains("queries.tsv:2: unknown kind `paper`"));
 }
+
+#[test]
+fn ids_and_links_put_their_page_first_then_its_records() {
+    for query in [
+        "3001.00002",
+        "3001.00002v2",
+        "arXiv:3001.00002",
+        "arXiv 3001.00002",
+        "https://arxiv.org/abs/3001.00002",
+        "https://arxiv.org/pdf/3001.00002v1.pdf",
+        "huggingface.co/papers/3001.00002",
+        "https://ai-paper-reviewer.com/3001.00002/",
+    ] {
+        let doc = json(&[query, "-n", "40"]);
+        let found = ids(&doc);
+        assert_eq!(found[0], "3001.00002", "{query}: {found:?}");
+        assert!(found[1].starts_with("3001.00002/"), "{query}: then its records: {found:?}");
+        assert_eq!(doc["total_hits"], 34, "{query}: the page's 34 records");
+    }
+    // The documented field queries.
+    assert_eq!(ids(&json(&["id:3001.00003"])), ["3001.00003"]);
+    assert_eq!(json(&["page_id:3001.00003"])["total_hits"], 34);
+}

@@ -4,6 +4,7 @@
 mod automata;
 pub mod filter;
 mod group;
+pub mod ids;
 pub mod limits;
 pub mod query;
 pub mod request;
@@ -198,7 +199,11 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
     }
     let f = &px.fields;
     let text_query = match request.text() {
-        Some(text) => Some(query::parse(&px.index, f, text, request.fuzzy)?),
+        // A query that names a paper (an arXiv id, a link) puts that paper first.
+        Some(text) => match ids::named_paper(text) {
+            Some(id) => Some(ids::paper_query(f, &id, query::parse(&px.index, f, text, request.fuzzy).ok())),
+            None => Some(query::parse(&px.index, f, text, request.fuzzy)?),
+        },
         None => None,
     };
     let filters = filter::filters(
