@@ -31,16 +31,13 @@ pub enum Error {
     Root { path: PathBuf, reason: String },
 
     #[error(
-        "no space left on {device} while writing the index at {}: the index is unchanged at its last commit; free some space and run `paperdex index` again",
+        "no space left on {device} while writing the index at {}: {state}; free some space and run `paperdex index` again",
         path.display()
     )]
-    DiskFull { path: PathBuf, device: String },
+    DiskFull { path: PathBuf, device: String, state: &'static str },
 
-    #[error(
-        "cannot write the index at {} on {device} ({reason}): the index is unchanged at its last commit",
-        path.display()
-    )]
-    WriteFailed { path: PathBuf, device: String, reason: String },
+    #[error("cannot write the index at {} on {device} ({reason}): {state}", path.display())]
+    WriteFailed { path: PathBuf, device: String, reason: String, state: &'static str },
 
     #[error("internal error: {0}; please report it")]
     Internal(String),

@@ -103,7 +103,7 @@ fn synth_refuses_bad_arguments() {
         .arg(dir.path().join("new"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--pages must be at least 1"));
+        .stderr(predicate::str::contains("--pages must be between 1 and 10000000"));
     paperdex()
         .current_dir(common::root())
         .args(["synth", "--pages", "3", "--out"])
@@ -200,7 +200,7 @@ fn bench_bad_input_is_a_clear_error() {
             vec!["--queries".into(), bad_option.clone().into()],
             format!("{}:1: unknown option `colour=red`", bad_option.display()),
         ),
-        (vec!["--iterations".into(), "0".into()], "--iterations must be at least 1".into()),
+        (vec!["--iterations".into(), "0".into()], "--iterations must be between 1 and 100000".into()),
     ];
     for (args, message) in cases {
         paperdex()

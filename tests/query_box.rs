@@ -230,7 +230,7 @@ fn small_things() {
         .args(["index", "--memory-mb", "5", "--index", "tiny"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--memory-mb must be at least 15"));
+        .stderr(predicate::str::contains("--memory-mb must be between 15"));
     // Bench query files name the file and line of a bad value.
     std::fs::write(dir().join("queries.tsv"), "one\tvideo\nbad\tvideo\tkind=paper\n").unwrap();
     paperdex()

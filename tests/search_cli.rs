@@ -529,7 +529,7 @@ fn index_options_memory_threads_and_quiet() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("error: corpus/broken.md:1: no front matter"), "{stderr}");
     assert!(
-        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small (1 added, 0 updated, 0 removed, 0 unchanged): 1 problem (1 error)"),
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 2 files into small (1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped): 1 problem (1 error)"),
         "{stderr}"
     );
     assert_eq!(out.stdout, b"", "results only on stdout; an index run has none");
@@ -540,7 +540,7 @@ fn index_options_memory_threads_and_quiet() {
     let stderr = String::from_utf8(quiet.stderr).unwrap();
     assert!(stderr.contains("no front matter") && !stderr.contains("duplicate"), "{stderr}");
     assert!(
-        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small (0 added, 0 updated, 0 removed, 1 unchanged): 2 problems (1 error)"),
+        stderr.contains("indexed 1 page, 1 caption, 32 methods from 3 files into small (0 added, 0 updated, 0 removed, 1 unchanged, 2 skipped): 2 problems (1 error)"),
         "{stderr}"
     );
     let loud = paperdex().current_dir(dir.path()).args(["index", "--index", "small"]).output().unwrap();

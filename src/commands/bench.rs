@@ -10,14 +10,23 @@ use crate::error::{Error, Result};
 use crate::index;
 use crate::output;
 
+/// The most warm-up or timed runs of each query.
+pub const MAX_RUNS: usize = 100_000;
+
 pub fn run(args: &BenchArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
     super::engine_guard(&dir.path, || bench(args, &dir))
 }
 
 fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
-    if args.iterations == 0 {
-        return Err(Error::BadArgument("--iterations must be at least 1".into()));
+    if args.iterations == 0 || args.iterations > MAX_RUNS {
+        return Err(Error::BadArgument(format!("--iterations must be between 1 and {MAX_RUNS}")));
+    }
+    if args.warmup > MAX_RUNS {
+        return Err(Error::BadArgument(format!("--warmup must be at most {MAX_RUNS}")));
+    }
+    if args.threads.is_some_and(|t| t == 0 || t > super::index::MAX_THREADS) {
+        return Err(Error::BadArgument(format!("--threads must be between 1 and {}", super::index::MAX_THREADS)));
     }
     let queries = match &args.queries {
         Some(path) => Some(bench::load_queries(path)?),

@@ -11,12 +11,33 @@ use crate::error::{Error, Result};
 use crate::index::{self, IndexOptions, IndexSummary, UpdateRequest};
 use crate::output::progress::TerminalProgress;
 
+/// The most indexing threads (each has its own part of the memory budget).
+pub const MAX_THREADS: usize = 64;
+/// The largest writer memory budget.
+pub const MAX_MEMORY_MB: usize = 64_000;
+/// The most memory one indexing thread may have (tantivy's limit is just under 4 GB).
+const MAX_MB_PER_THREAD: usize = 4_000;
+
 pub fn run(args: &IndexArgs) -> Result<Outcome> {
-    if args.memory_mb < 15 {
-        return Err(Error::BadArgument("--memory-mb must be at least 15 (MB per indexing thread)".into()));
-    }
     let dir = IndexDir::from_location(&args.location);
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8));
+    if threads == 0 || threads > MAX_THREADS {
+        return Err(Error::BadArgument(format!("--threads must be between 1 and {MAX_THREADS}")));
+    }
+    if args.memory_mb < 15 || args.memory_mb > MAX_MEMORY_MB {
+        return Err(Error::BadArgument(format!(
+            "--memory-mb must be between 15 (MB per indexing thread) and {MAX_MEMORY_MB}"
+        )));
+    }
+    if args.memory_mb / threads > MAX_MB_PER_THREAD {
+        return Err(Error::BadArgument(format!(
+            "--memory-mb {} is more than {MAX_MB_PER_THREAD} MB for each of {threads} threads",
+            args.memory_mb
+        )));
+    }
+    if args.commit_every == 0 {
+        return Err(Error::BadArgument("--commit-every must be at least 1".into()));
+    }
     let options = IndexOptions {
         memory_budget: args.memory_mb.saturating_mul(1_000_000),
         threads,
@@ -43,7 +64,7 @@ pub fn build(dir: &IndexDir, request: &UpdateRequest, options: &IndexOptions, qu
 
 fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
     format!(
-        "indexed {}, {}, {} from {} into {} ({} added, {} updated, {} removed, {} unchanged): {} ({}), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
+        "indexed {}, {}, {} from {} into {} ({} added, {} updated, {} removed, {} unchanged{}): {} ({}), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
         count(s.pages, "page"),
         count(s.captions, "caption"),
         count(s.methods, "method"),
@@ -53,6 +74,7 @@ fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
         s.updated,
         s.removed,
         s.unchanged,
+        if s.skipped > 0 { format!(", {} skipped", s.skipped) } else { String::new() },
         count(s.problems as u64, "problem"),
         count(s.errors as u64, "error"),
         s.megabytes(),

@@ -9,7 +9,13 @@ use crate::ingest::{self, Severity};
 use crate::output;
 
 pub fn run(args: &InspectArgs) -> Result<Outcome> {
-    let bytes = std::fs::read(&args.file).map_err(|source| Error::Read { path: args.file.clone(), source })?;
+    // The same checks as indexing: a regular file (a FIFO or device is refused, never
+    // waited on or read without end) of at most the size a review page may have.
+    let bytes =
+        ingest::read_file(&args.file).map_err(|problem| match problem.reason.strip_prefix("cannot read: ") {
+            Some(why) => Error::Read { path: args.file.clone(), source: std::io::Error::other(why.to_owned()) },
+            None => Error::BadArgument(format!("{}: {}", problem.path, problem.reason)),
+        })?;
     let parsed = ingest::parse_bytes(&args.file, &bytes);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

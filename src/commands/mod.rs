@@ -97,7 +97,10 @@ pub(crate) fn engine_guard<T>(dir: &std::path::Path, work: impl FnOnce() -> Resu
         Err(_) => {
             let message = take_panic_message();
             let message: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            if message.contains("tantivy") {
+            // A panic in the engine, the crates it reads with (ownedbytes, fst, ...) or the
+            // standard library under them: the data it read was not what it wrote.
+            let in_paperdex = message.contains("(src/") || message.contains("/paperdex/src/");
+            if !in_paperdex || message.contains("tantivy") {
                 Err(Error::Damaged { path: dir.to_path_buf(), reason: format!("the search engine failed: {message}") })
             } else {
                 Err(Error::Internal(message))

@@ -164,6 +164,9 @@ fn write_human(out: &mut impl Write, r: &StatsReport) -> std::io::Result<()> {
         (false, None) => "no: a run stopped before it finished; run `paperdex index` to complete it".to_owned(),
     };
     writeln!(out, "finished   {state}")?;
+    if let Some(pid) = r.writer {
+        writeln!(out, "writer     pid {pid} is writing the index now")?;
+    }
     if let Some(v) = &r.verify {
         writeln!(out, "verified   {} files, {} damaged", v.checked, v.damaged.len())?;
         for d in &v.damaged {

@@ -19,9 +19,12 @@ const SAMPLE: usize = 2000;
 /// clone has the one seed page), or when they hold no captions, it uses the built-in model.
 const MIN_PAGES: usize = 10;
 
+/// The most pages one run writes (about 190 GB).
+pub const MAX_PAGES: usize = 10_000_000;
+
 pub fn run(args: &SynthArgs) -> Result<Outcome> {
-    if args.pages == 0 {
-        return Err(Error::BadArgument("--pages must be at least 1".into()));
+    if args.pages == 0 || args.pages > MAX_PAGES {
+        return Err(Error::BadArgument(format!("--pages must be between 1 and {MAX_PAGES}")));
     }
     if std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(Error::BadArgument(format!(

@@ -110,6 +110,17 @@ pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
     }
     let index = open_tantivy(dir)?;
     let (info, fields) = check(&index, dir)?;
+    let metas = index.load_metas().map_err(|e| damage(dir, &e))?;
+    for file in metas.list_segment_files() {
+        // A delete file exists only for a segment with deleted records (checked when it
+        // is opened); every other listed file must be there.
+        if file.extension().is_some_and(|e| e == "del" || e == "temp") {
+            continue;
+        }
+        if !dir.join(&file).is_file() {
+            return Err(Error::Damaged { path: dir.to_path_buf(), reason: format!("{} is missing", file.display()) });
+        }
+    }
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
@@ -186,12 +197,19 @@ pub fn damage(dir: &Path, e: &TantivyError) -> Error {
     let reason = match e {
         TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(file)) => format!("{} is missing", file.display()),
         TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath }) => {
-            format!("{}: {io_error}", filepath.display())
+            file_reason(filepath, &io_error.to_string())
         }
         TantivyError::DataCorruption(_) => {
             let text = e.to_string();
-            let text = text.split("Data corruption ").last().unwrap_or(&text);
-            text.split(" Content:").next().unwrap_or(text).to_owned()
+            if text.contains("meta.json") {
+                "meta.json does not parse".to_owned()
+            } else if text.contains(".managed.json") || text.contains("Managed file") {
+                ".managed.json does not parse".to_owned()
+            } else {
+                let text = text.split("Data corruption").last().unwrap_or(&text);
+                let text = text.trim_start_matches(':').trim();
+                text.split(" Content:").next().unwrap_or(text).trim_end_matches(['.', '\'', ' ']).to_owned()
+            }
         }
         other => other.to_string(),
     };
@@ -202,6 +220,16 @@ pub fn damage(dir: &Path, e: &TantivyError) -> Error {
         reason
     };
     Error::Damaged { path: dir.to_path_buf(), reason }
+}
+
+/// What is wrong with an index file, in words: tantivy's footer check speaks of
+/// versions, but a bad footer here means a truncated or overwritten file.
+fn file_reason(file: &Path, engine: &str) -> String {
+    if engine.contains("Footer") || engine.contains("footer") {
+        format!("{}: its footer is damaged (the file is truncated or overwritten)", file.display())
+    } else {
+        format!("{}: {engine}", file.display())
+    }
 }
 
 /// The file keys (see [`Root`]) of the pages the index holds.
@@ -236,7 +264,11 @@ pub fn verify(dir: &Path) -> Result<(usize, Vec<(PathBuf, String)>)> {
         match directory.validate_checksum(&file) {
             Ok(true) => {}
             Ok(false) => damaged.push((file, "checksum mismatch".to_owned())),
-            Err(e) => damaged.push((file, e.to_string())),
+            Err(e) => {
+                let reason = file_reason(&file, &e.to_string());
+                let reason = reason.split_once(": ").map_or(reason.clone(), |(_, r)| r.to_owned());
+                damaged.push((file, reason));
+            }
         }
     }
     Ok((checked, damaged))

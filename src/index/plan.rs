@@ -96,11 +96,15 @@ pub fn make(
 
     let mut seen = HashSet::new();
     let mut found: Vec<(PathBuf, String)> = Vec::new();
+    // Keys of files and folders the walk could not read: what the index holds under
+    // them stays.
+    let mut unreadable: Vec<String> = Vec::new();
     for root in roots {
         let walk = root.walk_path();
         let mut files = CorpusFiles::default();
         ingest::walk_root(&walk, &mut files);
         plan.problems.append(&mut files.problems);
+        unreadable.extend(files.unreadable.iter().map(|p| root.key_of(&walk, p)));
         for path in files.files {
             let key = root.key_of(&walk, &path);
             if seen.insert(key.clone()) {
@@ -140,8 +144,11 @@ pub fn make(
         }
     }
 
+    let under_unreadable = |key: &str| {
+        unreadable.iter().any(|u| key == u || key.strip_prefix(u.as_str()).is_some_and(|rest| rest.starts_with('/')))
+    };
     for key in indexed.keys() {
-        let gone = roots.iter().any(|r| r.holds(key)) && !held.contains(key);
+        let gone = roots.iter().any(|r| r.holds(key)) && !held.contains(key) && !under_unreadable(key);
         let forgotten = forget.iter().any(|f| f.holds(key));
         if gone || forgotten {
             plan.remove.push(key.clone());

@@ -78,6 +78,8 @@ pub struct IndexSummary {
     pub updated: usize,
     pub removed: usize,
     pub unchanged: usize,
+    /// Files read but not indexed: no records in them, or a duplicate of a page kept.
+    pub skipped: usize,
     /// What the index holds after the run.
     pub pages: u64,
     pub captions: u64,
@@ -132,7 +134,8 @@ pub fn update(
     }
     let cleaned = folder::clean_up(dir).map_err(|e| write_error(dir, &e))?;
     if cleaned > 0 {
-        progress.note(&format!("removed {cleaned} files left in {} by a run that did not finish", dir.display()));
+        let files = if cleaned == 1 { "1 file".to_owned() } else { format!("{cleaned} files") };
+        progress.note(&format!("removed {files} left in {} by a run that did not finish", dir.display()));
     }
 
     // The index there, unless this run builds a new one.
@@ -155,12 +158,22 @@ pub fn update(
         Some((_, info, _)) => info.roots.clone(),
         None => folder::read_sidecar(dir).map(|s| s.roots).unwrap_or_default(),
     };
+    for f in &forget {
+        check_forget(dir, f, &previous)?;
+    }
+    let kept: Vec<&Root> = previous.iter().filter(|r| !forget.iter().any(|f| f.contains(r))).collect();
+    let remembered = || -> Result<Vec<Root>> {
+        kept.iter().map(|r| Root::resolve(&r.walk_path()).map_err(|e| forget_hint(e, r))).collect()
+    };
+    let rebuild = request.rebuild || existing.is_none();
     let roots = if !named.is_empty() {
-        named
+        // A rebuild starts from nothing: the index's other folders are read again too,
+        // so that naming one folder never drops the rest.
+        if rebuild && !kept.is_empty() { merge_roots(remembered()?, named) } else { named }
     } else if !forget.is_empty() {
         Vec::new()
-    } else if !previous.is_empty() {
-        previous.iter().map(|r| Root::resolve(&r.walk_path()).map_err(|e| forget_hint(e, r))).collect::<Result<_>>()?
+    } else if !kept.is_empty() {
+        remembered()?
     } else if !request.default_roots.is_empty() {
         request.default_roots.iter().map(|r| Root::resolve(r)).collect::<Result<_>>()?
     } else {
@@ -170,7 +183,6 @@ pub fn update(
         )));
     };
 
-    let rebuild = request.rebuild || existing.is_none();
     let indexed = match &existing {
         Some((index, _, fields)) if !rebuild => indexed_files(index, fields).map_err(|e| super::damage(dir, &e))?,
         _ => HashMap::new(),
@@ -208,6 +220,45 @@ pub fn update(
     summary.seconds = started.elapsed().as_secs_f64();
     summary.peak_heap = heap.stop();
     Ok(summary)
+}
+
+/// `roots` with `named` added: a folder inside one already there adds nothing (but its
+/// spelling), a folder around some replaces them.
+fn merge_roots(mut roots: Vec<Root>, named: Vec<Root>) -> Vec<Root> {
+    for root in named {
+        if let Some(same) = roots.iter_mut().find(|r| r.path == root.path) {
+            same.given = root.given;
+            continue;
+        }
+        if roots.iter().any(|r| r.contains(&root)) {
+            continue;
+        }
+        roots.retain(|r| !root.contains(r));
+        roots.push(root);
+    }
+    roots
+}
+
+/// A folder to forget must be one the index remembers (or hold some): forgetting a
+/// folder inside one would last only until the next update, and any other is a mistake.
+fn check_forget(dir: &Path, forget: &Root, previous: &[Root]) -> Result<()> {
+    if previous.iter().any(|r| forget.contains(r)) {
+        return Ok(());
+    }
+    let folders: Vec<&str> = previous.iter().map(|r| r.given.as_str()).collect();
+    let listed = if folders.is_empty() {
+        "it remembers none".to_owned()
+    } else {
+        format!("its folders: {}", folders.join(", "))
+    };
+    let reason = match previous.iter().find(|r| r.contains(forget)) {
+        Some(outer) => format!(
+            "it lies inside {}, which the index remembers and would index again; forget {} instead, or remove the files",
+            outer.given, outer.given
+        ),
+        None => format!("it is not a folder of the index at {} ({listed})", dir.display()),
+    };
+    Err(Error::BadArgument(format!("cannot forget {}: {reason}; the index is unchanged", forget.given)))
 }
 
 fn forget_hint(e: Error, root: &Root) -> Error {
@@ -329,13 +380,19 @@ fn add_files(
             for p in &parsed.problems {
                 report(progress, summary, p);
             }
-            let Some(records) = parsed.records else { continue };
+            let Some(records) = parsed.records else {
+                summary.skipped += 1;
+                continue;
+            };
             let (admission, problem) = registry.admit(&records.page);
             if let Some(p) = problem {
                 report(progress, summary, &p);
             }
             match admission {
-                Admission::Rejected => continue,
+                Admission::Rejected => {
+                    summary.skipped += 1;
+                    continue;
+                }
                 Admission::Replaces => {
                     writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&records.page)));
                 }
@@ -345,11 +402,11 @@ fn add_files(
             for doc in documents(fields, &records, &file.key, order as u64) {
                 writer.add_document(doc).map_err(|e| write_error(dir, &e))?;
             }
-        }
-        if commit_every.is_some_and(|every| since_commit >= every.max(1)) {
-            commit(writer, &plan.remembered, false).map_err(|e| write_error(dir, &e))?;
-            summary.commits += 1;
-            since_commit = 0;
+            if commit_every.is_some_and(|every| since_commit >= every.max(1)) {
+                commit(writer, &plan.remembered, false).map_err(|e| write_error(dir, &e))?;
+                summary.commits += 1;
+                since_commit = 0;
+            }
         }
     }
     Ok(())
@@ -428,11 +485,24 @@ pub(crate) fn write_error(dir: &Path, e: &dyn std::fmt::Display) -> Error {
     let full = ["No space left on device", "os error 28", "Disk quota exceeded", "os error 122"];
     // A writer thread that died of a full disk leaves only "an index writer was killed":
     // the free space tells.
+    let state = write_state(dir);
     if full.iter().any(|m| text.contains(m)) || free_bytes(dir).is_some_and(|free| free < 4 << 20) {
-        return Error::DiskFull { path: dir.to_path_buf(), device };
+        return Error::DiskFull { path: dir.to_path_buf(), device, state };
     }
     let reason: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    Error::WriteFailed { path: dir.to_path_buf(), device, reason }
+    Error::WriteFailed { path: dir.to_path_buf(), device, reason, state }
+}
+
+/// What a failed run leaves: no index, the last commit as it was, or an interim commit.
+fn write_state(dir: &Path) -> &'static str {
+    let meta = std::fs::read_to_string(dir.join("meta.json")).unwrap_or_default();
+    if meta.is_empty() {
+        "no index was written"
+    } else if meta.contains("\\\"complete\\\":false") {
+        "the index is at its last interim commit (mid-update: run `paperdex index` again to complete it)"
+    } else {
+        "the index is unchanged at its last commit"
+    }
 }
 
 /// Bytes free for unprivileged writes on the filesystem holding `dir`.

@@ -1,5 +1,5 @@
 //! File paths as text that round-trips to the same bytes: valid UTF-8 is kept as it is,
-//! a backslash is doubled and any other byte becomes `\xNN`, so two distinct names are
+//! a backslash is doubled and control characters and any other byte become `\xNN`, so two distinct names are
 //! always two distinct strings (a lossy conversion would merge them).
 
 use std::ffi::{OsStr, OsString};
@@ -38,10 +38,18 @@ fn escape_bytes(mut bytes: &[u8]) -> String {
 }
 
 fn push_text(out: &mut String, text: &str) {
-    if text.contains('\\') {
-        out.push_str(&text.replace('\\', "\\\\"));
-    } else {
+    if !text.contains(|c: char| c == '\\' || c.is_ascii_control()) {
         out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            // A newline or escape sequence in a name would act on the terminal, or fake a
+            // line of output.
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
     }
 }
 
@@ -77,8 +85,15 @@ mod tests {
 
     #[test]
     fn names_round_trip_as_bytes() {
-        let names: [&[u8]; 6] =
-            [b"plain/index.md", b"caf\xe9/index.md", b"caf\xe8/index.md", b"a\\b", b"\\x41", b"\xff\xfe"];
+        let names: [&[u8]; 7] = [
+            b"plain/index.md",
+            b"caf\xe9/index.md",
+            b"caf\xe8/index.md",
+            b"a\\b",
+            b"\\x41",
+            b"\xff\xfe",
+            b"evil\nindexed 9",
+        ];
         let mut seen = std::collections::HashSet::new();
         for name in names {
             let path = PathBuf::from(OsStr::from_bytes(name));
@@ -88,6 +103,7 @@ mod tests {
         }
         assert_eq!(escape(Path::new(OsStr::from_bytes(b"caf\xe9"))), "caf\\xE9");
         assert_eq!(escape(Path::new("λ/ü")), "λ/ü");
+        assert_eq!(escape(Path::new("a\nb\x1b[1m")), "a\\x0Ab\\x1B[1m");
         assert_eq!(unescape("bad\\q"), None);
     }
 }

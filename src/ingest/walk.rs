@@ -20,6 +20,9 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct CorpusFiles {
     pub files: Vec<PathBuf>,
     pub problems: Vec<Problem>,
+    /// Files and folders that could not be read (each is also a problem): what an index
+    /// holds under them is kept, not taken for gone.
+    pub unreadable: Vec<PathBuf>,
 }
 
 /// What a corpus yields: one entry per kept page, plus every problem met.
@@ -59,8 +62,23 @@ pub fn walk_root(root: &Path, out: &mut CorpusFiles) {
                     out.files.push(entry.into_path());
                 }
             }
-            Ok(_) => {}
+            Ok(entry) if entry.file_type().is_dir() => {}
+            Ok(entry) => {
+                // A FIFO, socket or device with a page's name: never opened.
+                let name = entry.path().extension().and_then(|e| e.to_str());
+                if matches!(name, Some("md" | "txt")) {
+                    out.problems.push(Problem::error(
+                        &escape(entry.path()),
+                        None,
+                        "skipped: it is not a regular file (a FIFO, socket or device)",
+                    ));
+                    out.unreadable.push(entry.into_path());
+                }
+            }
             Err(e) => {
+                if let Some(path) = e.path() {
+                    out.unreadable.push(path.to_path_buf());
+                }
                 let path = e.path().map_or_else(|| escape(root), escape);
                 let reason = if e.loop_ancestor().is_some() {
                     "symlink loop: this folder links back to one of its parents; not followed".to_owned()

@@ -41,16 +41,19 @@ pub struct SearchJson<'a> {
     pub sort: crate::search::Sort,
     pub offset: usize,
     pub hits: &'a [Hit],
-    pub facets: BTreeMap<&'a str, &'a [FacetCount]>,
-    /// Per facet field, how many values the facet limit left out (only those with some).
+    /// Keyed by field (`date`); a second count of the same field by field and parent
+    /// (`date=/2025`).
+    pub facets: BTreeMap<String, &'a [FacetCount]>,
+    /// Per facet, how many values the facet limit left out (only those with some).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub facets_more: BTreeMap<&'a str, usize>,
+    pub facets_more: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub warnings: &'a [String],
 }
 
 impl<'a> SearchJson<'a> {
     pub fn new(results: &'a SearchResults) -> Self {
+        let keys = facet_keys(&results.facets);
         SearchJson {
             query: &results.query,
             total_hits: results.total_hits,
@@ -59,11 +62,30 @@ impl<'a> SearchJson<'a> {
             sort: results.sort,
             offset: results.offset,
             hits: &results.hits,
-            facets: results.facets.iter().map(|f| (f.field.as_str(), f.counts.as_slice())).collect(),
-            facets_more: results.facets.iter().filter(|f| f.more > 0).map(|f| (f.field.as_str(), f.more)).collect(),
+            facets: results.facets.iter().zip(&keys).map(|(f, k)| (k.clone(), f.counts.as_slice())).collect(),
+            facets_more: results
+                .facets
+                .iter()
+                .zip(&keys)
+                .filter(|(f, _)| f.more > 0)
+                .map(|(f, k)| (k.clone(), f.more))
+                .collect(),
             warnings: &results.warnings,
         }
     }
+}
+
+/// The key of each facet count: its field (`date`); when one field is counted more than
+/// once, the counts below a parent are keyed by field and parent (`date=/2025`), so that
+/// no count hides another.
+fn facet_keys(facets: &[crate::search::FacetResult]) -> Vec<String> {
+    let times = |field: &str| facets.iter().filter(|f| f.field == field).count();
+    facets
+        .iter()
+        .map(|f| {
+            if f.parent == "/" || times(&f.field) == 1 { f.field.clone() } else { format!("{}={}", f.field, f.parent) }
+        })
+        .collect()
 }
 
 /// `{"query", "total_hits", "took_us", "sort", "offset", "hits": [...], "facets": {FIELD: [...]}}`.
@@ -91,9 +113,9 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
     if !doc.facets.is_empty() {
         #[derive(Serialize)]
         struct Facets<'a> {
-            facets: &'a BTreeMap<&'a str, &'a [FacetCount]>,
+            facets: &'a BTreeMap<String, &'a [FacetCount]>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            facets_more: &'a BTreeMap<&'a str, usize>,
+            facets_more: &'a BTreeMap<String, usize>,
         }
         serde_json::to_writer(
             &mut *out,

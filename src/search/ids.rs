@@ -103,10 +103,11 @@ mod tests {
             assert_eq!(named_paper(text).as_deref(), Some("2501.09038"), "{text}");
         }
         for text in
-            ["2501.0903", "12501.09038", "ratio 3:1", "2501.09038 physics", "v2", "video", "2501.09038v", "3.14159"]
+            ["2501.090", "12501.09038", "ratio 3:1", "2501.09038 physics", "v2", "video", "2501.09038v", "3.14159"]
         {
             assert_eq!(named_paper(text), None, "{text}");
         }
         assert_eq!(named_paper("2412.15214").as_deref(), Some("2412.15214"));
+        assert_eq!(named_paper("0704.0001").as_deref(), Some("0704.0001"), "four-digit numbers before 2015");
     }
 }

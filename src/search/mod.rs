@@ -91,7 +91,7 @@ impl Default for SearchRequest {
 impl SearchRequest {
     /// The query text when there is one to rank by.
     pub fn text(&self) -> Option<&str> {
-        self.query.as_deref().map(str::trim).filter(|q| !q.is_empty() && *q != "*")
+        self.query.as_deref().map(str::trim).filter(|q| q.split_whitespace().any(|w| w != "*"))
     }
 }
 
