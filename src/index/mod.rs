@@ -51,12 +51,12 @@ pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
     Ok(PaperdexIndex { index, fields, path: dir.to_path_buf(), info })
 }
 
-/// Opens the tantivy index at `dir` with paperdex's analyzer registered.
+/// Opens the tantivy index at `dir` with paperdex's analyzers registered.
 pub(crate) fn open_tantivy(dir: &Path) -> Result<Index> {
     let directory = MmapDirectory::open(dir).map_err(|e| Error::tantivy(dir, e.into()))?;
     let index =
         Index::open(directory).map_err(|e| Error::NotAnIndex { path: dir.to_path_buf(), reason: e.to_string() })?;
-    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    tokenizer::register(&index);
     Ok(index)
 }
 

@@ -317,7 +317,7 @@ fn open_or_create(dir: &Path) -> Result<(Index, super::Fields, bool)> {
         ..tantivy::IndexSettings::default()
     };
     let index = Index::create(directory, schema, settings).map_err(|e| Error::tantivy(dir, e))?;
-    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    tokenizer::register(&index);
     Ok((index, fields, true))
 }
 

@@ -4,6 +4,7 @@
 mod automata;
 pub mod filter;
 pub mod query;
+pub mod rank;
 mod snippet;
 
 use std::time::Instant;
