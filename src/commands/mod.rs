@@ -1,6 +1,7 @@
 //! One module per subcommand; each takes its typed arguments and returns an outcome.
 
 pub mod bench;
+pub mod eval;
 pub mod index;
 pub mod inspect;
 pub mod search;
@@ -34,5 +35,6 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Synth(args) => synth::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Eval(args) => eval::run(&args),
     }
 }
