@@ -172,6 +172,9 @@ pub struct InspectArgs {
 pub enum Peer {
     /// SQLite FTS5 (bm25, porter stemming) over the index's own records.
     Fts5,
+    /// Xapian (BM25, English stemmer) through Debian's python3-xapian; skipped with a
+    /// warning where it is not installed.
+    Xapian,
 }
 
 #[derive(Debug, clap::Args)]

@@ -105,3 +105,25 @@ fn bad_topics_judgments_and_options_are_errors() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_xapian_peer_runs_or_says_it_is_skipped() {
+    let dir = setup();
+    let out = paperdex()
+        .current_dir(dir.path())
+        .args(["eval", "--topics", "topics.tsv", "--qrels", "qrels.txt", "--index", "index", "--json"])
+        .args(["--peer", "xapian", "--kind", "method"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let systems: Vec<&str> = doc["systems"].as_array().unwrap().iter().map(|s| s["system"].as_str().unwrap()).collect();
+    if systems.contains(&"xapian") {
+        // Xapian finds the one relevant method of topic 1 first too.
+        assert!(close(&doc["systems"][1]["mean"]["ndcg@10"], 0.5), "{doc}");
+    } else {
+        println!("skip: python3-xapian is not installed");
+        assert_eq!(systems, ["paperdex"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("xapian"));
+    }
+}

@@ -92,6 +92,27 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                 report_failures(&mut err, "fts5", &run);
                 run
             }
+            Peer::Xapian => {
+                let started = Instant::now();
+                match eval::xapian::run(&px, &searcher, &judged, args.mode, &args.kind, args.depth)? {
+                    Some(run) => {
+                        let _ = writeln!(
+                            err,
+                            "xapian: {} topics in {:.2} s",
+                            judged.len(),
+                            started.elapsed().as_secs_f64()
+                        );
+                        run
+                    }
+                    None => {
+                        let _ = writeln!(
+                            err,
+                            "warning: xapian: no python3 with the xapian module (Debian's python3-xapian); skipped"
+                        );
+                        continue;
+                    }
+                }
+            }
         };
         systems.push(eval::score(peer_name(*peer), &theirs, &judged, &qrels));
     }
@@ -140,6 +161,7 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
 fn peer_name(peer: Peer) -> &'static str {
     match peer {
         Peer::Fts5 => "fts5",
+        Peer::Xapian => "xapian",
     }
 }
 

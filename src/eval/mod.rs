@@ -3,6 +3,7 @@
 //! and scored with trec_eval's metrics.
 
 pub mod metrics;
+pub mod xapian;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
