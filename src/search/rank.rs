@@ -472,6 +472,95 @@ impl Scorer for Bm25fScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::schema;
+    use tantivy::{Index, TantivyDocument};
+
+    /// An in-memory index of `n` pages: every third holds `alpha` in its body (twice in
+    /// every ninth), every fifth `beta` in its title.
+    fn pages(n: u32) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            let body = match (i % 3, i % 9) {
+                (_, 0) => "alpha text alpha",
+                (0, _) => "some alpha text here",
+                _ => "other words",
+            };
+            doc.add_text(fields.body, body);
+            doc.add_text(fields.title, if i % 5 == 0 { "beta title" } else { "a title" });
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    fn query(fields: &Fields, words: &[&str]) -> Bm25fQuery {
+        let searched = default_fields();
+        Bm25fQuery::new(fields, words.iter().map(|w| Word::new(fields, &searched, w, None)).collect())
+    }
+
+    #[test]
+    fn advance_seek_and_for_each_agree_across_windows() {
+        let (index, fields) = pages(10_000);
+        let searcher = index.reader().unwrap().searcher();
+        let q = query(&fields, &["alpha", "beta"]);
+        let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        let segment = &searcher.segment_readers()[0];
+
+        let mut advanced = Vec::new();
+        let mut scorer = weight.scorer(segment, 1.0).unwrap();
+        while scorer.doc() != TERMINATED {
+            advanced.push((scorer.doc(), scorer.score()));
+            scorer.advance();
+        }
+        let expected = (0..10_000u32).filter(|i| i % 3 == 0 || i % 5 == 0).count();
+        assert_eq!(advanced.len(), expected);
+
+        let mut each = Vec::new();
+        weight.for_each(segment, &mut |doc, score| each.push((doc, score))).unwrap();
+        assert_eq!(each, advanced);
+
+        // Seeking, near and far, lands on the same documents with the same scores.
+        let mut scorer = weight.scorer(segment, 1.0).unwrap();
+        for target in [1, 2, 7, 4095, 4096, 4100, 9000, 9001, 9999] {
+            // A seek never goes back: at or after the target and the current document.
+            let from = target.max(scorer.doc());
+            let doc = scorer.seek(target);
+            let want = advanced.iter().find(|(d, _)| *d >= from).copied();
+            assert_eq!(Some((doc, scorer.score())), want, "seek({target})");
+            let next = scorer.advance();
+            let want_next = advanced.iter().find(|(d, _)| *d > doc).map(|(d, _)| *d).unwrap_or(TERMINATED);
+            assert_eq!(next, want_next, "advance after seek({target})");
+        }
+        assert_eq!(scorer.seek(TERMINATED), TERMINATED);
+    }
+
+    #[test]
+    fn bm25f_saturates_the_weighted_sum() {
+        let (index, fields) = pages(90);
+        let searcher = index.reader().unwrap().searcher();
+        let q = query(&fields, &["alpha"]);
+        let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        let mut scores = std::collections::HashMap::new();
+        weight
+            .for_each(&searcher.segment_readers()[0], &mut |doc, score| {
+                scores.insert(doc, score);
+            })
+            .unwrap();
+        // Doc 0 has `alpha` twice in a 3-word body, doc 3 once in a 4-word body.
+        let (twice, once) = (scores[&0], scores[&3]);
+        assert!(twice > once && twice < 2.0 * once, "{twice} {once}");
+        // By hand: 30 of 90 pages hold it; the body averages (10·3 + 20·4 + 60·2) / 90 words.
+        let idf = ((90.0f32 - 30.0 + 0.5) / 30.5).ln();
+        let average = (10.0 * 3.0 + 20.0 * 4.0 + 60.0 * 2.0) / 90.0;
+        let tf = 1.0 / (1.0 - 0.75 + 0.75 * 4.0 / average);
+        let want = idf * 2.2 * tf / (1.2 + tf);
+        assert!((once - want).abs() < 1e-4, "{once} {want}");
+    }
 
     #[test]
     fn idf_is_robertson_sparck_jones_floored() {
