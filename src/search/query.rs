@@ -291,6 +291,10 @@ impl Context<'_> {
             out.push((Occur::Should, Box::new(rank::Bm25fQuery::new(self.fields, optional_words))));
         }
         out.extend(self.adjacent_pairs(&plain));
+        // One clause (`a OR b` is one BM25F query) runs as itself, with its own loop.
+        if out.len() == 1 && out[0].0 != Occur::MustNot {
+            return Ok(out.pop().map(|(_, q)| q).expect("one clause"));
+        }
         Ok(Box::new(BooleanQuery::new(out)))
     }
 
@@ -311,32 +315,27 @@ impl Context<'_> {
     }
 
     /// A phrase (or a word the analyzer splits, `fine-tuning`): it must match as a phrase
-    /// in some field, as tantivy's parser builds it, and scores more where it is found in
-    /// its exact form, so `"video generative models"` puts those words above `video
-    /// generation models`.
+    /// in some field, as tantivy's parser builds it, and is ranked by its words' BM25F,
+    /// each word counting in its exact form too, so `"video generative models"` puts those
+    /// words above `video generation models`. (The exact forms are looked up as words,
+    /// not as a second phrase: only among the records the phrase matches, and without
+    /// reading positions.)
     fn phrase(&self, literal: UserInputLiteral) -> Result<Box<dyn Query>, QueryParserError> {
         let exact = exact_terms(&literal.phrase);
         let stemmed = terms(&literal.phrase);
-        let slop = literal.slop;
         let matches =
             self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?;
         if stemmed.len() < 2 {
             return Ok(matches);
         }
-        // Ranked by its words' BM25F, like any words, among the records that hold it, and
-        // more where it is found in its exact form. (Each optional clause is alone beside
-        // its required one, so each is asked only about the records the phrase matches.)
-        let mut required: Box<dyn Query> = Box::new(ConstScoreQuery::new(matches, 0.0));
-        if exact.len() == stemmed.len() {
-            let terms: Vec<Term> = exact.iter().map(|w| Term::from_field_text(self.fields.exact, w)).collect();
-            let mut phrase = PhraseQuery::new(terms);
-            phrase.set_slop(slop);
-            let exact_phrase = BoostQuery::new(Box::new(phrase), rank::RANKING.exact_phrase_boost);
-            required =
-                Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, Box::new(exact_phrase))]));
-        }
+        let aligned = exact.len() == stemmed.len();
         let searched = rank::default_fields();
-        let words = stemmed.iter().map(|w| rank::Word::new(self.fields, &searched, w, None)).collect();
+        let words = stemmed
+            .iter()
+            .enumerate()
+            .map(|(i, w)| rank::Word::new(self.fields, &searched, w, aligned.then(|| exact[i].as_str())))
+            .collect();
+        let required: Box<dyn Query> = Box::new(ConstScoreQuery::new(matches, 0.0));
         let ranked: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(self.fields, words));
         Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, ranked)])))
     }

@@ -2,8 +2,9 @@
 //! is normalised by that field's length, weighted by the field's weight (the schema
 //! table) and summed, and only then saturated, so a word that fills a short field cannot
 //! outweigh one a long body keeps returning to (Robertson and Zaragoza, "The
-//! Probabilistic Relevance Framework: BM25 and Beyond", 2009, section 6). The unstemmed
-//! copy of the text is one more field, so the exact form of a word counts beside its stem.
+//! Probabilistic Relevance Framework: BM25 and Beyond", 2009, section 6). For quoted words
+//! and phrases the unstemmed copy of the text is one more field, so the exact form of a
+//! word counts beside its stem.
 
 use std::fmt;
 
@@ -23,12 +24,11 @@ pub struct Ranking {
     pub k1: f32,
     /// Length normalisation of every text field.
     pub b: f32,
-    /// The weight of a quoted word's exact form (the unstemmed field), beside its stem.
+    /// The weight of the exact form (the unstemmed field) of a quoted word or of a
+    /// phrase's words, beside the stem.
     pub exact_weight: f32,
     /// Length normalisation of the unstemmed field.
     pub exact_b: f32,
-    /// The boost of a phrase found in its exact form.
-    pub exact_phrase_boost: f32,
     /// The boost of a title (or method name) that holds every word of the query.
     pub title_bonus: f32,
     /// The boost of two adjacent words of the query found side by side.
@@ -42,7 +42,6 @@ pub const RANKING: Ranking = Ranking {
     b: 0.75,
     exact_weight: 1.0,
     exact_b: 0.75,
-    exact_phrase_boost: 1.0,
     title_bonus: 3.0,
     adjacent_pair_boost: 0.2,
     adjacent_pair_min_words: 3,
@@ -155,13 +154,15 @@ impl Query for Bm25fQuery {
                 (EnableScoring::Enabled { statistics_provider, .. }, Some(of_kind)) => {
                     statistics(word, *statistics_provider, of_kind)?
                 }
-                _ => (0.0, vec![1.0; word.parts.len()]),
+                _ => (0.0, vec![Some(1.0); word.parts.len()]),
             };
             let parts = word
                 .parts
                 .iter()
                 .zip(averages)
-                .map(|(p, average)| WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average })
+                .filter_map(|(p, average)| {
+                    Some(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average: average? })
+                })
                 .collect();
             words.push(WeightedWord { parts, factor: idf * (RANKING.k1 + 1.0) * word.boost });
         }
@@ -181,17 +182,23 @@ fn statistics(
     word: &Word,
     stats: &dyn Bm25StatisticsProvider,
     of_kind: &[(RecordKind, u64)],
-) -> tantivy::Result<(f32, Vec<f32>)> {
+) -> tantivy::Result<(f32, Vec<Option<f32>>)> {
     let docs = stats.total_num_docs()?.max(1);
     let mut doc_freq = 0;
     let mut averages = Vec::with_capacity(word.parts.len());
     for p in &word.parts {
-        doc_freq = doc_freq.max(stats.doc_freq(&p.term)?);
+        let in_field = stats.doc_freq(&p.term)?;
+        doc_freq = doc_freq.max(in_field);
+        if in_field == 0 {
+            // No record holds the word in this field: the scorer skips it.
+            averages.push(None);
+            continue;
+        }
         let carriers = match p.kinds {
             Some(kinds) => of_kind.iter().filter(|(k, _)| kinds.contains(k)).map(|(_, n)| n).sum::<u64>(),
             None => docs,
         };
-        averages.push(stats.total_num_tokens(p.term.field())? as f32 / carriers.max(1) as f32);
+        averages.push(Some(stats.total_num_tokens(p.term.field())? as f32 / carriers.max(1) as f32));
     }
     Ok((idf(doc_freq, docs), averages))
 }
@@ -234,6 +241,11 @@ impl Weight for Bm25fWeight {
     fn for_each(&self, reader: &SegmentReader, callback: &mut dyn FnMut(DocId, Score)) -> tantivy::Result<()> {
         let mut scorer = self.bm25f_scorer(reader, 1.0)?;
         while scorer.doc != TERMINATED {
+            if let Some(score) = scorer.point {
+                callback(scorer.doc, score);
+                scorer.advance();
+                continue;
+            }
             for slot in 0..scorer.present.len() {
                 let mut rest = std::mem::take(&mut scorer.present[slot]);
                 while rest != 0 {
@@ -300,11 +312,11 @@ struct Bm25fScorer {
     /// The first document of the window.
     start: DocId,
     /// Per document of the window: its score so far.
-    scores: Box<[f32; WINDOW as usize]>,
+    scores: Vec<f32>,
     /// Which documents of the window match.
     present: Box<[u64; WINDOW as usize / 64]>,
     /// One word's weighted, normalised term frequency per document, while gathering.
-    tfs: Box<[f32; WINDOW as usize]>,
+    tfs: Vec<f32>,
     /// The documents `tfs` holds a value for.
     gathered: Box<[u64; WINDOW as usize / 64]>,
     /// The score of the current document when it was sought alone, outside any window
@@ -318,14 +330,43 @@ impl Bm25fScorer {
             words,
             doc: 0,
             start: 0,
-            scores: Box::new([0.0; WINDOW as usize]),
+            // Allocated on the first window: a scorer that is only sought (beside a
+            // required clause) scores records one by one and never needs them.
+            scores: Vec::new(),
             present: Box::new([0; WINDOW as usize / 64]),
-            tfs: Box::new([0.0; WINDOW as usize]),
+            tfs: Vec::new(),
             gathered: Box::new([0; WINDOW as usize / 64]),
             point: None,
         };
-        scorer.refill();
+        scorer.settle(0);
         scorer
+    }
+
+    /// Moves to the first document at or after `target` that any word is on (postings
+    /// sought there), scored alone: point mode, the window empty.
+    fn settle(&mut self, target: DocId) -> DocId {
+        let mut lowest = TERMINATED;
+        for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+            let d = if p.list.doc() < target { p.list.seek(target) } else { p.list.doc() };
+            lowest = lowest.min(d);
+        }
+        self.doc = lowest;
+        if lowest == TERMINATED {
+            self.point = None;
+            return TERMINATED;
+        }
+        let mut score = 0.0;
+        for word in &self.words {
+            let mut tf = 0.0;
+            for p in word.postings.iter().filter(|p| p.list.doc() == lowest) {
+                tf += p.list.term_freq() as f32 * p.norms[p.fieldnorms.fieldnorm_id(lowest) as usize];
+            }
+            if tf > 0.0 {
+                score += word.factor * tf / (RANKING.k1 + tf);
+            }
+        }
+        self.point = Some(score);
+        lowest
     }
 
     /// Gathers the next window, from the lowest document any word is on, and moves to
@@ -337,6 +378,10 @@ impl Bm25fScorer {
             return TERMINATED;
         };
         self.start = start;
+        if self.scores.is_empty() {
+            self.scores = vec![0.0; WINDOW as usize];
+            self.tfs = vec![0.0; WINDOW as usize];
+        }
         let horizon = start.saturating_add(WINDOW);
         for word in &mut self.words {
             for p in &mut word.postings {
@@ -428,27 +473,7 @@ impl DocSet for Bm25fScorer {
                 }
             }
         }
-        let mut lowest = TERMINATED;
-        for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
-            let d = if p.list.doc() < target { p.list.seek(target) } else { p.list.doc() };
-            lowest = lowest.min(d);
-        }
-        self.doc = lowest;
-        if lowest == TERMINATED {
-            return TERMINATED;
-        }
-        let mut score = 0.0;
-        for word in &self.words {
-            let mut tf = 0.0;
-            for p in word.postings.iter().filter(|p| p.list.doc() == lowest) {
-                tf += p.list.term_freq() as f32 * p.norms[p.fieldnorms.fieldnorm_id(lowest) as usize];
-            }
-            if tf > 0.0 {
-                score += word.factor * tf / (RANKING.k1 + tf);
-            }
-        }
-        self.point = Some(score);
-        lowest
+        self.settle(target)
     }
 
     fn doc(&self) -> DocId {
