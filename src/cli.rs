@@ -35,6 +35,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `paperdex man | man -l -`.
     Man,
+    /// Measure ranking quality on judged topics (nDCG@10, MAP, MRR@10, P@10, Recall@100).
+    Eval(EvalArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -246,6 +248,50 @@ pub struct InspectArgs {
     /// The review page to read (Hugo Markdown with front matter).
     pub file: PathBuf,
     /// Print one JSON object: {"page", "captions", "methods", "problems"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A peer system `paperdex eval` can run beside paperdex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Peer {
+    /// SQLite FTS5 (bm25, porter stemming) over the index's own records.
+    Fts5,
+    /// Xapian (BM25, English stemmer) through Debian's python3-xapian; skipped with a
+    /// warning where it is not installed.
+    Xapian,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Topics, one per line: `TOPIC_ID<TAB>TEXT`.
+    #[arg(long, value_name = "FILE")]
+    pub topics: PathBuf,
+    /// Judgments in TREC format: `TOPIC_ID ITERATION DOC_ID GAIN` (gain 1 or more is relevant).
+    #[arg(long, value_name = "FILE")]
+    pub qrels: PathBuf,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Rank only records of this kind: page, caption, figure, chart, table, method (repeatable).
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// How a topic becomes a query: its words joined by OR, all of them (and), or the text
+    /// as typed, in paperdex's query syntax.
+    #[arg(long, value_enum, default_value_t = crate::eval::QueryMode::Or)]
+    pub mode: crate::eval::QueryMode,
+    /// How many hits per topic are ranked and scored.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub depth: usize,
+    /// Also write paperdex's ranking as a TREC run file (`TOPIC Q0 DOC RANK SCORE RUN`).
+    #[arg(long, value_name = "FILE")]
+    pub run: Option<PathBuf>,
+    /// Run the same topics through a peer in the same run and report both, with ratios.
+    #[arg(long, value_enum)]
+    pub peer: Vec<Peer>,
+    /// Print every topic's figures too.
+    #[arg(long)]
+    pub per_topic: bool,
+    /// Print one JSON object (schema in the README).
     #[arg(long)]
     pub json: bool,
 }

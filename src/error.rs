@@ -59,6 +59,10 @@ pub enum Error {
     #[error("{0}")]
     BadArgument(String),
 
+    /// A peer system measured beside paperdex failed.
+    #[error("{0}")]
+    Peer(String),
+
     /// Output could not be written (a closed pipe is handled before this).
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -93,6 +97,7 @@ impl Error {
             Error::UnknownFacetField { .. } => "unknown_facet_field",
             Error::BadArgument(_) => "bad_argument",
             Error::Output(_) => "output",
+            Error::Peer(_) => "peer",
         }
     }
 

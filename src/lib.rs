@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod ingest;
 pub mod output;

@@ -1,5 +1,6 @@
-//! The index is a plain tantivy index: the official Python bindings open it and rank
-//! the same pages first as `paperdex search --kind page`.
+//! The index is a plain tantivy index: the official Python bindings open it and find the
+//! same pages as `paperdex search --kind page` (in their own order: paperdex ranks by its
+//! BM25F scorer, which the bindings do not have).
 
 mod common;
 
@@ -12,12 +13,12 @@ const QUERIES: &[&str] =
 
 #[test]
 #[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
-fn python_bindings_see_the_same_top_pages() {
+fn python_bindings_find_the_same_pages() {
     let reviews = common::shared_reviews();
     let has_bindings =
         Command::new("python3").args(["-c", "import tantivy"]).output().is_ok_and(|o| o.status.success());
     if !has_bindings && std::env::var_os("CI").is_none() {
-        common::note("python_bindings_see_the_same_top_pages did not run: `pip install tantivy==0.27.0` first");
+        common::note("python_bindings_find_the_same_pages did not run: `pip install tantivy==0.27.0` first");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -29,14 +30,17 @@ fn python_bindings_see_the_same_top_pages() {
     let python: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
     for (query, theirs) in QUERIES.iter().zip(python) {
         let out = common::paperdex()
-            .args(["search", query, "--kind", "page", "--json", "--index"])
+            .args(["search", query, "--kind", "page", "-n", "100", "--json", "--index"])
             .arg(&idx)
             .output()
             .unwrap();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let ours: Vec<String> =
+        let mut ours: Vec<String> =
             doc["hits"].as_array().unwrap().iter().map(|h| h["page_id"].as_str().unwrap().to_owned()).collect();
         assert!(!ours.is_empty(), "{query}");
-        assert_eq!(ours, theirs, "top pages for {query:?}");
+        let mut theirs = theirs;
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs, "pages for {query:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each takes its typed arguments and returns an outcome.
 
 pub mod bench;
+pub mod eval;
 pub mod index;
 pub mod inspect;
 pub mod search;
@@ -61,6 +62,7 @@ pub fn run(command: Command) -> Result<Outcome> {
             out.flush()?;
             Ok(Outcome::Found)
         }
+        Command::Eval(args) => eval::run(&args),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Records to tantivy documents, and the facet values they are counted under.
 
-use tantivy::schema::Facet;
+use tantivy::schema::{Facet, Value};
 use tantivy::{DateTime, TantivyDocument};
 
 use super::schema::Fields;
@@ -84,8 +84,21 @@ pub fn documents(f: &Fields, records: &PageRecords, source_key: &str, file_order
     for (i, doc) in docs.iter_mut().enumerate() {
         doc.add_text(f.source_key, source_key);
         doc.add_u64(f.seq, (file_order << 24) | i as u64);
+        add_exact(f, doc);
     }
     docs
+}
+
+/// Copies every text value of `doc` into the unstemmed field.
+fn add_exact(f: &Fields, doc: &mut TantivyDocument) {
+    let values: Vec<String> = f
+        .text_fields
+        .iter()
+        .flat_map(|&field| doc.get_all(field).filter_map(|v| v.as_str()).map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    for value in values {
+        doc.add_text(f.exact, value);
+    }
 }
 
 /// Fields every record of a page carries: keys, language, date, topics, affiliations.

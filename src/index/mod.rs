@@ -141,7 +141,7 @@ pub(crate) fn open_tantivy(dir: &Path) -> Result<Index> {
             Error::NotAnIndex { path: dir.to_path_buf(), reason: e.to_string() }
         }
     })?;
-    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    tokenizer::register(&index);
     Ok(index)
 }
 

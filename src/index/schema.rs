@@ -1,16 +1,16 @@
-//! The index schema: one `Fields` struct of handles, the user-facing names of text and
-//! facet fields, and the boosts that rank title and method name above labels and
-//! summaries, above body text.
+//! The index schema: one table of text fields (name, record kinds, ranking weight,
+//! stored, snippet role) from which the schema, the default query fields, the ranking and
+//! the snippets derive; the facet fields; and one `Fields` struct of handles.
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, FacetOptions, Field, INDEXED, IndexRecordOption, NumericOptions, STORED,
     STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use super::tokenizer::ANALYZER;
+use super::tokenizer::{ANALYZER, EXACT_ANALYZER};
 
 /// The version of the schema written by this build; kept in the commit payload.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The fast field the index is sorted by.
 pub const SORT_FIELD: &str = "seq";
@@ -33,6 +33,8 @@ pub struct Fields {
     pub description: Field,
     pub table: Field,
     pub body: Field,
+    /// Every text field's words, unstemmed ([`EXACT_FIELD`]).
+    pub exact: Field,
     // Facets.
     pub kind_facet: Field,
     pub category_facet: Field,
@@ -62,31 +64,93 @@ pub struct Fields {
     /// Corpus order (file, then record): the index is sorted by it, so equal scores
     /// and equal dates always come out in the same order.
     pub seq: Field,
+    /// The text fields' handles, in [`TEXT_FIELDS`] order.
+    pub text_fields: [Field; TEXT_FIELDS.len()],
 }
 
-/// A searchable text field: its name in queries (`title:diffusion`) and its boost.
-pub struct TextField {
-    pub name: &'static str,
-    pub boost: f32,
+/// The record kinds, as the schema table says which of them carry a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Page,
+    Caption,
+    Method,
 }
+
+impl RecordKind {
+    /// The kind of a stored `kind` value (`caption/table` is a caption).
+    pub fn of(kind: &str) -> Option<RecordKind> {
+        match kind.split('/').next()? {
+            "page" => Some(RecordKind::Page),
+            "caption" => Some(RecordKind::Caption),
+            "method" => Some(RecordKind::Method),
+            _ => None,
+        }
+    }
+
+    /// The facet path that counts records of this kind.
+    pub fn facet_path(self) -> &'static str {
+        match self {
+            RecordKind::Page => "/page",
+            RecordKind::Caption => "/caption",
+            RecordKind::Method => "/method",
+        }
+    }
+}
+
+/// One searchable text field: everything the index, the query, the ranking and the
+/// snippets need to know about it. The tantivy schema, the default query fields, their
+/// weights and the snippet fields of each record kind all derive from [`TEXT_FIELDS`].
+pub struct TextField {
+    /// Its name in queries (`title:diffusion`) and in the index.
+    pub name: &'static str,
+    /// The record kinds that carry it.
+    pub kinds: &'static [RecordKind],
+    /// Its weight in the ranking: term frequencies in it count this many times.
+    pub weight: f32,
+    /// Stored, for printing hits and cutting snippets.
+    pub stored: bool,
+    /// Where it comes in the search for a snippet, per kind: lower first.
+    pub snippet: &'static [(RecordKind, u8)],
+}
+
+use RecordKind::{Caption, Method, Page};
 
 /// Every searchable text field, in the order the query parser searches them.
 pub const TEXT_FIELDS: &[TextField] = &[
-    TextField { name: "title", boost: 3.0 },
-    TextField { name: "name", boost: 3.0 },
-    TextField { name: "label", boost: 2.0 },
-    TextField { name: "citation", boost: 1.5 },
-    TextField { name: "category", boost: 1.5 },
-    TextField { name: "mechanism", boost: 1.5 },
-    TextField { name: "summary", boost: 1.5 },
-    TextField { name: "topic", boost: 1.5 },
-    TextField { name: "affiliation", boost: 1.5 },
-    TextField { name: "authors", boost: 1.5 },
-    TextField { name: "caption", boost: 1.2 },
-    TextField { name: "description", boost: 1.0 },
-    TextField { name: "table", boost: 0.8 },
-    TextField { name: "body", boost: 1.0 },
+    TextField { name: "title", kinds: &[Page], weight: 2.0, stored: true, snippet: &[(Page, 2)] },
+    TextField { name: "name", kinds: &[Method], weight: 3.0, stored: true, snippet: &[(Method, 2)] },
+    TextField { name: "label", kinds: &[Caption], weight: 2.0, stored: true, snippet: &[(Caption, 3)] },
+    TextField { name: "citation", kinds: &[Method], weight: 1.5, stored: true, snippet: &[(Method, 3)] },
+    TextField { name: "category", kinds: &[Page, Method], weight: 1.5, stored: true, snippet: &[(Method, 0)] },
+    TextField { name: "mechanism", kinds: &[Method], weight: 1.5, stored: true, snippet: &[(Method, 1)] },
+    TextField { name: "summary", kinds: &[Page], weight: 1.0, stored: true, snippet: &[(Page, 1)] },
+    TextField { name: "topic", kinds: &[Page], weight: 1.5, stored: true, snippet: &[(Page, 3)] },
+    TextField { name: "affiliation", kinds: &[Page], weight: 1.5, stored: true, snippet: &[(Page, 4)] },
+    TextField { name: "authors", kinds: &[Page], weight: 1.5, stored: true, snippet: &[(Page, 5)] },
+    TextField { name: "caption", kinds: &[Caption], weight: 1.2, stored: true, snippet: &[(Caption, 1)] },
+    TextField { name: "description", kinds: &[Caption], weight: 1.0, stored: true, snippet: &[(Caption, 0)] },
+    TextField { name: "table", kinds: &[Caption], weight: 0.8, stored: true, snippet: &[(Caption, 2)] },
+    TextField { name: "body", kinds: &[Page], weight: 1.0, stored: true, snippet: &[(Page, 0)] },
 ];
+
+/// The field that holds every text field's words unstemmed (lower-cased and folded
+/// only), so that exact words and phrases can rank above their stemmed look-alikes.
+pub const EXACT_FIELD: &str = "exact";
+
+/// Looks up a text field by name.
+pub fn text_field(name: &str) -> Option<&'static TextField> {
+    TEXT_FIELDS.iter().find(|f| f.name == name)
+}
+
+/// The text fields a record kind's snippet is looked for in, most telling first.
+pub fn snippet_fields(kind: RecordKind) -> Vec<&'static TextField> {
+    let mut fields: Vec<(u8, &TextField)> = TEXT_FIELDS
+        .iter()
+        .filter_map(|f| f.snippet.iter().find(|(k, _)| *k == kind).map(|(_, order)| (*order, f)))
+        .collect();
+    fields.sort_by_key(|(order, _)| *order);
+    fields.into_iter().map(|(_, f)| f).collect()
+}
 
 /// A facet field: the name users give to `--filter`/`--facet`, and what it holds.
 pub struct FacetField {
@@ -122,80 +186,97 @@ pub fn text_field_names() -> String {
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    for f in TEXT_FIELDS {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        b.add_text_field(f.name, if f.stored { options.set_stored() } else { options });
+    }
+    let exact = TextFieldIndexing::default()
+        .set_tokenizer(EXACT_ANALYZER)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    b.add_text_field(EXACT_FIELD, TextOptions::default().set_indexing_options(exact));
     let facet = FacetOptions::default();
     let stored_text = TextOptions::default().set_stored();
     let date_options = DateOptions::from(INDEXED).set_stored().set_fast().set_precision(DateTimePrecision::Seconds);
     let year_options = NumericOptions::default().set_indexed().set_stored().set_fast();
+    for f in FACET_FIELDS {
+        b.add_facet_field(&format!("{}_facet", f.name), facet.clone());
+    }
+    b.add_text_field("kind", STRING | STORED);
+    b.add_text_field("id", STRING | STORED);
+    b.add_text_field("page_id", STRING | STORED);
+    b.add_text_field("page_key", STRING | FAST);
+    b.add_text_field("lang", STRING | STORED);
+    b.add_text_field("page_title", stored_text.clone());
+    b.add_date_field("date", date_options);
+    b.add_u64_field("year", year_options);
+    b.add_text_field("section", stored_text.clone());
+    b.add_text_field("table_label", stored_text.clone());
+    b.add_u64_field("position", STORED);
+    b.add_text_field("image", stored_text.clone());
+    b.add_text_field("review_date", stored_text);
+    b.add_text_field("source", STRING | STORED | FAST);
+    b.add_text_field("source_key", STRING | FAST);
+    b.add_text_field("content_hash", STRING | STORED | FAST);
+    b.add_u64_field(SORT_FIELD, NumericOptions::default().set_fast());
+    let schema = b.build();
+    let get = |name: &str| schema.get_field(name).expect("every field of the table is in the schema");
     let fields = Fields {
-        title: b.add_text_field("title", text.clone()),
-        name: b.add_text_field("name", text.clone()),
-        label: b.add_text_field("label", text.clone()),
-        citation: b.add_text_field("citation", text.clone()),
-        category: b.add_text_field("category", text.clone()),
-        mechanism: b.add_text_field("mechanism", text.clone()),
-        summary: b.add_text_field("summary", text.clone()),
-        topic: b.add_text_field("topic", text.clone()),
-        affiliation: b.add_text_field("affiliation", text.clone()),
-        authors: b.add_text_field("authors", text.clone()),
-        caption: b.add_text_field("caption", text.clone()),
-        description: b.add_text_field("description", text.clone()),
-        table: b.add_text_field("table", text.clone()),
-        body: b.add_text_field("body", text),
-        kind_facet: b.add_facet_field("kind_facet", facet.clone()),
-        category_facet: b.add_facet_field("category_facet", facet.clone()),
-        mechanism_facet: b.add_facet_field("mechanism_facet", facet.clone()),
-        topic_facet: b.add_facet_field("topic_facet", facet.clone()),
-        affiliation_facet: b.add_facet_field("affiliation_facet", facet.clone()),
-        date_facet: b.add_facet_field("date_facet", facet.clone()),
-        lang_facet: b.add_facet_field("lang_facet", facet),
-        kind: b.add_text_field("kind", STRING | STORED),
-        id: b.add_text_field("id", STRING | STORED),
-        page_id: b.add_text_field("page_id", STRING | STORED),
-        page_key: b.add_text_field("page_key", STRING | FAST),
-        lang: b.add_text_field("lang", STRING | STORED),
-        page_title: b.add_text_field("page_title", stored_text.clone()),
-        date: b.add_date_field("date", date_options),
-        year: b.add_u64_field("year", year_options),
-        section: b.add_text_field("section", stored_text.clone()),
-        table_label: b.add_text_field("table_label", stored_text.clone()),
-        position: b.add_u64_field("position", STORED),
-        image: b.add_text_field("image", stored_text.clone()),
-        review_date: b.add_text_field("review_date", stored_text.clone()),
-        source: b.add_text_field("source", STRING | STORED | FAST),
-        source_key: b.add_text_field("source_key", STRING | FAST),
-        content_hash: b.add_text_field("content_hash", STRING | STORED | FAST),
-        seq: b.add_u64_field("seq", NumericOptions::default().set_fast()),
+        title: get("title"),
+        name: get("name"),
+        label: get("label"),
+        citation: get("citation"),
+        category: get("category"),
+        mechanism: get("mechanism"),
+        summary: get("summary"),
+        topic: get("topic"),
+        affiliation: get("affiliation"),
+        authors: get("authors"),
+        caption: get("caption"),
+        description: get("description"),
+        table: get("table"),
+        body: get("body"),
+        exact: get(EXACT_FIELD),
+        kind_facet: get("kind_facet"),
+        category_facet: get("category_facet"),
+        mechanism_facet: get("mechanism_facet"),
+        topic_facet: get("topic_facet"),
+        affiliation_facet: get("affiliation_facet"),
+        date_facet: get("date_facet"),
+        lang_facet: get("lang_facet"),
+        kind: get("kind"),
+        id: get("id"),
+        page_id: get("page_id"),
+        page_key: get("page_key"),
+        lang: get("lang"),
+        page_title: get("page_title"),
+        date: get("date"),
+        year: get("year"),
+        section: get("section"),
+        table_label: get("table_label"),
+        position: get("position"),
+        image: get("image"),
+        review_date: get("review_date"),
+        source: get("source"),
+        source_key: get("source_key"),
+        content_hash: get("content_hash"),
+        seq: get(SORT_FIELD),
+        text_fields: std::array::from_fn(|i| get(TEXT_FIELDS[i].name)),
     };
-    (b.build(), fields)
+    (schema, fields)
 }
 
 impl Fields {
     /// The handle of a searchable text field by name.
     pub fn text(&self, name: &str) -> Option<Field> {
-        Some(match name {
-            "title" => self.title,
-            "name" => self.name,
-            "label" => self.label,
-            "citation" => self.citation,
-            "category" => self.category,
-            "mechanism" => self.mechanism,
-            "summary" => self.summary,
-            "topic" => self.topic,
-            "affiliation" => self.affiliation,
-            "authors" => self.authors,
-            "caption" => self.caption,
-            "description" => self.description,
-            "table" => self.table,
-            "body" => self.body,
-            _ => return None,
-        })
+        TEXT_FIELDS.iter().position(|f| f.name == name).map(|i| self.text_fields[i])
+    }
+
+    /// Every text field with its handle, in [`TEXT_FIELDS`] order.
+    pub fn texts(&self) -> impl Iterator<Item = (&'static TextField, Field)> + '_ {
+        TEXT_FIELDS.iter().zip(self.text_fields.iter().copied())
     }
 
     /// The handle of a facet field by its user-facing name.

@@ -20,6 +20,24 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// The name of the analyzer of the unstemmed field.
+pub const EXACT_ANALYZER: &str = "paperdex_exact";
+
+/// The analyzer of the unstemmed field: the same words, lower-cased and folded only.
+pub fn exact_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer)
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Registers both analyzers on an index, as writing and searching it need them.
+pub fn register(index: &tantivy::Index) {
+    index.tokenizers().register(ANALYZER, analyzer());
+    index.tokenizers().register(EXACT_ANALYZER, exact_analyzer());
+}
+
 /// The terms `text` is indexed under: the same analysis the index applies.
 pub fn terms(text: &str) -> Vec<String> {
     let mut analyzer = analyzer();
@@ -34,11 +52,12 @@ pub fn terms(text: &str) -> Vec<String> {
 /// The terms of a prefix the user typed: analysed like indexed text but not stemmed, since
 /// a word's beginning is not a word.
 pub fn prefix_terms(text: &str) -> Vec<String> {
-    let mut analyzer = TextAnalyzer::builder(WordTokenizer)
-        .filter(RemoveLongFilter::limit(64))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build();
+    exact_terms(text)
+}
+
+/// The terms `text` is indexed under in the unstemmed field.
+pub fn exact_terms(text: &str) -> Vec<String> {
+    let mut analyzer = exact_analyzer();
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {

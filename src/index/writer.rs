@@ -440,7 +440,7 @@ fn create_index(dir: &Path) -> tantivy::Result<Index> {
         ..tantivy::IndexSettings::default()
     };
     let index = Index::create(directory, schema, settings)?;
-    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    tokenizer::register(&index);
     Ok(index)
 }
 

@@ -7,6 +7,7 @@ mod group;
 pub mod ids;
 pub mod limits;
 pub mod query;
+pub mod rank;
 pub mod request;
 mod snippet;
 

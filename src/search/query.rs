@@ -1,20 +1,27 @@
-//! The text part of a search: tantivy's query syntax over every text field with its
-//! boost, terms joined by AND, optional typo tolerance, and errors that point at the
-//! column where the query broke.
+//! The text part of a search: tantivy's query syntax, terms joined by AND, words and
+//! phrases with no field ranked by BM25F over every text field (`rank`), a bonus for a
+//! title that holds the whole query, optional typo tolerance, and errors that point at
+//! the column where the query broke.
 
-use tantivy::Index;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, QueryParserError};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryParser, QueryParserError, TermQuery,
+};
+use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, Term};
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tantivy::schema::Field;
 
 use super::automata::{AutomatonQuery, PrefixAutomaton, TypoAutomaton};
+use super::rank;
 
 use crate::error::{Error, Result};
 use crate::index::Fields;
 use crate::index::schema::{TEXT_FIELDS, text_field_names};
-use crate::index::tokenizer::{prefix_terms, terms};
+use crate::index::tokenizer::{exact_terms, prefix_terms, terms};
 
 /// Parses `text` into a query over all text fields.
 pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
@@ -120,14 +127,236 @@ fn parse_text(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result
     parser.allow_regexes();
     for f in TEXT_FIELDS {
         let Some(field) = fields.text(f.name) else { continue };
-        parser.set_field_boost(field, f.boost);
+        parser.set_field_boost(field, f.weight);
         if fuzzy {
             // One edit (a transposition counts as one), whole words only.
             parser.set_field_fuzzy(field, false, 1, true);
         }
     }
-    let rewritten = expand_prefixes(&escape_apostrophes(text));
-    parser.parse_query(&rewritten).map_err(|e| explain(&parser, text, e))
+    let dashless = drop_lone_dashes(text);
+    let rewritten = expand_prefixes(&escape_apostrophes(&dashless));
+    let ast = tantivy::query_grammar::parse_query(&rewritten)
+        .map_err(|_| explain(&parser, text, QueryParserError::SyntaxError(text.to_owned())))?;
+    if let UserInputAst::Clause(clauses) = &ast
+        && !clauses.is_empty()
+        && clauses.iter().all(|(occur, _)| *occur == Some(Occur::MustNot))
+    {
+        return Err(explain(&parser, text, QueryParserError::AllButQueryForbidden));
+    }
+    let repeats = word_counts(&rewritten);
+    let context = Context { parser: &parser, fields, fuzzy, repeats: &repeats };
+    let whole = whole_query_words(&ast);
+    let query = context.build(ast).map_err(|e| explain(&parser, text, e))?;
+    Ok(match whole {
+        Some(words) => with_title_bonus(fields, query, &words),
+        _ => query,
+    })
+}
+
+/// The most words a query may have for the title bonus to be looked for.
+const TITLE_BONUS_WORDS: usize = 32;
+
+/// The words of a query made only of plain words and phrases (some excluded), stemmed:
+/// the words a title must hold for the record to have the whole query as its title.
+fn whole_query_words(ast: &UserInputAst) -> Option<Vec<String>> {
+    let plain = |leaf: &UserInputLeaf| match leaf {
+        UserInputLeaf::Literal(l) if l.field_name.is_none() && !l.prefix => Some(terms(&l.phrase)),
+        _ => None,
+    };
+    let words = match ast {
+        UserInputAst::Leaf(leaf) => plain(leaf)?,
+        UserInputAst::Clause(clauses) => {
+            let mut words = Vec::new();
+            for (occur, sub) in clauses {
+                // `a OR b` does not name one record.
+                if *occur == Some(Occur::Should) {
+                    return None;
+                }
+                let UserInputAst::Leaf(leaf) = sub else { return None };
+                let leaf_words = plain(leaf)?;
+                if *occur != Some(Occur::MustNot) {
+                    words.extend(leaf_words);
+                }
+            }
+            words
+        }
+        UserInputAst::Boost(..) => return None,
+    };
+    // One word is weighed in the title by the ranking already.
+    (words.len() >= 2 && words.len() <= TITLE_BONUS_WORDS).then_some(words)
+}
+
+/// `query`, with a bonus for a record whose title (a page's) or name (a method's) holds
+/// every word of the query: the query names the record.
+fn with_title_bonus(fields: &Fields, query: Box<dyn Query>, words: &[String]) -> Box<dyn Query> {
+    let boost = rank::RANKING.title_bonus;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+    for field in [fields.title, fields.name] {
+        let all: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|w| {
+                let term = TermQuery::new(Term::from_field_text(field, w), IndexRecordOption::WithFreqs);
+                (Occur::Must, Box::new(term) as Box<dyn Query>)
+            })
+            .collect();
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(BooleanQuery::new(all)), boost))));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// A dash standing alone between spaces (`Models -- o3`) is punctuation, not an
+/// exclusion with nothing to exclude.
+fn drop_lone_dashes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.split_whitespace().any(|w| w.chars().all(|c| c == '-')) {
+        return text.into();
+    }
+    let words: Vec<&str> = text.split_whitespace().filter(|w| !w.chars().all(|c| c == '-')).collect();
+    words.join(" ").into()
+}
+
+/// How many times each plain word occurs in the query text. tantivy's grammar drops
+/// repeated clauses (`a OR b OR a` is `a OR b`), but a word the query repeats matters
+/// more to it: its weight is multiplied by its count (BM25's query term frequency).
+fn word_counts(text: &str) -> HashMap<String, u32> {
+    let mut counts = HashMap::new();
+    for chunk in text.split_whitespace() {
+        let word = chunk.trim_matches(|c| c == '(' || c == ')');
+        if word.is_empty() || matches!(word, "AND" | "OR" | "NOT" | "IN") || !word.chars().all(char::is_alphanumeric) {
+            continue;
+        }
+        *counts.entry(word.to_lowercase()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// What building a query from its syntax tree needs.
+struct Context<'a> {
+    parser: &'a QueryParser,
+    fields: &'a Fields,
+    fuzzy: bool,
+    repeats: &'a HashMap<String, u32>,
+}
+
+impl Context<'_> {
+    /// Turns the query's syntax tree into a query. A word or phrase with no field named
+    /// is ranked by BM25F over every text field (see `rank`); everything else
+    /// (`title:word`, regexes, ranges) is built by tantivy's parser as it is.
+    fn build(&self, ast: UserInputAst) -> Result<Box<dyn Query>, QueryParserError> {
+        match ast {
+            UserInputAst::Clause(clauses) => self.clause(clauses),
+            UserInputAst::Boost(inner, boost) => {
+                Ok(Box::new(BoostQuery::new(self.build(*inner)?, boost.into_inner() as f32)))
+            }
+            UserInputAst::Leaf(leaf) => match *leaf {
+                UserInputLeaf::Literal(literal) if literal.field_name.is_none() && !literal.prefix => {
+                    match self.word(&literal) {
+                        Some(word) => Ok(Box::new(rank::Bm25fQuery::new(self.fields, vec![word]))),
+                        None => self.phrase(literal),
+                    }
+                }
+                other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
+            },
+        }
+    }
+
+    /// A group of clauses. Its optional single words are scored together as one BM25F
+    /// query (one pass over their postings); adjacent plain words get the pair bonus.
+    fn clause(&self, clauses: Vec<(Option<Occur>, UserInputAst)>) -> Result<Box<dyn Query>, QueryParserError> {
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(clauses.len());
+        let mut optional_words = Vec::new();
+        let mut plain: Vec<String> = Vec::new();
+        for (occur, sub) in clauses {
+            let occur = occur.unwrap_or(Occur::Must);
+            if let UserInputAst::Leaf(leaf) = &sub
+                && let UserInputLeaf::Literal(literal) = leaf.as_ref()
+                && literal.field_name.is_none()
+                && !literal.prefix
+                && occur != Occur::MustNot
+            {
+                if literal.delimiter == Delimiter::None
+                    && let [word] = &exact_terms(&literal.phrase)[..]
+                {
+                    plain.push(word.clone());
+                }
+                if occur == Occur::Should
+                    && let Some(word) = self.word(literal)
+                {
+                    optional_words.push(word);
+                    continue;
+                }
+            }
+            out.push((occur, self.build(sub)?));
+        }
+        if !optional_words.is_empty() {
+            out.push((Occur::Should, Box::new(rank::Bm25fQuery::new(self.fields, optional_words))));
+        }
+        out.extend(self.adjacent_pairs(&plain));
+        // One clause (`a OR b` is one BM25F query) runs as itself, with its own loop.
+        if out.len() == 1 && out[0].0 != Occur::MustNot {
+            return Ok(out.pop().map(|(_, q)| q).expect("one clause"));
+        }
+        Ok(Box::new(BooleanQuery::new(out)))
+    }
+
+    /// A literal that is one word, as BM25F sees it: its stem, and for a quoted word its
+    /// exact form too, counted as often as the query repeats it. `None` for phrases, for
+    /// text with no word, and under `--fuzzy` (typo-tolerant words stay as tantivy's
+    /// parser builds them).
+    fn word(&self, literal: &UserInputLiteral) -> Option<rank::Word> {
+        if self.fuzzy {
+            return None;
+        }
+        let [stemmed] = &terms(&literal.phrase)[..] else { return None };
+        let quoted = literal.delimiter != Delimiter::None;
+        let exact = if quoted { exact_terms(&literal.phrase).into_iter().next() } else { None };
+        let word = rank::Word::new(self.fields, &rank::default_fields(), stemmed, exact.as_deref());
+        let repeats = self.repeats.get(&literal.phrase.to_lowercase()).copied().unwrap_or(1).max(1);
+        Some(word.boosted(repeats as f32))
+    }
+
+    /// A phrase (or a word the analyzer splits, `fine-tuning`): it must match as a phrase
+    /// in some field, as tantivy's parser builds it, and is ranked by its words' BM25F,
+    /// each word counting in its exact form too, so `"video generative models"` puts those
+    /// words above `video generation models`. (The exact forms are looked up as words,
+    /// not as a second phrase: only among the records the phrase matches, and without
+    /// reading positions.)
+    fn phrase(&self, literal: UserInputLiteral) -> Result<Box<dyn Query>, QueryParserError> {
+        let exact = exact_terms(&literal.phrase);
+        let stemmed = terms(&literal.phrase);
+        let matches =
+            self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?;
+        if stemmed.len() < 2 {
+            return Ok(matches);
+        }
+        let aligned = exact.len() == stemmed.len();
+        let searched = rank::default_fields();
+        let words = stemmed
+            .iter()
+            .enumerate()
+            .map(|(i, w)| rank::Word::new(self.fields, &searched, w, aligned.then(|| exact[i].as_str())))
+            .collect();
+        let required: Box<dyn Query> = Box::new(ConstScoreQuery::new(matches, 0.0));
+        let ranked: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(self.fields, words));
+        Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, ranked)])))
+    }
+
+    /// Adjacent words of the query found side by side in a record score more: each pair
+    /// is a phrase in the unstemmed field (the ordered windows of Metzler and Croft's
+    /// sequential dependence model). Only for queries of several words, where it helps.
+    fn adjacent_pairs(&self, words: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+        if words.len() < rank::RANKING.adjacent_pair_min_words {
+            return Vec::new();
+        }
+        words
+            .windows(2)
+            .filter(|pair| pair[0] != pair[1])
+            .map(|pair| {
+                let terms = pair.iter().map(|w| Term::from_field_text(self.fields.exact, w)).collect();
+                let phrase = BoostQuery::new(Box::new(PhraseQuery::new(terms)), rank::RANKING.adjacent_pair_boost);
+                (Occur::Should, Box::new(phrase) as Box<dyn Query>)
+            })
+            .collect()
+    }
 }
 
 /// Rewrites each bare `word*` (or `field:word*`) into regex queries over the indexed

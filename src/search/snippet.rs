@@ -10,6 +10,7 @@ use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{Searcher, TantivyDocument};
 
 use crate::index::Fields;
+use crate::index::schema::{RecordKind, snippet_fields};
 use crate::index::tokenizer::WordTokenizer;
 
 /// A snippet's text and the byte ranges in it that matched.
@@ -34,16 +35,11 @@ impl<'a> Snippets<'a> {
         Snippets { searcher, query, fields, max_chars: max_chars.max(20), generators: HashMap::new() }
     }
 
-    /// The fields a record's snippet is looked for in, most telling first.
+    /// The fields a record's snippet is looked for in, most telling first (the schema
+    /// table's snippet roles).
     fn candidates(&self, kind: &str) -> Vec<Field> {
-        let f = self.fields;
-        if kind == "page" {
-            vec![f.body, f.summary, f.title, f.topic, f.affiliation, f.authors]
-        } else if kind == "method" {
-            vec![f.category, f.mechanism, f.name, f.citation]
-        } else {
-            vec![f.description, f.caption, f.table, f.label]
-        }
+        let kind = RecordKind::of(kind).unwrap_or(RecordKind::Caption);
+        snippet_fields(kind).iter().filter_map(|t| self.fields.text(t.name)).collect()
     }
 
     pub fn for_doc(&mut self, doc: &TantivyDocument, kind: &str) -> tantivy::Result<Snippet> {

@@ -1,5 +1,6 @@
 """Opens a paperdex index with the official tantivy Python bindings and prints, for
-each query given, the page ids of the top ten pages as JSON: one list per query.
+each query given, the page ids of the pages it matches (up to 100) as JSON: one list per
+query.
 
 paperdex's analyzer is registered from the bindings' own parts (words of letters and
 digits, lower-cased, ASCII-folded, English stems), which matches it on English text.
@@ -13,8 +14,8 @@ import sys
 import tantivy
 
 TEXT_FIELDS = {
-    "title": 3.0, "name": 3.0, "label": 2.0, "citation": 1.5, "category": 1.5, "mechanism": 1.5,
-    "summary": 1.5, "topic": 1.5, "affiliation": 1.5, "authors": 1.5, "caption": 1.2,
+    "title": 2.0, "name": 3.0, "label": 2.0, "citation": 1.5, "category": 1.5, "mechanism": 1.5,
+    "summary": 1.0, "topic": 1.5, "affiliation": 1.5, "authors": 1.5, "caption": 1.2,
     "description": 1.0, "table": 0.8, "body": 1.0,
 }
 
@@ -40,7 +41,7 @@ def main() -> None:
             field_boosts=TEXT_FIELDS,
             conjunction_by_default=True,
         )
-        hits = searcher.search(query, limit=10).hits
+        hits = searcher.search(query, limit=100).hits
         results.append([searcher.doc(address)["page_id"][0] for _score, address in hits])
     print(json.dumps(results))
 

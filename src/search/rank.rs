@@ -1,0 +1,598 @@
+//! The ranking model: BM25F over a record's text fields. A word's frequency in each field
+//! is normalised by that field's length, weighted by the field's weight (the schema
+//! table) and summed, and only then saturated, so a word that fills a short field cannot
+//! outweigh one a long body keeps returning to (Robertson and Zaragoza, "The
+//! Probabilistic Relevance Framework: BM25 and Beyond", 2009, section 6). For quoted words
+//! and phrases the unstemmed copy of the text is one more field, so the exact form of a
+//! word counts beside its stem.
+
+use std::fmt;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+use crate::index::Fields;
+use crate::index::schema::{RecordKind, TEXT_FIELDS, TextField};
+
+/// The ranking's constants: one set for every corpus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranking {
+    /// Term-frequency saturation.
+    pub k1: f32,
+    /// Length normalisation of every text field.
+    pub b: f32,
+    /// The weight of the exact form (the unstemmed field) of a quoted word or of a
+    /// phrase's words, beside the stem.
+    pub exact_weight: f32,
+    /// Length normalisation of the unstemmed field.
+    pub exact_b: f32,
+    /// The boost of a title (or method name) that holds every word of the query.
+    pub title_bonus: f32,
+    /// The boost of two adjacent words of the query found side by side.
+    pub adjacent_pair_boost: f32,
+    /// Queries of at least this many words get the adjacent-pair bonus.
+    pub adjacent_pair_min_words: usize,
+}
+
+pub const RANKING: Ranking = Ranking {
+    k1: 1.2,
+    b: 0.75,
+    exact_weight: 1.0,
+    exact_b: 0.75,
+    title_bonus: 3.0,
+    adjacent_pair_boost: 0.2,
+    adjacent_pair_min_words: 3,
+};
+
+/// One word of a query as BM25F sees it: its term in each field it is searched in, and
+/// how much it counts (how often the query repeats it, times any `^boost`).
+#[derive(Clone)]
+pub struct Word {
+    parts: Vec<Part>,
+    boost: f32,
+}
+
+#[derive(Clone)]
+struct Part {
+    term: Term,
+    weight: f32,
+    b: f32,
+    /// The record kinds that carry the field (`None`: all of them).
+    kinds: Option<&'static [RecordKind]>,
+}
+
+impl Word {
+    /// `stemmed` is the word as the text fields index it; `exact`, when given, is its
+    /// unstemmed form, also searched in the unstemmed field.
+    pub fn new(fields: &Fields, searched: &[&'static TextField], stemmed: &str, exact: Option<&str>) -> Self {
+        let mut parts: Vec<Part> = searched
+            .iter()
+            .filter_map(|t| {
+                let field = fields.text(t.name)?;
+                let term = Term::from_field_text(field, stemmed);
+                Some(Part { term, weight: t.weight, b: RANKING.b, kinds: Some(t.kinds) })
+            })
+            .collect();
+        if let Some(exact) = exact {
+            parts.push(Part {
+                term: Term::from_field_text(fields.exact, exact),
+                weight: RANKING.exact_weight,
+                b: RANKING.exact_b,
+                kinds: None,
+            });
+        }
+        Word { parts, boost: 1.0 }
+    }
+
+    /// The word counted `boost` times.
+    pub fn boosted(mut self, boost: f32) -> Self {
+        self.boost *= boost;
+        self
+    }
+}
+
+/// Words searched in several fields at once, each scored by BM25F and the scores summed:
+/// a record matches when it holds any of the words.
+#[derive(Clone)]
+pub struct Bm25fQuery {
+    words: Vec<Word>,
+    kinds: Vec<(Term, RecordKind)>,
+}
+
+impl fmt::Debug for Bm25fQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let terms: Vec<&Term> = self.words.iter().flat_map(|w| w.parts.iter().map(|p| &p.term)).collect();
+        f.debug_struct("Bm25fQuery").field("terms", &terms).finish()
+    }
+}
+
+impl Bm25fQuery {
+    pub fn new(fields: &Fields, words: Vec<Word>) -> Self {
+        let kinds = [RecordKind::Page, RecordKind::Caption, RecordKind::Method]
+            .into_iter()
+            .map(|k| (Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path())), k))
+            .collect();
+        Bm25fQuery { words, kinds }
+    }
+}
+
+/// The text fields a word without a field name is searched in.
+pub fn default_fields() -> Vec<&'static TextField> {
+    TEXT_FIELDS.iter().filter(|f| f.weight > 0.0).collect()
+}
+
+/// The Robertson/Spärck Jones inverse document frequency, as Okapi BM25 (and SQLite's
+/// FTS5) have it: a word in more than half the records tells nearly nothing, so its idf
+/// is floored near zero rather than kept at tantivy's `ln 2`.
+fn idf(doc_freq: u64, docs: u64) -> f32 {
+    let x = (docs.saturating_sub(doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+    x.ln().max(IDF_FLOOR)
+}
+
+/// The idf of a word nearly every record holds: small, so that it still orders records
+/// that hold nothing else of the query.
+const IDF_FLOOR: f32 = 1e-3;
+
+impl Query for Bm25fQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let of_kind = match scoring {
+            EnableScoring::Enabled { searcher, .. } => {
+                let mut counts = Vec::with_capacity(self.kinds.len());
+                for (term, kind) in &self.kinds {
+                    counts.push((*kind, searcher.doc_freq(term)?));
+                }
+                Some(counts)
+            }
+            EnableScoring::Disabled { .. } => None,
+        };
+        let mut words = Vec::with_capacity(self.words.len());
+        for word in &self.words {
+            let (idf, averages) = match (&scoring, &of_kind) {
+                (EnableScoring::Enabled { statistics_provider, .. }, Some(of_kind)) => {
+                    statistics(word, *statistics_provider, of_kind)?
+                }
+                _ => (0.0, vec![Some(1.0); word.parts.len()]),
+            };
+            let parts = word
+                .parts
+                .iter()
+                .zip(averages)
+                .filter_map(|(p, average)| {
+                    Some(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average: average? })
+                })
+                .collect();
+            words.push(WeightedWord { parts, factor: idf * (RANKING.k1 + 1.0) * word.boost });
+        }
+        Ok(Box::new(Bm25fWeight { words }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for p in self.words.iter().flat_map(|w| &w.parts) {
+            visitor(&p.term, false);
+        }
+    }
+}
+
+/// A word's idf over all records (its document frequency taken as the largest of its
+/// fields'), and each field's average length over the records of the kinds that carry it.
+fn statistics(
+    word: &Word,
+    stats: &dyn Bm25StatisticsProvider,
+    of_kind: &[(RecordKind, u64)],
+) -> tantivy::Result<(f32, Vec<Option<f32>>)> {
+    let docs = stats.total_num_docs()?.max(1);
+    let mut doc_freq = 0;
+    let mut averages = Vec::with_capacity(word.parts.len());
+    for p in &word.parts {
+        let in_field = stats.doc_freq(&p.term)?;
+        doc_freq = doc_freq.max(in_field);
+        if in_field == 0 {
+            // No record holds the word in this field: the scorer skips it.
+            averages.push(None);
+            continue;
+        }
+        let carriers = match p.kinds {
+            Some(kinds) => of_kind.iter().filter(|(k, _)| kinds.contains(k)).map(|(_, n)| n).sum::<u64>(),
+            None => docs,
+        };
+        averages.push(Some(stats.total_num_tokens(p.term.field())? as f32 / carriers.max(1) as f32));
+    }
+    Ok((idf(doc_freq, docs), averages))
+}
+
+struct WeightedPart {
+    term: Term,
+    weight: f32,
+    b: f32,
+    /// The field's average length over the records that carry it.
+    average: f32,
+}
+
+impl WeightedPart {
+    /// Per fieldnorm id: the field's weight over its length normalisation.
+    fn norms(&self) -> Box<[f32; 256]> {
+        let mut norms = Box::new([0.0f32; 256]);
+        for (id, norm) in norms.iter_mut().enumerate() {
+            let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+            *norm = self.weight / (1.0 - self.b + self.b * length / self.average.max(1e-6));
+        }
+        norms
+    }
+}
+
+struct WeightedWord {
+    parts: Vec<WeightedPart>,
+    /// idf × (k1 + 1) × the word's boost.
+    factor: f32,
+}
+
+struct Bm25fWeight {
+    words: Vec<WeightedWord>,
+}
+
+impl Weight for Bm25fWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(self.bm25f_scorer(reader, boost)?))
+    }
+
+    fn for_each(&self, reader: &SegmentReader, callback: &mut dyn FnMut(DocId, Score)) -> tantivy::Result<()> {
+        let mut scorer = self.bm25f_scorer(reader, 1.0)?;
+        while scorer.doc != TERMINATED {
+            if let Some(score) = scorer.point {
+                callback(scorer.doc, score);
+                scorer.advance();
+                continue;
+            }
+            for slot in 0..scorer.present.len() {
+                let mut rest = std::mem::take(&mut scorer.present[slot]);
+                while rest != 0 {
+                    let i = slot * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    callback(scorer.start + i as u32, std::mem::take(&mut scorer.scores[i]));
+                }
+            }
+            scorer.refill();
+        }
+        Ok(())
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.bm25f_scorer(reader, 1.0)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!("document #({doc}) does not match")));
+        }
+        Ok(Explanation::new("BM25F", scorer.score()))
+    }
+}
+
+impl Bm25fWeight {
+    fn bm25f_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Bm25fScorer> {
+        let mut words = Vec::with_capacity(self.words.len());
+        for word in &self.words {
+            let mut postings = Vec::new();
+            for p in &word.parts {
+                let field = p.term.field();
+                let inverted = reader.inverted_index(field)?;
+                if let Some(list) = inverted.read_postings(&p.term, IndexRecordOption::WithFreqs)? {
+                    let fieldnorms = reader.get_fieldnorms_reader(field)?;
+                    postings.push(FieldPostings { list, fieldnorms, norms: p.norms() });
+                }
+            }
+            if !postings.is_empty() {
+                words.push(WordPostings { postings, factor: word.factor * boost });
+            }
+        }
+        Ok(Bm25fScorer::new(words))
+    }
+}
+
+struct FieldPostings {
+    list: SegmentPostings,
+    fieldnorms: FieldNormReader,
+    norms: Box<[f32; 256]>,
+}
+
+struct WordPostings {
+    postings: Vec<FieldPostings>,
+    factor: f32,
+}
+
+/// Documents are gathered a window at a time, each field's postings read in one run, as
+/// tantivy's own union does: the cost follows the postings, not documents × fields.
+const WINDOW: u32 = 4096;
+
+/// The records holding any of the words, with the sum of the words' BM25F scores.
+struct Bm25fScorer {
+    words: Vec<WordPostings>,
+    /// The current document, `TERMINATED` at the end.
+    doc: DocId,
+    /// The first document of the window.
+    start: DocId,
+    /// Per document of the window: its score so far.
+    scores: Vec<f32>,
+    /// Which documents of the window match.
+    present: Box<[u64; WINDOW as usize / 64]>,
+    /// One word's weighted, normalised term frequency per document, while gathering.
+    tfs: Vec<f32>,
+    /// The documents `tfs` holds a value for.
+    gathered: Box<[u64; WINDOW as usize / 64]>,
+    /// The score of the current document when it was sought alone, outside any window
+    /// (the window is empty then, and the postings on it not yet advanced).
+    point: Option<f32>,
+}
+
+impl Bm25fScorer {
+    fn new(words: Vec<WordPostings>) -> Self {
+        let mut scorer = Bm25fScorer {
+            words,
+            doc: 0,
+            start: 0,
+            // Allocated on the first window: a scorer that is only sought (beside a
+            // required clause) scores records one by one and never needs them.
+            scores: Vec::new(),
+            present: Box::new([0; WINDOW as usize / 64]),
+            tfs: Vec::new(),
+            gathered: Box::new([0; WINDOW as usize / 64]),
+            point: None,
+        };
+        scorer.settle(0);
+        scorer
+    }
+
+    /// Moves to the first document at or after `target` that any word is on (postings
+    /// sought there), scored alone: point mode, the window empty.
+    fn settle(&mut self, target: DocId) -> DocId {
+        let mut lowest = TERMINATED;
+        for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+            let d = if p.list.doc() < target { p.list.seek(target) } else { p.list.doc() };
+            lowest = lowest.min(d);
+        }
+        self.doc = lowest;
+        if lowest == TERMINATED {
+            self.point = None;
+            return TERMINATED;
+        }
+        let mut score = 0.0;
+        for word in &self.words {
+            let mut tf = 0.0;
+            for p in word.postings.iter().filter(|p| p.list.doc() == lowest) {
+                tf += p.list.term_freq() as f32 * p.norms[p.fieldnorms.fieldnorm_id(lowest) as usize];
+            }
+            if tf > 0.0 {
+                score += word.factor * tf / (RANKING.k1 + tf);
+            }
+        }
+        self.point = Some(score);
+        lowest
+    }
+
+    /// Gathers the next window, from the lowest document any word is on, and moves to
+    /// its first document.
+    fn refill(&mut self) -> DocId {
+        let lowest = self.words.iter().flat_map(|w| w.postings.iter().map(|p| p.list.doc())).min();
+        let Some(start) = lowest.filter(|&d| d != TERMINATED) else {
+            self.doc = TERMINATED;
+            return TERMINATED;
+        };
+        self.start = start;
+        if self.scores.is_empty() {
+            self.scores = vec![0.0; WINDOW as usize];
+            self.tfs = vec![0.0; WINDOW as usize];
+        }
+        let horizon = start.saturating_add(WINDOW);
+        for word in &mut self.words {
+            for p in &mut word.postings {
+                let mut d = p.list.doc();
+                while d < horizon {
+                    let i = (d - start) as usize;
+                    self.gathered[i / 64] |= 1 << (i % 64);
+                    let norm = p.norms[p.fieldnorms.fieldnorm_id(d) as usize];
+                    self.tfs[i] += p.list.term_freq() as f32 * norm;
+                    d = p.list.advance();
+                }
+            }
+            for (slot, bits) in self.gathered.iter_mut().enumerate() {
+                let mut rest = std::mem::take(bits);
+                self.present[slot] |= rest;
+                while rest != 0 {
+                    let i = slot * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    let tf = std::mem::take(&mut self.tfs[i]);
+                    self.scores[i] += word.factor * tf / (RANKING.k1 + tf);
+                }
+            }
+        }
+        self.doc = start;
+        start
+    }
+
+    /// The first matching document at or after window index `from`, else the next window.
+    fn next_from(&mut self, from: u32) -> DocId {
+        let mut slot = from as usize / 64;
+        let mut bits = self.present.get(slot).map_or(0, |b| b & (!0u64 << (from % 64)));
+        loop {
+            if bits != 0 {
+                self.doc = self.start + (slot * 64) as u32 + bits.trailing_zeros();
+                return self.doc;
+            }
+            slot += 1;
+            if slot >= self.present.len() {
+                return self.refill();
+            }
+            bits = self.present[slot];
+        }
+    }
+
+    /// Forgets document `i` of the window.
+    fn clear(&mut self, i: u32) {
+        self.present[i as usize / 64] &= !(1u64 << (i % 64));
+        self.scores[i as usize] = 0.0;
+    }
+}
+
+impl DocSet for Bm25fScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        if self.point.take().is_some() {
+            let doc = self.doc;
+            for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+                if p.list.doc() == doc {
+                    p.list.advance();
+                }
+            }
+            return self.refill();
+        }
+        let i = self.doc - self.start;
+        self.clear(i);
+        self.next_from(i + 1)
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        if self.point.is_none() && target - self.start < WINDOW {
+            for i in (self.doc - self.start)..(target - self.start) {
+                self.clear(i);
+            }
+            return self.next_from(target - self.start);
+        }
+        // Far ahead (an intersection, or a required clause, asking about one record):
+        // score that record alone rather than gather a window around it.
+        if self.point.take().is_none() {
+            for slot in 0..self.present.len() {
+                let mut rest = std::mem::take(&mut self.present[slot]);
+                while rest != 0 {
+                    self.scores[slot * 64 + rest.trailing_zeros() as usize] = 0.0;
+                    rest &= rest - 1;
+                }
+            }
+        }
+        self.settle(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.words.iter().flat_map(|w| w.postings.iter().map(|p| p.list.size_hint())).max().unwrap_or(0)
+    }
+}
+
+impl Scorer for Bm25fScorer {
+    fn score(&mut self) -> Score {
+        match self.point {
+            Some(score) => score,
+            None => self.scores[(self.doc - self.start) as usize],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::schema;
+    use tantivy::{Index, TantivyDocument};
+
+    /// An in-memory index of `n` pages: every third holds `alpha` in its body (twice in
+    /// every ninth), every fifth `beta` in its title.
+    fn pages(n: u32) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            let body = match (i % 3, i % 9) {
+                (_, 0) => "alpha text alpha",
+                (0, _) => "some alpha text here",
+                _ => "other words",
+            };
+            doc.add_text(fields.body, body);
+            doc.add_text(fields.title, if i % 5 == 0 { "beta title" } else { "a title" });
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    fn query(fields: &Fields, words: &[&str]) -> Bm25fQuery {
+        let searched = default_fields();
+        Bm25fQuery::new(fields, words.iter().map(|w| Word::new(fields, &searched, w, None)).collect())
+    }
+
+    #[test]
+    fn advance_seek_and_for_each_agree_across_windows() {
+        let (index, fields) = pages(10_000);
+        let searcher = index.reader().unwrap().searcher();
+        let q = query(&fields, &["alpha", "beta"]);
+        let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        let segment = &searcher.segment_readers()[0];
+
+        let mut advanced = Vec::new();
+        let mut scorer = weight.scorer(segment, 1.0).unwrap();
+        while scorer.doc() != TERMINATED {
+            advanced.push((scorer.doc(), scorer.score()));
+            scorer.advance();
+        }
+        let expected = (0..10_000u32).filter(|i| i % 3 == 0 || i % 5 == 0).count();
+        assert_eq!(advanced.len(), expected);
+
+        let mut each = Vec::new();
+        weight.for_each(segment, &mut |doc, score| each.push((doc, score))).unwrap();
+        assert_eq!(each, advanced);
+
+        // Seeking, near and far, lands on the same documents with the same scores.
+        let mut scorer = weight.scorer(segment, 1.0).unwrap();
+        for target in [1, 2, 7, 4095, 4096, 4100, 9000, 9001, 9999] {
+            // A seek never goes back: at or after the target and the current document.
+            let from = target.max(scorer.doc());
+            let doc = scorer.seek(target);
+            let want = advanced.iter().find(|(d, _)| *d >= from).copied();
+            assert_eq!(Some((doc, scorer.score())), want, "seek({target})");
+            let next = scorer.advance();
+            let want_next = advanced.iter().find(|(d, _)| *d > doc).map(|(d, _)| *d).unwrap_or(TERMINATED);
+            assert_eq!(next, want_next, "advance after seek({target})");
+        }
+        assert_eq!(scorer.seek(TERMINATED), TERMINATED);
+    }
+
+    #[test]
+    fn bm25f_saturates_the_weighted_sum() {
+        let (index, fields) = pages(90);
+        let searcher = index.reader().unwrap().searcher();
+        let q = query(&fields, &["alpha"]);
+        let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        let mut scores = std::collections::HashMap::new();
+        weight
+            .for_each(&searcher.segment_readers()[0], &mut |doc, score| {
+                scores.insert(doc, score);
+            })
+            .unwrap();
+        // Doc 0 has `alpha` twice in a 3-word body, doc 3 once in a 4-word body.
+        let (twice, once) = (scores[&0], scores[&3]);
+        assert!(twice > once && twice < 2.0 * once, "{twice} {once}");
+        // By hand: 30 of 90 pages hold it; the body averages (10·3 + 20·4 + 60·2) / 90 words.
+        let idf = ((90.0f32 - 30.0 + 0.5) / 30.5).ln();
+        let average = (10.0 * 3.0 + 20.0 * 4.0 + 60.0 * 2.0) / 90.0;
+        let tf = 1.0 / (1.0 - 0.75 + 0.75 * 4.0 / average);
+        let want = idf * 2.2 * tf / (1.2 + tf);
+        assert!((once - want).abs() < 1e-4, "{once} {want}");
+    }
+
+    #[test]
+    fn idf_is_robertson_sparck_jones_floored() {
+        assert!((idf(1, 10) - (9.5f32 / 1.5).ln()).abs() < 1e-6);
+        // A word in more than half the records would have a negative idf.
+        assert_eq!(idf(8, 10), IDF_FLOOR);
+        assert_eq!(idf(10, 10), IDF_FLOOR);
+        assert!(idf(1, 1000) > idf(10, 1000));
+    }
+}
