@@ -202,6 +202,10 @@ pub struct SearchArgs {
     /// Tolerate one typo per word.
     #[arg(long)]
     pub fuzzy: bool,
+    /// Refuse what is not well-formed query syntax (unknown fields, unbalanced quotes,
+    /// stray operators) instead of reading it as words.
+    #[arg(long)]
+    pub strict: bool,
     /// One hit per page (its best record, with how many of its records matched), paged by page.
     #[arg(long, value_enum, value_name = "page")]
     pub group: Option<Group>,

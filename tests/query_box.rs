@@ -168,7 +168,7 @@ fn formats_for_scripts() {
 #[test]
 fn errors_are_json_objects_for_scripts_that_ask_for_json() {
     for (args, kind) in [
-        (&["search", "--json", "title:\"unclosed"][..], "query_syntax"),
+        (&["search", "--json", "--strict", "title:\"unclosed"][..], "query_syntax"),
         (&["search", "--format", "jsonl", "--kind", "paper"][..], "bad_argument"),
         (&["search", "--json", "--limit", "many"][..], "bad_argument"),
         (&["search", "--json", "--index", "nowhere", "x"][..], "no_index"),
@@ -180,7 +180,8 @@ fn errors_are_json_objects_for_scripts_that_ask_for_json() {
         assert!(!doc["error"]["message"].as_str().unwrap().is_empty());
         assert!(String::from_utf8_lossy(&out.stderr).starts_with("paperdex: ") || kind == "bad_argument", "{args:?}");
     }
-    let out = paperdex().current_dir(dir()).args(["search", "--json", "title:\"unclosed"]).output().unwrap();
+    let out =
+        paperdex().current_dir(dir()).args(["search", "--json", "--strict", "title:\"unclosed"]).output().unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["error"]["column"].as_u64().is_some(), "{doc}");
 }

@@ -74,6 +74,21 @@ fn a_full_title_finds_its_page_first() {
 
 #[test]
 #[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
+fn a_title_pasted_as_it_is_finds_its_page_first() {
+    let dir = &*ALL;
+    let queries = pages(dir.path());
+    assert!(queries.iter().filter(|(_, t)| t.contains(':')).count() >= 20, "most titles have a colon");
+    let missed = misses(dir.path(), &queries);
+    assert!(missed.is_empty(), "{} of {} titles miss:\n{}", missed.len(), queries.len(), missed.join("\n"));
+    // Pasted text with the syntax people do not mean: still words, never an error.
+    for query in ["ratio 3:1", "physics OR", "models' limited", "AND", "https://example.org/x/y video", "(a OR b"] {
+        let out = paperdex().current_dir(dir.path()).args(["search", "--index", "all", "--", query]).output().unwrap();
+        assert!(out.status.code().is_some_and(|c| c < 2), "{query}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+#[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn the_name_before_a_titles_colon_finds_its_page_first() {
     let dir = &*ALL;
     let queries: Vec<(String, String)> = pages(dir.path())

@@ -224,19 +224,26 @@ fn query_errors_show_where_the_query_broke() {
     for (query, message) in cases {
         paperdex()
             .current_dir(SEED.path())
-            .args(["search", query])
+            .args(["search", "--strict", query])
             .assert()
             .code(2)
             .stdout("")
             .stderr(predicate::str::contains(message));
+        // Without --strict the query is read as words, with a warning.
+        paperdex()
+            .current_dir(SEED.path())
+            .args(["search", query])
+            .assert()
+            .code(predicate::in_iter([0, 1]))
+            .stderr(predicate::str::contains("paperdex: warning: read the query as words around column"));
     }
     paperdex()
         .current_dir(SEED.path())
-        .args(["search", "--", "-video"])
+        .args(["search", "--strict", "--", "-video"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("the query only excludes terms"));
-    paperdex().current_dir(SEED.path()).args(["search", "nofield:x"]).assert().code(2).stderr(
+    paperdex().current_dir(SEED.path()).args(["search", "--strict", "nofield:x"]).assert().code(2).stderr(
         "paperdex: unknown field `nofield` in the query; the text fields are: title, name, label, citation, category, \
          mechanism, summary, topic, affiliation, authors, caption, description, table, body\n",
     );
@@ -268,7 +275,7 @@ fn unknown_filter_facet_kind_and_dates_are_errors() {
 fn exit_codes_are_zero_one_two() {
     paperdex().current_dir(SEED.path()).args(["search", "MoMA"]).assert().code(0);
     paperdex().current_dir(SEED.path()).args(["search", "zzzznotaword"]).assert().code(1).stdout("");
-    paperdex().current_dir(SEED.path()).args(["search", "(("]).assert().code(2);
+    paperdex().current_dir(SEED.path()).args(["search", "--strict", "(("]).assert().code(2);
 }
 
 #[test]

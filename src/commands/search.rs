@@ -53,6 +53,7 @@ pub fn request(args: &SearchArgs) -> Result<SearchRequest> {
         limit: args.limit,
         offset: args.offset,
         fuzzy: args.fuzzy,
+        strict: args.strict,
         ..SearchRequest::default()
     })
 }

@@ -10,6 +10,7 @@ pub mod query;
 pub mod rank;
 pub mod request;
 mod snippet;
+pub mod syntax;
 
 use std::time::Instant;
 
@@ -64,6 +65,8 @@ pub struct SearchRequest {
     pub limit: usize,
     pub offset: usize,
     pub fuzzy: bool,
+    /// Refuse what is not well-formed query syntax instead of reading it as words.
+    pub strict: bool,
     pub snippet_chars: usize,
 }
 
@@ -84,6 +87,7 @@ impl Default for SearchRequest {
             limit: 10,
             offset: 0,
             fuzzy: false,
+            strict: false,
             snippet_chars: 180,
         }
     }
@@ -199,12 +203,23 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         limits::check_query(text, request.fuzzy)?;
     }
     let f = &px.fields;
+    let mut query_warnings = Vec::new();
     let text_query = match request.text() {
         // A query that names a paper (an arXiv id, a link) puts that paper first.
-        Some(text) => match ids::named_paper(text) {
-            Some(id) => Some(ids::paper_query(f, &id, query::parse(&px.index, f, text, request.fuzzy).ok())),
-            None => Some(query::parse(&px.index, f, text, request.fuzzy)?),
-        },
+        Some(text) => {
+            let reading = query::Reading { fuzzy: request.fuzzy, strict: request.strict };
+            match ids::named_paper(text) {
+                Some(id) => {
+                    let words = query::parse(&px.index, f, text, reading).ok().map(|p| p.query);
+                    Some(ids::paper_query(f, &id, words))
+                }
+                None => {
+                    let parsed = query::parse(&px.index, f, text, reading)?;
+                    query_warnings = parsed.warnings;
+                    Some(parsed.query)
+                }
+            }
+        }
         None => None,
     };
     let filters = filter::filters(
@@ -339,7 +354,7 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         facets,
         sort,
         offset: request.offset,
-        warnings: filters.warnings,
+        warnings: query_warnings.into_iter().chain(filters.warnings).collect(),
     })
 }
 

@@ -17,17 +17,45 @@ use tantivy::schema::Field;
 
 use super::automata::{AutomatonQuery, PrefixAutomaton, TypoAutomaton};
 use super::rank;
+use super::syntax;
 
 use crate::error::{Error, Result};
 use crate::index::Fields;
 use crate::index::schema::{TEXT_FIELDS, text_field_names};
 use crate::index::tokenizer::{exact_terms, prefix_terms, terms};
 
+/// How the query text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    pub fuzzy: bool,
+    /// Errors for anything that is not well-formed syntax, instead of reading it as words.
+    pub strict: bool,
+}
+
+/// A parsed query, with what the user should know about how it was read.
+pub struct Parsed {
+    pub query: Box<dyn Query>,
+    pub warnings: Vec<String>,
+}
+
 /// Parses `text` into a query over all text fields.
-pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
-    let Some(words) = plain_words(text) else { return parse_text(index, fields, text, fuzzy) };
+pub fn parse(index: &Index, fields: &Fields, text: &str, reading: Reading) -> Result<Parsed> {
+    let mut warnings = Vec::new();
+    let query = parse_words(index, fields, text, reading, &mut warnings)?;
+    Ok(Parsed { query, warnings })
+}
+
+fn parse_words(
+    index: &Index,
+    fields: &Fields,
+    text: &str,
+    reading: Reading,
+    warnings: &mut Vec<String>,
+) -> Result<Box<dyn Query>> {
+    let Reading { fuzzy, strict } = reading;
+    let Some(words) = plain_words(text) else { return parse_text(index, fields, text, reading, warnings) };
     if !fuzzy && words.iter().all(|w| !w.prefix) {
-        return parse_text(index, fields, text, false);
+        return parse_text(index, fields, text, Reading { fuzzy: false, strict }, warnings);
     }
     // Plain words with prefix words among them, or typo tolerance: each such word is one
     // automaton shared by all its fields, ANDed with the rest.
@@ -48,7 +76,8 @@ pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<
                 let automaton = Arc::new(TypoAutomaton::new(term));
                 let typos = per_field(&|f| Box::new(AutomatonQuery::new(f, Arc::clone(&automaton))));
                 // Exact matches keep their BM25 score above the typos' constant one.
-                let exact = parse_text(index, fields, word.raw.trim_start_matches(['+', '-']), false)?;
+                let raw = word.raw.trim_start_matches(['+', '-']);
+                let exact = parse_text(index, fields, raw, Reading { fuzzy: false, strict }, warnings)?;
                 let either: Box<dyn Query> =
                     Box::new(BooleanQuery::new(vec![(Occur::Should, exact), (Occur::Should, typos)]));
                 clauses.push((word.occur, either));
@@ -57,14 +86,17 @@ pub fn parse(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<
         }
     }
     if !rest.is_empty() {
-        clauses.push((Occur::Must, parse_text(index, fields, &rest.join(" "), fuzzy)?));
+        clauses.push((Occur::Must, parse_text(index, fields, &rest.join(" "), reading, warnings)?));
     }
     if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
-        return Err(Error::QuerySyntax {
-            query: text.to_owned(),
-            column: None,
-            message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
-        });
+        if strict {
+            return Err(Error::QuerySyntax {
+                query: text.to_owned(),
+                column: None,
+                message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
+            });
+        }
+        clauses.insert(0, (Occur::Must, Box::new(tantivy::query::AllQuery)));
     }
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
@@ -119,7 +151,14 @@ fn plain_words(text: &str) -> Option<Vec<PlainWord<'_>>> {
     (!words.is_empty()).then_some(words)
 }
 
-fn parse_text(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result<Box<dyn Query>> {
+fn parse_text(
+    index: &Index,
+    fields: &Fields,
+    text: &str,
+    reading: Reading,
+    warnings: &mut Vec<String>,
+) -> Result<Box<dyn Query>> {
+    let fuzzy = reading.fuzzy;
     let defaults: Vec<_> = TEXT_FIELDS.iter().filter_map(|f| fields.text(f.name)).collect();
     let mut parser = QueryParser::for_index(index, defaults);
     parser.set_conjunction_by_default();
@@ -135,18 +174,28 @@ fn parse_text(index: &Index, fields: &Fields, text: &str, fuzzy: bool) -> Result
     }
     let dashless = drop_lone_dashes(text);
     let rewritten = expand_prefixes(&escape_apostrophes(&dashless));
-    let ast = tantivy::query_grammar::parse_query(&rewritten)
-        .map_err(|_| explain(&parser, text, QueryParserError::SyntaxError(text.to_owned())))?;
-    if let UserInputAst::Clause(clauses) = &ast
+    let mut ast = if reading.strict {
+        tantivy::query_grammar::parse_query(&rewritten)
+            .map_err(|_| explain(text, QueryParserError::SyntaxError(text.to_owned())))?
+    } else {
+        // Warnings point at the columns of what was typed, not of the rewritten text.
+        warnings.extend(syntax::forgiving(&dashless).warnings);
+        syntax::forgiving(&rewritten).ast
+    };
+    if let UserInputAst::Clause(clauses) = &mut ast
         && !clauses.is_empty()
         && clauses.iter().all(|(occur, _)| *occur == Some(Occur::MustNot))
     {
-        return Err(explain(&parser, text, QueryParserError::AllButQueryForbidden));
+        if reading.strict {
+            return Err(explain(text, QueryParserError::AllButQueryForbidden));
+        }
+        // Only exclusions: everything but what they exclude.
+        clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
     }
     let repeats = word_counts(&rewritten);
     let context = Context { parser: &parser, fields, fuzzy, repeats: &repeats };
     let whole = whole_query_words(&ast);
-    let query = context.build(ast).map_err(|e| explain(&parser, text, e))?;
+    let query = context.build(ast).map_err(|e| explain(text, e))?;
     Ok(match whole {
         Some(words) => with_title_bonus(fields, query, &words),
         _ => query,
@@ -439,11 +488,11 @@ fn escape_apostrophes(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-fn explain(parser: &QueryParser, text: &str, error: QueryParserError) -> Error {
+fn explain(text: &str, error: QueryParserError) -> Error {
     match error {
         QueryParserError::FieldDoesNotExist(field) => Error::UnknownQueryField { field, valid: text_field_names() },
         QueryParserError::SyntaxError(_) => {
-            let (message, column) = locate(parser, text);
+            let (message, column) = locate(text);
             Error::QuerySyntax { query: text.to_owned(), column, message }
         }
         QueryParserError::AllButQueryForbidden => Error::QuerySyntax {
@@ -456,7 +505,7 @@ fn explain(parser: &QueryParser, text: &str, error: QueryParserError) -> Error {
 }
 
 /// Says what is wrong with a query that does not parse and where (1-based column).
-fn locate(parser: &QueryParser, text: &str) -> (String, Option<usize>) {
+fn locate(text: &str) -> (String, Option<usize>) {
     let mut depth = 0usize;
     let mut open_parens: Vec<usize> = Vec::new();
     let mut quote: Option<usize> = None;
@@ -484,16 +533,11 @@ fn locate(parser: &QueryParser, text: &str) -> (String, Option<usize>) {
     if let Some(&col) = open_parens.last() {
         return ("the `(` opened here is never closed".into(), Some(col));
     }
-    // tantivy's lenient parser reports the byte position of what it could not read.
-    let (_, errors) = parser.parse_query_lenient(&escape_apostrophes(text));
-    for e in errors {
-        let message = e.to_string();
-        if let Some((what, pos)) = message.rsplit_once(" at position ") {
-            let byte: usize = pos.trim().parse().unwrap_or(0);
-            let column = text.get(..byte.min(text.len())).map_or(1, |s| s.chars().count() + 1);
-            let what = what.trim_start_matches("Syntax Error: ");
-            return (what.to_owned(), Some(column));
-        }
+    // The grammar's lenient parse says where it could not read the query.
+    let (_, errors) = tantivy::query_grammar::parse_query_lenient(&escape_apostrophes(text));
+    if let Some(e) = errors.first() {
+        let column = text.get(..e.pos.min(text.len())).map_or(1, |s| s.chars().count() + 1);
+        return (e.message.clone(), Some(column));
     }
     ("the query does not follow paperdex's query syntax (see `paperdex search --help`)".into(), None)
 }

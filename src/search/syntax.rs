@@ -1,0 +1,187 @@
+//! Reading a query as people type and paste it. Well-formed syntax keeps its meaning
+//! (`title:diffusion`, `"a phrase"`, `(a OR b)`, `-word`, `word*`); anything else is read
+//! as words: `Agents:` or `3:1` (no such field), a URL, a lone or trailing `OR`, an
+//! apostrophe at a word's edge, an unbalanced quote or parenthesis (said in a warning).
+//! It works on the syntax tree of tantivy's grammar, parsed leniently, and on the errors
+//! the grammar reports with their positions; `--strict` parses strictly instead.
+
+use tantivy::query_grammar::{Delimiter, Occur, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral};
+
+use crate::index::schema::TEXT_FIELDS;
+use crate::index::tokenizer::terms;
+
+/// Fields a query may name besides the text fields.
+const KEY_FIELDS: &[&str] = &["id", "page_id"];
+
+/// How a query was read.
+pub struct Reading {
+    pub ast: UserInputAst,
+    /// What the user should know: an unbalanced quote or parenthesis read as words.
+    pub warnings: Vec<String>,
+}
+
+/// Parses `text` leniently and turns whatever is not well-formed syntax into words.
+pub fn forgiving(text: &str) -> Reading {
+    let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
+    let mut warnings = Vec::new();
+    for e in &errors {
+        let column = text.get(..e.pos.min(text.len())).map_or(1, |s| s.chars().count().max(1));
+        let what = if e.message.contains("delimiter") {
+            Some("a quote that is never closed")
+        } else if e.message.contains("expected ')'") {
+            Some("a `(` that is never closed")
+        } else if e.message.contains("unparsed end of query") && text[e.pos.min(text.len())..].starts_with(')') {
+            Some("a `)` that closes nothing")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let warning = format!("read the query as words around column {column}: {what}");
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
+    }
+    Reading { ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query), warnings }
+}
+
+/// True when `name` is a field queries may name.
+pub fn known_field(name: &str) -> bool {
+    TEXT_FIELDS.iter().any(|f| f.name == name) || KEY_FIELDS.contains(&name)
+}
+
+fn is_operator(word: &str) -> bool {
+    matches!(word, "AND" | "OR" | "NOT" | "&&" | "||")
+}
+
+/// A plain word (or words) for the query, as if typed with no syntax.
+fn word(text: &str) -> Option<UserInputAst> {
+    if terms(text).is_empty() {
+        return None;
+    }
+    Some(UserInputAst::from(UserInputLeaf::Literal(UserInputLiteral {
+        field_name: None,
+        phrase: text.to_owned(),
+        delimiter: Delimiter::None,
+        slop: 0,
+        prefix: false,
+    })))
+}
+
+/// Rewrites the tree: leaves that name no known field become words, leaves with no word
+/// in them go, and operators left standing alone are dropped. `None` when nothing is left.
+fn words_where_not_syntax(ast: UserInputAst) -> Option<UserInputAst> {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            let many = clauses.len() > 1;
+            let mut out: Vec<(Option<Occur>, UserInputAst)> = Vec::with_capacity(clauses.len());
+            for (occur, sub) in clauses {
+                // `physics OR` and a lone `AND` between words: an operator with nothing
+                // on one side is not a word anyone searches for.
+                if many
+                    && let UserInputAst::Leaf(leaf) = &sub
+                    && let UserInputLeaf::Literal(l) = leaf.as_ref()
+                    && l.field_name.is_none()
+                    && l.delimiter == Delimiter::None
+                    && is_operator(&l.phrase)
+                {
+                    continue;
+                }
+                if let Some(sub) = words_where_not_syntax(sub) {
+                    out.push((occur, sub));
+                }
+            }
+            match out.len() {
+                0 => None,
+                _ => Some(UserInputAst::Clause(out)),
+            }
+        }
+        UserInputAst::Boost(inner, boost) => {
+            words_where_not_syntax(*inner).map(|i| UserInputAst::Boost(Box::new(i), boost))
+        }
+        UserInputAst::Leaf(leaf) => leaf_words(*leaf),
+    }
+}
+
+fn leaf_words(leaf: UserInputLeaf) -> Option<UserInputAst> {
+    match leaf {
+        UserInputLeaf::Literal(mut literal) => {
+            if let Some(field) = literal.field_name.take_if(|f| !known_field(f)) {
+                // `Agents: A Survey`, `ratio 3:1`, `https://…`: the field is a word too.
+                let rest = literal_words(literal);
+                return match (word(&field), rest) {
+                    (Some(f), Some(r)) => Some(UserInputAst::Clause(vec![(None, f), (None, r)])),
+                    (f, r) => f.or(r),
+                };
+            }
+            literal_words(literal)
+        }
+        UserInputLeaf::Range { field, lower, upper } if field.as_deref().is_none_or(|f| !known_field(f)) => {
+            // `[x]` or `{a TO b}` in pasted text: brackets, not a range.
+            let bound = |b: &UserInputBound| match b {
+                UserInputBound::Inclusive(t) | UserInputBound::Exclusive(t) => t.clone(),
+                UserInputBound::Unbounded => String::new(),
+            };
+            let text = [field.unwrap_or_default(), bound(&lower), bound(&upper)].join(" ");
+            word(text.trim())
+        }
+        UserInputLeaf::Set { field, elements } if field.as_deref().is_none_or(|f| !known_field(f)) => {
+            let text = [field.unwrap_or_default(), elements.join(" ")].join(" ");
+            word(text.trim())
+        }
+        UserInputLeaf::Regex { field: Some(field), pattern } if !known_field(&field) => {
+            word(&format!("{field} {pattern}"))
+        }
+        UserInputLeaf::Exists { field } if !known_field(&field) => word(&field),
+        other => Some(UserInputAst::from(other)),
+    }
+}
+
+/// A literal, unless it holds no word (`//`, `-`, `?`).
+fn literal_words(literal: UserInputLiteral) -> Option<UserInputAst> {
+    if terms(&literal.phrase).is_empty() {
+        return None;
+    }
+    Some(UserInputAst::from(UserInputLeaf::Literal(literal)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> String {
+        format!("{:?}", forgiving(text).ast)
+    }
+
+    #[test]
+    fn syntax_keeps_its_meaning() {
+        assert_eq!(read("title:diffusion"), "\"title\":diffusion");
+        assert_eq!(read("\"video generative models\""), "\"video generative models\"");
+        assert_eq!(read("(a OR b) -c"), "(*(?a ?b) -c)");
+        assert_eq!(read("phys*"), "phys*");
+        assert_eq!(read("id:2501.09038"), "\"id\":2501.09038");
+    }
+
+    #[test]
+    fn everything_else_is_words() {
+        assert_eq!(read("GUI Agents: A Survey"), "(*GUI *(*Agents *A) *Survey)");
+        assert_eq!(read("ratio 3:1"), "(*ratio *(*3 *1))");
+        assert_eq!(read("physics OR"), "(*physics)");
+        assert_eq!(read("OR"), "OR");
+        assert_eq!(read("models' limited"), "(*models' *limited)");
+        assert_eq!(read("10% of [x]"), "(*10% *of *x)");
+        let url = read("see https://example.org/a/b");
+        assert!(url.contains("https") && url.contains("example.org/a/b"), "{url}");
+        assert_eq!(read("-"), "<emptyclause>");
+    }
+
+    #[test]
+    fn unbalanced_quotes_and_parentheses_are_said() {
+        let r = forgiving("\"unbalanced quote");
+        assert_eq!(format!("{:?}", r.ast), "\"unbalanced quote\"");
+        assert_eq!(r.warnings, ["read the query as words around column 17: a quote that is never closed"]);
+        assert!(forgiving("(a OR b").warnings[0].contains("a `(` that is never closed"));
+        assert!(forgiving("a)").warnings[0].contains("a `)` that closes nothing"));
+        assert!(forgiving("GUI Agents: A Survey").warnings.is_empty());
+    }
+}
