@@ -1,14 +1,10 @@
-//! Multi-term word queries run as automata over the term dictionary: prefix words
-//! (`phys*`) and typo-tolerant words (`--fuzzy`). One automaton is built per word and
-//! shared by every field, rather than one per field as tantivy's parser would; matches
-//! score as a constant, like other multi-term queries.
+//! Automata over the term dictionary for words that stand for many terms: prefix words
+//! (`phys*`) and typo-tolerant words (`--fuzzy`). `expand` runs them to find the terms.
 
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder};
-use tantivy::query::{AutomatonWeight, EnableScoring, Query, Weight};
-use tantivy::schema::Field;
 use tantivy_fst::Automaton;
 
 /// Matches byte strings that start with a prefix.
@@ -85,40 +81,6 @@ impl Automaton for TypoAutomaton {
 
     fn accept(&self, state: &u32, byte: u8) -> u32 {
         self.0.transition(*state, byte)
-    }
-}
-
-/// All documents with a term in `field` that the automaton accepts.
-pub struct AutomatonQuery<A> {
-    field: Field,
-    automaton: Arc<A>,
-}
-
-impl<A> AutomatonQuery<A> {
-    pub fn new(field: Field, automaton: Arc<A>) -> Self {
-        AutomatonQuery { field, automaton }
-    }
-}
-
-impl<A> Clone for AutomatonQuery<A> {
-    fn clone(&self) -> Self {
-        AutomatonQuery { field: self.field, automaton: Arc::clone(&self.automaton) }
-    }
-}
-
-impl<A: fmt::Debug> fmt::Debug for AutomatonQuery<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AutomatonQuery({:?}, {:?})", self.field, self.automaton)
-    }
-}
-
-impl<A> Query for AutomatonQuery<A>
-where
-    A: Automaton + fmt::Debug + Send + Sync + 'static,
-    A::State: Clone,
-{
-    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(AutomatonWeight::<A>::new(self.field, Arc::clone(&self.automaton))))
     }
 }
 

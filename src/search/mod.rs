@@ -2,6 +2,7 @@
 //! by relevance or date, facet counts gathered in the same pass, and snippets.
 
 mod automata;
+pub mod expand;
 pub mod filter;
 mod group;
 pub mod ids;
@@ -210,11 +211,11 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
             let reading = query::Reading { fuzzy: request.fuzzy, strict: request.strict };
             match ids::named_paper(text) {
                 Some(id) => {
-                    let words = query::parse(&px.index, f, text, reading).ok().map(|p| p.query);
+                    let words = query::parse(&px.index, searcher, f, text, reading).ok().map(|p| p.query);
                     Some(ids::paper_query(f, &id, words))
                 }
                 None => {
-                    let parsed = query::parse(&px.index, f, text, reading)?;
+                    let parsed = query::parse(&px.index, searcher, f, text, reading)?;
                     query_warnings = parsed.warnings;
                     Some(parsed.query)
                 }

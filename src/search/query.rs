@@ -8,14 +8,11 @@ use tantivy::query::{
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{Index, Term};
+use tantivy::{Index, Searcher, Term};
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use tantivy::schema::Field;
-
-use super::automata::{AutomatonQuery, PrefixAutomaton, TypoAutomaton};
+use super::expand;
 use super::rank;
 use super::syntax;
 
@@ -38,55 +35,52 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
-/// Parses `text` into a query over all text fields.
-pub fn parse(index: &Index, fields: &Fields, text: &str, reading: Reading) -> Result<Parsed> {
+/// Parses `text` into a query over all text fields. The searcher's term dictionaries
+/// turn prefix words, typo-tolerant words and regular expressions into the terms they
+/// stand for.
+pub fn parse(index: &Index, searcher: &Searcher, fields: &Fields, text: &str, reading: Reading) -> Result<Parsed> {
     let mut warnings = Vec::new();
-    let query = parse_words(index, fields, text, reading, &mut warnings)?;
+    let query = parse_words(index, searcher, fields, text, reading, &mut warnings)?;
     Ok(Parsed { query, warnings })
 }
 
 fn parse_words(
     index: &Index,
+    searcher: &Searcher,
     fields: &Fields,
     text: &str,
     reading: Reading,
     warnings: &mut Vec<String>,
 ) -> Result<Box<dyn Query>> {
     let Reading { fuzzy, strict } = reading;
-    let Some(words) = plain_words(text) else { return parse_text(index, fields, text, reading, warnings) };
+    let Some(words) = plain_words(text) else { return parse_text(index, searcher, fields, text, reading, warnings) };
     if !fuzzy && words.iter().all(|w| !w.prefix) {
-        return parse_text(index, fields, text, Reading { fuzzy: false, strict }, warnings);
+        return parse_text(index, searcher, fields, text, Reading { fuzzy: false, strict }, warnings);
     }
-    // Plain words with prefix words among them, or typo tolerance: each such word is one
-    // automaton shared by all its fields, ANDed with the rest.
+    // Plain words with prefix words among them, or typo tolerance: each such word is
+    // expanded into the words as written that it stands for, scored by BM25F, and ANDed
+    // with the rest.
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut rest: Vec<&str> = Vec::new();
     for word in &words {
-        let per_field = |make: &dyn Fn(Field) -> Box<dyn Query>| -> Box<dyn Query> {
-            let should = word.fields.iter().filter_map(|n| fields.text(n)).map(|f| (Occur::Should, make(f))).collect();
-            Box::new(BooleanQuery::new(should))
-        };
+        let searched: Vec<&'static crate::index::schema::TextField> =
+            TEXT_FIELDS.iter().filter(|f| word.fields.contains(&f.name) && f.weight > 0.0).collect();
         if word.prefix {
-            let automaton = Arc::new(PrefixAutomaton::new(&word.core));
-            clauses.push((word.occur, per_field(&|f| Box::new(AutomatonQuery::new(f, Arc::clone(&automaton))))));
+            let query = expand::prefix_query(searcher, fields, &searched, &word.core)
+                .unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery));
+            clauses.push((word.occur, query));
             continue;
         }
         match &terms(&word.core)[..] {
-            [term] => {
-                let automaton = Arc::new(TypoAutomaton::new(term));
-                let typos = per_field(&|f| Box::new(AutomatonQuery::new(f, Arc::clone(&automaton))));
-                // Exact matches keep their BM25 score above the typos' constant one.
-                let raw = word.raw.trim_start_matches(['+', '-']);
-                let exact = parse_text(index, fields, raw, Reading { fuzzy: false, strict }, warnings)?;
-                let either: Box<dyn Query> =
-                    Box::new(BooleanQuery::new(vec![(Occur::Should, exact), (Occur::Should, typos)]));
-                clauses.push((word.occur, either));
-            }
+            [_] => match expand::typo_query(searcher, fields, &searched, &word.core, 1.0) {
+                Some(query) => clauses.push((word.occur, query)),
+                None => rest.push(word.raw),
+            },
             _ => rest.push(word.raw),
         }
     }
     if !rest.is_empty() {
-        clauses.push((Occur::Must, parse_text(index, fields, &rest.join(" "), reading, warnings)?));
+        clauses.push((Occur::Must, parse_text(index, searcher, fields, &rest.join(" "), reading, warnings)?));
     }
     if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
         if strict {
@@ -153,6 +147,7 @@ fn plain_words(text: &str) -> Option<Vec<PlainWord<'_>>> {
 
 fn parse_text(
     index: &Index,
+    searcher: &Searcher,
     fields: &Fields,
     text: &str,
     reading: Reading,
@@ -193,7 +188,7 @@ fn parse_text(
         clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
     }
     let repeats = word_counts(&rewritten);
-    let context = Context { parser: &parser, fields, fuzzy, repeats: &repeats };
+    let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats };
     let whole = whole_query_words(&ast);
     let query = context.build(ast).map_err(|e| explain(text, e))?;
     Ok(match whole {
@@ -281,6 +276,7 @@ fn word_counts(text: &str) -> HashMap<String, u32> {
 /// What building a query from its syntax tree needs.
 struct Context<'a> {
     parser: &'a QueryParser,
+    searcher: &'a Searcher,
     fields: &'a Fields,
     fuzzy: bool,
     repeats: &'a HashMap<String, u32>,
@@ -302,6 +298,12 @@ impl Context<'_> {
                         Some(word) => Ok(Box::new(rank::Bm25fQuery::new(self.fields, vec![word]))),
                         None => self.phrase(literal),
                     }
+                }
+                // A regular expression: the terms it matches, each scored by BM25.
+                UserInputLeaf::Regex { field: Some(name), pattern } if self.fields.text(&name).is_some() => {
+                    let field = self.fields.text(&name).expect("a text field");
+                    Ok(expand::regex_query(self.searcher, field, &pattern)
+                        .unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)))
                 }
                 other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
             },
