@@ -255,6 +255,10 @@ fn drop_lone_dashes(text: &str) -> std::borrow::Cow<'_, str> {
         return text.into();
     }
     let words: Vec<&str> = text.split_whitespace().filter(|w| !w.chars().all(|c| c == '-')).collect();
+    if words.is_empty() {
+        // Nothing but dashes: left for the grammar to reject.
+        return text.into();
+    }
     words.join(" ").into()
 }
 
@@ -575,6 +579,22 @@ mod tests {
         assert_eq!(expand_prefixes("\"big bad wo\"*"), "\"big bad wo\"*");
         assert_eq!(expand_prefixes("fine-tun*"), "\"fine-tun\"*");
         assert_eq!(expand_prefixes("nofield:x*"), "nofield:x*");
+    }
+
+    #[test]
+    fn lone_dashes_are_punctuation() {
+        assert_eq!(drop_lone_dashes("Models -- o3 (mini)"), "Models o3 (mini)");
+        assert_eq!(drop_lone_dashes("a - b -c"), "a b -c");
+        assert_eq!(drop_lone_dashes("fine-tuning -video"), "fine-tuning -video");
+        assert_eq!(drop_lone_dashes("--"), "--");
+    }
+
+    #[test]
+    fn repeated_words_are_counted() {
+        let counts = word_counts("a OR b OR (a OR A) title:x \"a\"");
+        assert_eq!(counts.get("a"), Some(&3));
+        assert_eq!(counts.get("b"), Some(&1));
+        assert!(!counts.contains_key("or") && !counts.contains_key("title:x"));
     }
 
     #[test]

@@ -212,14 +212,10 @@ struct WeightedPart {
 }
 
 impl WeightedPart {
-    /// Per fieldnorm id: the field's weight over its length normalisation.
-    fn norms(&self) -> Box<[f32; 256]> {
-        let mut norms = Box::new([0.0f32; 256]);
-        for (id, norm) in norms.iter_mut().enumerate() {
-            let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
-            *norm = self.weight / (1.0 - self.b + self.b * length / self.average.max(1e-6));
-        }
-        norms
+    /// The field's weight over its length normalisation, for a fieldnorm id.
+    fn norm(&self, id: u8) -> f32 {
+        let length = FieldNormReader::id_to_fieldnorm(id) as f32;
+        self.weight / (1.0 - self.b + self.b * length / self.average.max(1e-6))
     }
 }
 
@@ -278,7 +274,8 @@ impl Bm25fWeight {
                 let inverted = reader.inverted_index(field)?;
                 if let Some(list) = inverted.read_postings(&p.term, IndexRecordOption::WithFreqs)? {
                     let fieldnorms = reader.get_fieldnorms_reader(field)?;
-                    postings.push(FieldPostings { list, fieldnorms, norms: p.norms() });
+                    let part = WeightedPart { term: p.term.clone(), ..*p };
+                    postings.push(FieldPostings { list, fieldnorms, part, norms: None });
                 }
             }
             if !postings.is_empty() {
@@ -292,7 +289,10 @@ impl Bm25fWeight {
 struct FieldPostings {
     list: SegmentPostings,
     fieldnorms: FieldNormReader,
-    norms: Box<[f32; 256]>,
+    part: WeightedPart,
+    /// `part.norm` per fieldnorm id, built when a window is first gathered (records
+    /// scored one by one compute theirs).
+    norms: Option<Box<[f32; 256]>>,
 }
 
 struct WordPostings {
@@ -359,7 +359,7 @@ impl Bm25fScorer {
         for word in &self.words {
             let mut tf = 0.0;
             for p in word.postings.iter().filter(|p| p.list.doc() == lowest) {
-                tf += p.list.term_freq() as f32 * p.norms[p.fieldnorms.fieldnorm_id(lowest) as usize];
+                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(lowest));
             }
             if tf > 0.0 {
                 score += word.factor * tf / (RANKING.k1 + tf);
@@ -386,10 +386,12 @@ impl Bm25fScorer {
         for word in &mut self.words {
             for p in &mut word.postings {
                 let mut d = p.list.doc();
+                let part = &p.part;
+                let norms = p.norms.get_or_insert_with(|| Box::new(std::array::from_fn(|id| part.norm(id as u8))));
                 while d < horizon {
                     let i = (d - start) as usize;
                     self.gathered[i / 64] |= 1 << (i % 64);
-                    let norm = p.norms[p.fieldnorms.fieldnorm_id(d) as usize];
+                    let norm = norms[p.fieldnorms.fieldnorm_id(d) as usize];
                     self.tfs[i] += p.list.term_freq() as f32 * norm;
                     d = p.list.advance();
                 }
