@@ -21,7 +21,7 @@ static CORPUS: LazyLock<TempDir> = LazyLock::new(|| {
         ("2412.02142", None),
         ("3001.00001", Some(("Adobe Research", "Vision Transformers at Scale", "2025-01-17"))),
         ("3001.00002", Some(("Université de Montréal", "Diffusion Policies for Robots", "2025-02-03"))),
-        ("3001.00003", Some(("Adobe Research", "Chart Attribution Agents", "2025-02-20"))),
+        ("3001.00003", Some(("Adobe Research", "ChartCite: Chart Attribution Agents", "2025-02-20"))),
     ];
     for (id, change) in pages {
         let mut text = seed.replace("2412.02142", id);
@@ -30,6 +30,9 @@ static CORPUS: LazyLock<TempDir> = LazyLock::new(|| {
                 .replace("Personalized Multimodal Large Language Models: A Survey", title)
                 .replace("University of California, San Diego", org)
                 .replace("date: 2024-12-03", &format!("date: {date}"));
+        }
+        if id == "3001.00003" {
+            text = text.replacen("{{< lead >}}\n", "{{< lead >}}\nThe benchmark holds 15,937 questions. ", 1);
         }
         let path = dir.path().join("corpus").join(id).join("index.md");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -44,7 +47,7 @@ fn dir() -> &'static Path {
 }
 
 fn json(args: &[&str]) -> Value {
-    let out = paperdex().current_dir(dir()).arg("search").args(args).arg("--json").output().unwrap();
+    let out = paperdex().current_dir(dir()).args(["search", "--json"]).args(args).output().unwrap();
     assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -263,4 +266,86 @@ fn ids_and_links_put_their_page_first_then_its_records() {
     // The documented field queries.
     assert_eq!(ids(&json(&["id:3001.00003"])), ["3001.00003"]);
     assert_eq!(json(&["page_id:3001.00003"])["total_hits"], 34);
+}
+
+#[test]
+fn pasted_text_is_read_as_words_and_strict_keeps_the_errors() {
+    for (query, first) in [
+        ("ChartCite: Chart Attribution Agents", "3001.00003"),
+        ("Diffusion Policies for Robots: ", "3001.00002"),
+        ("Vision Transformers at Scale OR", "3001.00001"),
+        ("Transformers' scale", "3001.00001"),
+        ("https://example.org/vision/transformers", "3001.00001"),
+    ] {
+        let doc = json(&["--kind", "page", "--", query]);
+        assert_eq!(ids(&doc).first().map(String::as_str), Some(first), "{query}: {doc}");
+    }
+    let out = paperdex().current_dir(dir()).args(["search", "\"Chart Attribution"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: read the query as words around column 1: a quote that is never closed")
+    );
+    for query in ["ChartCite: Chart", "\"Chart Attribution", "(Chart", "OR"] {
+        let out = paperdex().current_dir(dir()).args(["search", "--strict", query]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--strict {query}");
+    }
+    // Well-formed syntax keeps its meaning.
+    assert_eq!(json(&["title:chartcite", "--kind", "page"])["total_hits"], 1);
+    assert_eq!(ids(&json(&["(title:Vision OR title:Diffusion) -Robots", "--kind", "page"])), ["3001.00001"]);
+    let only_exclusions = json(&["--kind", "page", "--", "-title:ChartCite -title:Transformers -title:Diffusion"]);
+    assert_eq!(ids(&only_exclusions), ["2412.02142"], "only exclusions: everything else");
+}
+
+#[test]
+fn typos_are_matched_on_the_words_as_written_and_scored() {
+    // A typo in a suffix: the stem would not be one edit away, the word is.
+    let doc = json(&["Attributon", "--fuzzy", "--kind", "page"]);
+    assert_eq!(ids(&doc), ["3001.00003"]);
+    let doc = json(&["Personalizd", "--fuzzy", "-n", "20"]);
+    let scores: Vec<f64> = doc["hits"].as_array().unwrap().iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).any(|w| w[0] != w[1]), "typo matches are ranked, not a constant: {scores:?}");
+    let doc = json(&["Attributon", "--fuzzy", "--kind", "page"]);
+    let first = &doc["hits"][0];
+    let marked: Vec<&str> = first["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &first["snippet"].as_str().unwrap()[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize])
+        .collect();
+    assert!(marked.iter().any(|m| m.eq_ignore_ascii_case("attribution")), "{marked:?}");
+    // The exact word above its typos.
+    let exact = json(&["Chart", "--fuzzy", "--kind", "page"]);
+    assert_eq!(ids(&exact)[0], "3001.00003");
+    // Prefix words rank by BM25 too.
+    let prefix = json(&["Attrib*", "-n", "5"]);
+    assert!(prefix["hits"][0]["score"].as_f64().unwrap() > 0.0);
+    assert!(!prefix["hits"][0]["highlights"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_query_with_no_hits_is_tried_with_its_typos_corrected() {
+    let out = paperdex().current_dir(dir()).args(["search", "Attributon", "--kind", "page"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: no hits for `Attributon`; showing `attribution`"));
+    let doc = json(&["Chart Attributon", "--kind", "page"]);
+    assert_eq!(doc["corrected"], "Chart attribution");
+    assert_eq!(doc["query"], "Chart Attributon");
+    assert_eq!(ids(&doc), ["3001.00003"]);
+    // Nothing near: no hits, no correction.
+    let none = json(&["Qwxzvbnm"]);
+    assert_eq!(none["total_hits"], 0);
+    assert!(none.get("corrected").is_none());
+}
+
+#[test]
+fn numbers_match_with_and_without_thousands_separators() {
+    for query in ["15937", "15,937"] {
+        let doc = json(&[query, "--kind", "page"]);
+        assert_eq!(ids(&doc), ["3001.00003"], "{query}");
+        let hit = &doc["hits"][0];
+        let snippet = hit["snippet"].as_str().unwrap();
+        let [a, b] = [0, 1].map(|i| hit["highlights"][0][i].as_u64().unwrap() as usize);
+        assert_eq!(&snippet[a..b], "15,937", "{query}: {snippet}");
+    }
 }

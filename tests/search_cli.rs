@@ -454,8 +454,12 @@ fn dates_range_sort_and_drill_down() {
 #[test]
 #[cfg_attr(paperdex_no_shared, ignore = "needs ../shared/corpus/reviews")]
 fn fuzzy_tolerates_a_typo() {
-    let exact = all(&["physcs", "--kind", "page"]);
-    assert_eq!(exact["total_hits"], 0);
+    let exact = all(&["physcs", "--kind", "page", "--strict"]);
+    assert_eq!(exact["total_hits"], 0, "--strict takes the query as it is");
+    // Without --strict a query with no hits is tried with its typos corrected.
+    let corrected = all(&["physcs", "--kind", "page"]);
+    assert_eq!(corrected["corrected"], "physics");
+    assert!(hit_ids(&corrected).contains(&"2501.09038".to_owned()), "{corrected}");
     let fuzzy = all(&["physcs", "--kind", "page", "--fuzzy"]);
     assert!(hit_ids(&fuzzy).contains(&"2501.09038".to_owned()), "{fuzzy}");
 }

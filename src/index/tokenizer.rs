@@ -152,6 +152,17 @@ impl TokenStream for WordTokenStream<'_> {
             let word = &self.text[start..end];
             self.token.text.clear();
             self.token.text.push_str(greek_name(word).unwrap_or(word));
+            // `15,937` is the number 15937: thousands separators join their groups, so
+            // the number is found however it is written.
+            if word.len() <= 3 && word.bytes().all(|b| b.is_ascii_digit()) {
+                while let Some(group) = thousands_group(&self.text[end..]) {
+                    self.token.text.push_str(group);
+                    end += 1 + group.len();
+                    for _ in 0..=group.len() {
+                        self.chars.next();
+                    }
+                }
+            }
             self.emit(start, end);
             return true;
         }
@@ -164,6 +175,15 @@ impl TokenStream for WordTokenStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         &mut self.token
     }
+}
+
+/// The three digits after a thousands separator at the start of `rest` (`,937` in
+/// `15,937 pages`), when they end the group: not `,9` nor `,9375`.
+fn thousands_group(rest: &str) -> Option<&str> {
+    let bytes = rest.as_bytes();
+    let digits = bytes.get(1..4)?;
+    let ends = bytes.get(4).is_none_or(|b| !b.is_ascii_alphanumeric());
+    (bytes[0] == b',' && digits.iter().all(u8::is_ascii_digit) && ends).then(|| &rest[1..4])
 }
 
 /// Hangul, kana and CJK ideographs: scripts written without spaces between words (or,
@@ -202,6 +222,15 @@ fn greek_name(word: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_separators_join_a_number() {
+        assert_eq!(terms("15,937 pages"), ["15937", "page"]);
+        assert_eq!(terms("1,234,567"), ["1234567"]);
+        assert_eq!(terms("15937"), ["15937"]);
+        assert_eq!(terms("1,2,3 and 2023,2024 and 3,4567"), ["1", "2", "3", "and", "2023", "2024", "and", "3", "4567"]);
+        assert_eq!(terms("12,345x"), ["12", "345x"]);
+    }
 
     #[test]
     fn words_split_on_punctuation() {

@@ -49,6 +49,9 @@ pub struct SearchJson<'a> {
     pub facets_more: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub warnings: &'a [String],
+    /// The query searched instead, when the query as given found nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<&'a str>,
 }
 
 impl<'a> SearchJson<'a> {
@@ -71,6 +74,7 @@ impl<'a> SearchJson<'a> {
                 .map(|(f, k)| (k.clone(), f.more))
                 .collect(),
             warnings: &results.warnings,
+            corrected: results.corrected.as_deref(),
         }
     }
 }

@@ -194,10 +194,58 @@ pub struct SearchResults {
     /// What the user should know about how the request was read (a filter value that
     /// matched nothing, with the nearest values).
     pub warnings: Vec<String>,
+    /// The query searched instead, when the query as given found nothing.
+    pub corrected: Option<String>,
 }
 
-/// Runs one search on an open index.
+/// Runs one search on an open index. A query that finds nothing is tried once more with
+/// its misspelt words corrected (one typo each, against the words the index holds), and
+/// says so: "no hits for `colorizaton`; showing `colorization`".
 pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
+    let results = search_once(px, searcher, request)?;
+    if results.total_hits > 0 || request.fuzzy || request.strict {
+        return Ok(results);
+    }
+    let Some(text) = request.text() else { return Ok(results) };
+    let Some(corrected) = corrected_query(searcher, &px.fields, text) else { return Ok(results) };
+    let retry = SearchRequest { query: Some(corrected.clone()), ..request.clone() };
+    let mut again = search_once(px, searcher, &retry)?;
+    if again.total_hits == 0 {
+        return Ok(results);
+    }
+    again.warnings.insert(0, format!("no hits for `{text}`; showing `{corrected}`"));
+    again.query = text.to_owned();
+    again.corrected = Some(corrected);
+    again.took_us += results.took_us;
+    again.search_us += results.search_us;
+    Ok(again)
+}
+
+/// The query with each plain word the index does not hold replaced by its most frequent
+/// neighbour one edit away; `None` when no word needs (or has) a correction.
+fn corrected_query(searcher: &Searcher, fields: &crate::index::Fields, text: &str) -> Option<String> {
+    let mut changed = false;
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| {
+            let plain = word.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '\'');
+            let exact = crate::index::tokenizer::exact_terms(word);
+            match (&exact[..], plain) {
+                ([one], true) if one.chars().count() >= 4 => match expand::correction(searcher, fields, one) {
+                    Some(fixed) => {
+                        changed = true;
+                        fixed
+                    }
+                    None => word.to_owned(),
+                },
+                _ => word.to_owned(),
+            }
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
     let started = Instant::now();
     limits::check_paging(request.limit, request.offset)?;
     if let Some(text) = request.text() {
@@ -356,6 +404,7 @@ pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) 
         sort,
         offset: request.offset,
         warnings: query_warnings.into_iter().chain(filters.warnings).collect(),
+        corrected: None,
     })
 }
 

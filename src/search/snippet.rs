@@ -67,14 +67,19 @@ impl<'a> Snippets<'a> {
             }
             // First the fields where a term starts a word as written: cut the fragment
             // there without analysing the text (a page body can be tens of kilobytes).
-            for &field in &candidates {
-                let terms = &self.generators[&field].1;
-                if terms.is_empty() {
-                    continue;
-                }
-                for value in doc.get_all(field).filter_map(|v| v.as_str()) {
-                    if let Some(snippet) = quick_snippet(value, terms, self.max_chars) {
-                        return Ok(snippet);
+            // Where the query has several words, a field that holds two of them side by
+            // side (a phrase, a pasted title) comes first: that is where it matched.
+            let several = candidates.iter().any(|f| self.generators[f].1.len() > 1);
+            for pair in [true, false].into_iter().filter(|&p| several || !p) {
+                for &field in &candidates {
+                    let terms = &self.generators[&field].1;
+                    if terms.is_empty() {
+                        continue;
+                    }
+                    for value in doc.get_all(field).filter_map(|v| v.as_str()) {
+                        if let Some(snippet) = quick_snippet(value, terms, self.max_chars, pair) {
+                            return Ok(snippet);
+                        }
                     }
                 }
             }
@@ -133,15 +138,55 @@ fn field_text(doc: &TantivyDocument, field: Field) -> String {
     values.join("\n")
 }
 
+/// True when the word `word` (as written) is indexed as one of `terms`: its stem or its
+/// exact form. `1` is not `100`, and `model` is `models` but not `remodel`.
+fn word_is_term(word: &str, terms: &[String]) -> bool {
+    let first = word.chars().next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
+    if !terms.iter().any(|t| t.starts_with(first.as_str())) {
+        return false;
+    }
+    let mut forms = crate::index::tokenizer::terms(word);
+    forms.extend(crate::index::tokenizer::exact_terms(word));
+    forms.iter().any(|f| terms.contains(f))
+}
+
+/// The word of `text` that starts at byte `at` (letters and digits).
+fn word_at(text: &str, at: usize) -> &str {
+    let end = text[at..].find(|c: char| !c.is_alphanumeric()).map_or(text.len(), |e| at + e);
+    &text[at..end]
+}
+
+/// The start of the word after the one that starts at `at`, if any.
+fn next_word(text: &str, at: usize) -> Option<usize> {
+    let after = at + word_at(text, at).len();
+    text[after..].find(|c: char| c.is_alphanumeric()).map(|i| after + i)
+}
+
+/// Text as a snippet shows it: one line; a table's rows separated by `; ` (its cells
+/// keep their ` | `).
+fn one_line(text: &str) -> String {
+    text.replace('\n', "; ").replace(['\r', '\t'], " ")
+}
+
 /// A fragment of about `max_chars` characters starting a little before the first word
-/// that begins with a query term, with every such word marked. Indexed terms are
-/// lower-cased stems, and a stem starts the words it comes from (`model` for `models`,
-/// `modeling`). `None` when no word begins with a term.
-fn quick_snippet(text: &str, terms: &[String], max_chars: usize) -> Option<Snippet> {
+/// that is a query term (where two terms stand side by side, as in a phrase, if they do
+/// anywhere; with `pair`, only there), with every such word marked. `None` when no word
+/// is a term.
+fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool) -> Option<Snippet> {
     let lower = text.to_ascii_lowercase();
     let starts_word = |at: usize| at == 0 || !lower[..at].chars().next_back().is_some_and(char::is_alphanumeric);
-    let first =
-        terms.iter().filter_map(|t| lower.match_indices(t.as_str()).map(|(i, _)| i).find(|&i| starts_word(i))).min()?;
+    // Places where a word begins with a term's letters, checked by analysing that word.
+    let mut places: Vec<usize> = terms
+        .iter()
+        .flat_map(|t| lower.match_indices(t.as_str()).map(|(i, _)| i).filter(|&i| starts_word(i)).take(48))
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    let confirmed: Vec<usize> =
+        places.into_iter().filter(|&i| word_is_term(word_at(text, i), terms)).take(48).collect();
+    let side_by_side = |&i: &usize| next_word(text, i).is_some_and(|n| word_is_term(word_at(text, n), terms));
+    let paired = if terms.len() > 1 { confirmed.iter().copied().find(side_by_side) } else { None };
+    let first = if pair { paired? } else { paired.or_else(|| confirmed.first().copied())? };
     // Start up to a quarter of the fragment before the match, at a word boundary.
     let lead = text[..first].char_indices().rev().nth(max_chars / 4).map_or(0, |(i, _)| i);
     let start = if lead == 0 { 0 } else { text[lead..first].find(' ').map_or(lead, |s| lead + s + 1) };
@@ -153,21 +198,24 @@ fn quick_snippet(text: &str, terms: &[String], max_chars: usize) -> Option<Snipp
         end = start + space;
     }
     let fragment = &text[start..end];
-    let fragment_lower = &lower[start..end];
     let mut highlights = Vec::new();
     let mut tokenizer = WordTokenizer;
     let mut stream = tokenizer.token_stream(fragment);
     while stream.advance() {
         let token = stream.token();
-        let word = &fragment_lower[token.offset_from..token.offset_to];
-        if terms.iter().any(|t| word.starts_with(t.as_str())) {
+        if word_is_term(&fragment[token.offset_from..token.offset_to], terms) {
             highlights.push([token.offset_from, token.offset_to]);
         }
     }
     if highlights.is_empty() {
         return None;
     }
-    Some(Snippet { text: fragment.replace(['\n', '\r', '\t'], " "), highlights })
+    // `; ` for a row break is one byte longer than the newline: shift the marks after it.
+    let text = one_line(fragment);
+    let breaks: Vec<usize> = fragment.match_indices('\n').map(|(i, _)| i).collect();
+    let shift = |at: usize| at + breaks.iter().filter(|&&b| b < at).count();
+    let highlights = highlights.into_iter().map(|[a, b]| [shift(a), shift(b)]).collect();
+    Some(Snippet { text, highlights })
 }
 
 /// The first `max` characters of `text`, cut at a word boundary where one is near.
@@ -190,10 +238,21 @@ mod tests {
     #[test]
     fn quick_snippets_mark_words_that_start_with_a_term() {
         let text = "Intro words. Large language models and modeling work; a remodel is not a match.";
-        let s = quick_snippet(text, &["model".to_owned()], 40).unwrap();
+        let s = quick_snippet(text, &["model".to_owned()], 40, false).unwrap();
         let marked: Vec<&str> = s.highlights.iter().map(|[a, b]| &s.text[*a..*b]).collect();
         assert_eq!(marked, ["models", "modeling"]);
-        assert!(s.text.chars().count() <= 40, "{}", s.text);
-        assert!(quick_snippet(text, &["studi".to_owned()], 40).is_none());
+        // A number is the number, not every number that starts with its digits.
+        let scores = "perfect score 100%. Our model reaches 24.1 on it; 1 more.";
+        let s = quick_snippet(scores, &["24".to_owned(), "1".to_owned()], 30, false).unwrap();
+        let marked: Vec<&str> = s.highlights.iter().map(|[a, b]| &s.text[*a..*b]).collect();
+        assert_eq!(marked, ["24", "1", "1"], "{}", s.text);
+        // Table rows are told apart, and the marks stay on their words.
+        let table = "Model | Score\nVideoPoet | 24.1\nRunway | 19.0";
+        let s = quick_snippet(table, &["videopoet".to_owned()], 60, false).unwrap();
+        assert_eq!(s.text, "Model | Score; VideoPoet | 24.1; Runway | 19.0");
+        assert_eq!(&s.text[s.highlights[0][0]..s.highlights[0][1]], "VideoPoet");
+        let short = quick_snippet(text, &["model".to_owned()], 40, false).unwrap();
+        assert!(short.text.chars().count() <= 40, "{}", short.text);
+        assert!(quick_snippet(text, &["studi".to_owned()], 40, false).is_none());
     }
 }

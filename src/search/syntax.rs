@@ -24,19 +24,20 @@ pub struct Reading {
 pub fn forgiving(text: &str) -> Reading {
     let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
     let mut warnings = Vec::new();
+    let column_of = |byte: usize| text.get(..byte.min(text.len())).map_or(1, |s| s.chars().count() + 1);
     for e in &errors {
-        let column = text.get(..e.pos.min(text.len())).map_or(1, |s| s.chars().count().max(1));
-        let what = if e.message.contains("delimiter") {
-            Some("a quote that is never closed")
+        // Where the user can see the cause: the quote or parenthesis left open.
+        let found = if e.message.contains("delimiter") {
+            text.rfind(['"', '\'']).map(|at| (at, "a quote that is never closed"))
         } else if e.message.contains("expected ')'") {
-            Some("a `(` that is never closed")
+            unclosed_paren(text).map(|at| (at, "a `(` that is never closed"))
         } else if e.message.contains("unparsed end of query") && text[e.pos.min(text.len())..].starts_with(')') {
-            Some("a `)` that closes nothing")
+            Some((e.pos, "a `)` that closes nothing"))
         } else {
             None
         };
-        if let Some(what) = what {
-            let warning = format!("read the query as words around column {column}: {what}");
+        if let Some((at, what)) = found {
+            let warning = format!("read the query as words around column {}: {what}", column_of(at));
             if !warnings.contains(&warning) {
                 warnings.push(warning);
             }
@@ -45,9 +46,30 @@ pub fn forgiving(text: &str) -> Reading {
     Reading { ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query), warnings }
 }
 
+/// The byte position of the last `(` that no `)` closes (outside quotes).
+fn unclosed_paren(text: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => open.push(i),
+            ')' if !quoted => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
+}
+
 /// True when `name` is a field queries may name.
 pub fn known_field(name: &str) -> bool {
     TEXT_FIELDS.iter().any(|f| f.name == name) || KEY_FIELDS.contains(&name)
+}
+
+fn is_scheme(field: &str) -> bool {
+    matches!(field.to_ascii_lowercase().as_str(), "http" | "https" | "ftp" | "file")
 }
 
 fn is_operator(word: &str) -> bool {
@@ -75,7 +97,32 @@ fn words_where_not_syntax(ast: UserInputAst) -> Option<UserInputAst> {
         UserInputAst::Clause(clauses) => {
             let many = clauses.len() > 1;
             let mut out: Vec<(Option<Occur>, UserInputAst)> = Vec::with_capacity(clauses.len());
+            let mut after_scheme = false;
             for (occur, sub) in clauses {
+                // A link (`https://host/a/b` reads as `https:` then `host/a/b`): its
+                // scheme and host are not what it is about; its path is.
+                if let UserInputAst::Leaf(leaf) = &sub {
+                    let scheme = match leaf.as_ref() {
+                        UserInputLeaf::Literal(l) => l.field_name.as_deref(),
+                        UserInputLeaf::Regex { field, .. } => field.as_deref(),
+                        _ => None,
+                    };
+                    if scheme.is_some_and(is_scheme) {
+                        after_scheme = true;
+                        continue;
+                    }
+                }
+                if std::mem::take(&mut after_scheme)
+                    && let UserInputAst::Leaf(leaf) = &sub
+                    && let UserInputLeaf::Literal(l) = leaf.as_ref()
+                    && l.field_name.is_none()
+                {
+                    let path = l.phrase.split_once('/').map_or("", |(_, path)| path);
+                    if let Some(words) = word(&path.replace('/', " ")) {
+                        out.push((occur, words));
+                    }
+                    continue;
+                }
                 // `physics OR` and a lone `AND` between words: an operator with nothing
                 // on one side is not a word anyone searches for.
                 if many
@@ -170,8 +217,7 @@ mod tests {
         assert_eq!(read("OR"), "OR");
         assert_eq!(read("models' limited"), "(*models' *limited)");
         assert_eq!(read("10% of [x]"), "(*10% *of *x)");
-        let url = read("see https://example.org/a/b");
-        assert!(url.contains("https") && url.contains("example.org/a/b"), "{url}");
+        assert_eq!(read("see https://example.org/vision/transformers"), "(*see *vision transformers)");
         assert_eq!(read("-"), "<emptyclause>");
     }
 
@@ -179,7 +225,8 @@ mod tests {
     fn unbalanced_quotes_and_parentheses_are_said() {
         let r = forgiving("\"unbalanced quote");
         assert_eq!(format!("{:?}", r.ast), "\"unbalanced quote\"");
-        assert_eq!(r.warnings, ["read the query as words around column 17: a quote that is never closed"]);
+        assert_eq!(r.warnings, ["read the query as words around column 1: a quote that is never closed"]);
+        assert!(forgiving("x (a OR b").warnings[0].contains("column 3: a `(` that is never closed"));
         assert!(forgiving("(a OR b").warnings[0].contains("a `(` that is never closed"));
         assert!(forgiving("a)").warnings[0].contains("a `)` that closes nothing"));
         assert!(forgiving("GUI Agents: A Survey").warnings.is_empty());
