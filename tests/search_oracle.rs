@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use paperdex::index::tokenizer::{prefix_terms, terms};
+use paperdex::index::tokenizer::{exact_terms, terms};
 use paperdex::ingest::{self, Page};
 
 /// Every piece of text a page record carries, as the reader sees it.
@@ -42,7 +42,7 @@ fn page_search_matches_a_plain_scan() {
     // Surface words at spread document frequencies, plus hand-picked ones and pairs.
     let mut df: BTreeMap<String, usize> = BTreeMap::new();
     for (_, text) in &texts {
-        let words: BTreeSet<String> = prefix_terms(text).into_iter().filter(|w| w.chars().count() >= 3).collect();
+        let words: BTreeSet<String> = exact_terms(text).into_iter().filter(|w| w.chars().count() >= 3).collect();
         for w in words {
             *df.entry(w).or_default() += 1;
         }

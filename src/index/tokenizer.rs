@@ -49,12 +49,6 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
-/// The terms of a prefix the user typed: analysed like indexed text but not stemmed, since
-/// a word's beginning is not a word.
-pub fn prefix_terms(text: &str) -> Vec<String> {
-    exact_terms(text)
-}
-
 /// The terms `text` is indexed under in the unstemmed field.
 pub fn exact_terms(text: &str) -> Vec<String> {
     let mut analyzer = exact_analyzer();

@@ -19,7 +19,7 @@ use super::syntax;
 use crate::error::{Error, Result};
 use crate::index::Fields;
 use crate::index::schema::{TEXT_FIELDS, text_field_names};
-use crate::index::tokenizer::{exact_terms, prefix_terms, terms};
+use crate::index::tokenizer::{exact_terms, terms};
 
 /// How the query text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,109 +40,8 @@ pub struct Parsed {
 /// stand for.
 pub fn parse(index: &Index, searcher: &Searcher, fields: &Fields, text: &str, reading: Reading) -> Result<Parsed> {
     let mut warnings = Vec::new();
-    let query = parse_words(index, searcher, fields, text, reading, &mut warnings)?;
+    let query = parse_text(index, searcher, fields, text, reading, &mut warnings)?;
     Ok(Parsed { query, warnings })
-}
-
-fn parse_words(
-    index: &Index,
-    searcher: &Searcher,
-    fields: &Fields,
-    text: &str,
-    reading: Reading,
-    warnings: &mut Vec<String>,
-) -> Result<Box<dyn Query>> {
-    let Reading { fuzzy, strict } = reading;
-    let Some(words) = plain_words(text) else { return parse_text(index, searcher, fields, text, reading, warnings) };
-    if !fuzzy && words.iter().all(|w| !w.prefix) {
-        return parse_text(index, searcher, fields, text, Reading { fuzzy: false, strict }, warnings);
-    }
-    // Plain words with prefix words among them, or typo tolerance: each such word is
-    // expanded into the words as written that it stands for, scored by BM25F, and ANDed
-    // with the rest.
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut rest: Vec<&str> = Vec::new();
-    for word in &words {
-        let searched: Vec<&'static crate::index::schema::TextField> =
-            TEXT_FIELDS.iter().filter(|f| word.fields.contains(&f.name) && f.weight > 0.0).collect();
-        if word.prefix {
-            let query = expand::prefix_query(searcher, fields, &searched, &word.core)
-                .unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery));
-            clauses.push((word.occur, query));
-            continue;
-        }
-        match &terms(&word.core)[..] {
-            [_] => match expand::typo_query(searcher, fields, &searched, &word.core, 1.0) {
-                Some(query) => clauses.push((word.occur, query)),
-                None => rest.push(word.raw),
-            },
-            _ => rest.push(word.raw),
-        }
-    }
-    if !rest.is_empty() {
-        clauses.push((Occur::Must, parse_text(index, searcher, fields, &rest.join(" "), reading, warnings)?));
-    }
-    if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
-        if strict {
-            return Err(Error::QuerySyntax {
-                query: text.to_owned(),
-                column: None,
-                message: "the query only excludes terms; add a term to search for (e.g. `diffusion -video`)".into(),
-            });
-        }
-        clauses.insert(0, (Occur::Must, Box::new(tantivy::query::AllQuery)));
-    }
-    Ok(Box::new(BooleanQuery::new(clauses)))
-}
-
-/// One word of a plain query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct PlainWord<'q> {
-    raw: &'q str,
-    occur: Occur,
-    /// The fields it is searched in: the one named, or every text field.
-    fields: Vec<&'static str>,
-    /// For a prefix word, the prefix as indexed (lower-cased, folded, not stemmed);
-    /// otherwise the word as typed.
-    core: String,
-    prefix: bool,
-}
-
-/// The words of a query that has no quotes, groups, operators or other syntax; `None`
-/// for anything else (the query parser handles it).
-fn plain_words(text: &str) -> Option<Vec<PlainWord<'_>>> {
-    if text.contains(['"', '(', ')', '\'', '/', '\\', '[', '{', '^', '~'])
-        || text.split_whitespace().any(|w| matches!(w, "AND" | "OR" | "NOT" | "IN"))
-    {
-        return None;
-    }
-    let mut words = Vec::new();
-    for raw in text.split_whitespace() {
-        let (occur, body) = match raw.as_bytes().first() {
-            Some(b'-') => (Occur::MustNot, &raw[1..]),
-            Some(b'+') => (Occur::Must, &raw[1..]),
-            _ => (Occur::Must, raw),
-        };
-        let (fields, body): (Vec<&'static str>, &str) = match body.split_once(':') {
-            Some((field, rest)) => (vec![TEXT_FIELDS.iter().find(|f| f.name == field)?.name], rest),
-            None => (TEXT_FIELDS.iter().map(|f| f.name).collect(), body),
-        };
-        let (prefix, body) = match body.strip_suffix('*') {
-            Some(b) => (true, b),
-            None => (false, body),
-        };
-        if body.is_empty() || body.contains('*') {
-            return None;
-        }
-        let core = if prefix {
-            let [term] = &prefix_terms(body)[..] else { return None };
-            term.clone()
-        } else {
-            body.to_owned()
-        };
-        words.push(PlainWord { raw, occur, fields, core, prefix });
-    }
-    (!words.is_empty()).then_some(words)
 }
 
 fn parse_text(
@@ -157,7 +56,6 @@ fn parse_text(
     let defaults: Vec<_> = TEXT_FIELDS.iter().filter_map(|f| fields.text(f.name)).collect();
     let mut parser = QueryParser::for_index(index, defaults);
     parser.set_conjunction_by_default();
-    // Prefix words (`phys*`) become per-field regex queries; see `expand_prefixes`.
     parser.allow_regexes();
     for f in TEXT_FIELDS {
         let Some(field) = fields.text(f.name) else { continue };
@@ -168,14 +66,14 @@ fn parse_text(
         }
     }
     let dashless = drop_lone_dashes(text);
-    let rewritten = expand_prefixes(&escape_apostrophes(&dashless));
     let mut ast = if reading.strict {
-        tantivy::query_grammar::parse_query(&rewritten)
-            .map_err(|_| explain(text, QueryParserError::SyntaxError(text.to_owned())))?
+        let ast = tantivy::query_grammar::parse_query(&escape_apostrophes(&dashless))
+            .map_err(|_| explain(text, QueryParserError::SyntaxError(text.to_owned())))?;
+        syntax::prefixes(ast)
     } else {
-        // Warnings point at the columns of what was typed, not of the rewritten text.
-        warnings.extend(syntax::forgiving(&dashless).warnings);
-        syntax::forgiving(&rewritten).ast
+        let reading = syntax::forgiving(&dashless);
+        warnings.extend(reading.warnings);
+        reading.ast
     };
     if let UserInputAst::Clause(clauses) = &mut ast
         && !clauses.is_empty()
@@ -187,7 +85,7 @@ fn parse_text(
         // Only exclusions: everything but what they exclude.
         clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
     }
-    let repeats = word_counts(&rewritten);
+    let repeats = word_counts(&dashless);
     let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats };
     let whole = whole_query_words(&ast);
     let query = context.build(ast).map_err(|e| explain(text, e))?;
@@ -297,6 +195,7 @@ impl Context<'_> {
                 Ok(Box::new(BoostQuery::new(self.build(*inner)?, boost.into_inner() as f32)))
             }
             UserInputAst::Leaf(leaf) => match *leaf {
+                UserInputLeaf::Literal(literal) if self.expands(&literal) => Ok(self.expanded(&literal)),
                 UserInputLeaf::Literal(literal) if literal.field_name.is_none() && !literal.prefix => {
                     match self.word(&literal) {
                         Some(word) => Ok(Box::new(rank::Bm25fQuery::new(self.fields, vec![word]))),
@@ -312,6 +211,30 @@ impl Context<'_> {
                 other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
             },
         }
+    }
+
+    /// True for a one-word literal that stands for many terms: a prefix (`phys*`), or any
+    /// word under `--fuzzy`, in no field or one text field.
+    fn expands(&self, literal: &UserInputLiteral) -> bool {
+        let in_text = literal.field_name.as_deref().is_none_or(|f| self.fields.text(f).is_some());
+        let one_word = exact_terms(&literal.phrase).len() == 1;
+        in_text && one_word && (literal.prefix || (self.fuzzy && literal.delimiter == Delimiter::None))
+    }
+
+    /// The terms a prefix or a typo-tolerant word stands for, as the index holds them,
+    /// searched and scored like typed words (BM25F); nothing when there are none.
+    fn expanded(&self, literal: &UserInputLiteral) -> Box<dyn Query> {
+        let searched: Vec<&'static crate::index::schema::TextField> = match literal.field_name.as_deref() {
+            Some(name) => TEXT_FIELDS.iter().filter(|f| f.name == name).collect(),
+            None => rank::default_fields(),
+        };
+        let repeats = self.repeats.get(&literal.phrase.to_lowercase()).copied().unwrap_or(1).max(1) as f32;
+        let expanded = if literal.prefix {
+            expand::prefix_query(self.searcher, self.fields, &searched, &literal.phrase)
+        } else {
+            expand::typo_query(self.searcher, self.fields, &searched, &literal.phrase, repeats)
+        };
+        expanded.unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery))
     }
 
     /// A group of clauses. Its optional single words are scored together as one BM25F
@@ -414,67 +337,6 @@ impl Context<'_> {
     }
 }
 
-/// Rewrites each bare `word*` (or `field:word*`) into regex queries over the indexed
-/// terms: tantivy's parser only takes a prefix on the last word of a phrase. The word is
-/// lower-cased and folded like indexed text (but not stemmed, so `generat*` still finds
-/// `generation`).
-fn expand_prefixes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_quote = false;
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        out.push_str(&prefix_word(word).unwrap_or_else(|| word.clone()));
-        word.clear();
-    };
-    for c in text.chars() {
-        if in_quote {
-            out.push(c);
-            in_quote = c != '"';
-            continue;
-        }
-        match c {
-            '"' if word.is_empty() => {
-                in_quote = true;
-                out.push(c);
-            }
-            c if c.is_whitespace() || c == '(' || c == ')' => {
-                flush(&mut word, &mut out);
-                out.push(c);
-            }
-            c => word.push(c),
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-/// `phys*` → `(title:/phys.*/ OR name:/phys.*/ OR ...)`; `None` when `word` is not a
-/// simple prefix word.
-fn prefix_word(word: &str) -> Option<String> {
-    let core = word.strip_suffix('*')?;
-    let (sign, core) = match core.chars().next()? {
-        '+' | '-' => core.split_at(1),
-        _ => ("", core),
-    };
-    let (fields, core): (Vec<&str>, &str) = match core.split_once(':') {
-        Some((field, rest)) if TEXT_FIELDS.iter().any(|f| f.name == field) => (vec![field], rest),
-        Some(_) => return None,
-        None => (TEXT_FIELDS.iter().map(|f| f.name).collect(), core),
-    };
-    if core.is_empty() || core.contains(['"', '\\', '/', '*', '^', ':', '\'', '`', '[', ']', '{', '}']) {
-        return None;
-    }
-    let terms = prefix_terms(core);
-    if terms.len() > 1 {
-        // `fine-tun*`: a phrase whose last word is a prefix, which tantivy reads when quoted.
-        let field = if fields.len() == 1 { format!("{}:", fields[0]) } else { String::new() };
-        return Some(format!("{sign}{field}\"{core}\"*"));
-    }
-    let [token] = &terms[..] else { return None };
-    let alternatives: Vec<String> = fields.iter().map(|f| format!("{f}:/{token}.*/")).collect();
-    Some(format!("{sign}({})", alternatives.join(" OR ")))
-}
-
 /// An apostrophe inside a word (`Yo'LLaVA`, `don't`) is part of the word, not the start
 /// of a single-quoted phrase as tantivy's grammar would read it.
 fn escape_apostrophes(text: &str) -> std::borrow::Cow<'_, str> {
@@ -551,51 +413,6 @@ fn locate(text: &str) -> (String, Option<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_words_and_prefixes() {
-        let words = plain_words("video phys* -gen* title:Diff*").unwrap();
-        let summary: Vec<(&str, Occur, bool, usize)> =
-            words.iter().map(|w| (w.core.as_str(), w.occur, w.prefix, w.fields.len())).collect();
-        assert_eq!(
-            summary,
-            [
-                ("video", Occur::Must, false, TEXT_FIELDS.len()),
-                ("phys", Occur::Must, true, TEXT_FIELDS.len()),
-                ("gen", Occur::MustNot, true, TEXT_FIELDS.len()),
-                ("diff", Occur::Must, true, 1)
-            ]
-        );
-        assert!(plain_words("a OR phys*").is_none());
-        assert!(plain_words("\"a b\"").is_none());
-        assert!(plain_words("fine-tun*").is_none());
-        assert!(plain_words("nofield:x").is_none());
-    }
-
-    #[test]
-    fn prefixes_become_regexes() {
-        assert_eq!(expand_prefixes("title:Phys* x"), "(title:/phys.*/) x");
-        assert!(expand_prefixes("-phys*").starts_with("-(title:/phys.*/ OR name:/phys.*/ OR"));
-        assert_eq!(expand_prefixes("\"big bad wo\"*"), "\"big bad wo\"*");
-        assert_eq!(expand_prefixes("fine-tun*"), "\"fine-tun\"*");
-        assert_eq!(expand_prefixes("nofield:x*"), "nofield:x*");
-    }
-
-    #[test]
-    fn lone_dashes_are_punctuation() {
-        assert_eq!(drop_lone_dashes("Models -- o3 (mini)"), "Models o3 (mini)");
-        assert_eq!(drop_lone_dashes("a - b -c"), "a b -c");
-        assert_eq!(drop_lone_dashes("fine-tuning -video"), "fine-tuning -video");
-        assert_eq!(drop_lone_dashes("--"), "--");
-    }
-
-    #[test]
-    fn repeated_words_are_counted() {
-        let counts = word_counts("a OR b OR (a OR A) title:x \"a\"");
-        assert_eq!(counts.get("a"), Some(&3));
-        assert_eq!(counts.get("b"), Some(&1));
-        assert!(!counts.contains_key("or") && !counts.contains_key("title:x"));
-    }
 
     #[test]
     fn apostrophes_inside_words_are_escaped() {

@@ -20,6 +20,29 @@ pub struct Reading {
     pub warnings: Vec<String>,
 }
 
+/// Marks `word*` (unquoted: the grammar only reads a prefix after a quoted phrase) as a
+/// prefix word, in both readings of a query.
+pub fn prefixes(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            UserInputAst::Clause(clauses.into_iter().map(|(occur, sub)| (occur, prefixes(sub))).collect())
+        }
+        UserInputAst::Boost(inner, boost) => UserInputAst::Boost(Box::new(prefixes(*inner)), boost),
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(mut l)
+                if l.delimiter == Delimiter::None
+                    && l.phrase.len() > 1
+                    && l.phrase.find('*') == Some(l.phrase.len() - 1) =>
+            {
+                l.phrase.pop();
+                l.prefix = true;
+                UserInputAst::from(UserInputLeaf::Literal(l))
+            }
+            other => UserInputAst::from(other),
+        },
+    }
+}
+
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
     let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
@@ -43,7 +66,7 @@ pub fn forgiving(text: &str) -> Reading {
             }
         }
     }
-    Reading { ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query), warnings }
+    Reading { ast: words_where_not_syntax(prefixes(ast)).unwrap_or_else(UserInputAst::empty_query), warnings }
 }
 
 /// The byte position of the last `(` that no `)` closes (outside quotes).
