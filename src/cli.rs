@@ -91,6 +91,16 @@ pub struct BenchArgs {
     /// Threads for the throughput run [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Repeat the whole measurement this many times; each class reports the median of
+    /// its repeats' percentiles, with the lowest and highest.
+    #[arg(long, value_name = "R", default_value_t = 3)]
+    pub repeat: usize,
+    /// A saved `--json` report to compare with: only changes beyond both runs' spread count.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also draw the per-class p50 and p99 (log scale) into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
     /// Print one JSON object (schema in the README).
     #[arg(long)]
     pub json: bool,

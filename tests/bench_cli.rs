@@ -227,3 +227,68 @@ fn bench_bad_input_is_a_clear_error() {
         .code(2)
         .stderr(predicate::str::contains("no index at"));
 }
+
+#[test]
+fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
+    let dir = SYNTH.path();
+    let run = |extra: &[&str]| {
+        let out = paperdex()
+            .args(["bench", "--iterations", "2", "--warmup", "0", "--threads", "1", "--json", "--index"])
+            .arg(dir.join("idx"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let first = run(&["--repeat", "3"]);
+    assert_eq!(first["repeat"], 3);
+    for class in first["classes"].as_array().unwrap() {
+        let (lo, mid, hi) = (
+            class["p50_min_us"].as_f64().unwrap(),
+            class["p50_us"].as_f64().unwrap(),
+            class["p50_max_us"].as_f64().unwrap(),
+        );
+        assert!(lo <= mid && mid <= hi, "{class}");
+        let drawn = class["drawn"].as_array().unwrap();
+        assert_eq!(drawn.len() as u64, class["queries"].as_u64().unwrap());
+        assert!(drawn.iter().all(|q| q.as_str().unwrap().starts_with(class["class"].as_str().unwrap())), "{class}");
+    }
+    // The drawn queries are a queries file: running them again gives the same classes.
+    let file = dir.join("drawn.tsv");
+    let lines: Vec<String> = first["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["drawn"].as_array().unwrap().iter().map(|q| q.as_str().unwrap().to_owned()))
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let replay = run(&["--repeat", "1", "--queries", file.to_str().unwrap()]);
+    let classes = |d: &Value| d["classes"].as_array().unwrap().iter().map(|c| c["class"].clone()).collect::<Vec<_>>();
+    assert_eq!(classes(&replay), classes(&first));
+    // A baseline: every class compared, with a verdict.
+    let base = dir.join("base.json");
+    std::fs::write(&base, first.to_string()).unwrap();
+    let svg = dir.join("bench.svg");
+    let compared = run(&["--repeat", "2", "--baseline", base.to_str().unwrap(), "--plot", svg.to_str().unwrap()]);
+    let verdicts: Vec<&str> =
+        compared["baseline"].as_array().unwrap().iter().map(|c| c["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts.len(), first["classes"].as_array().unwrap().len());
+    assert!(verdicts.iter().all(|v| ["faster", "slower", "same"].contains(v)), "{verdicts:?}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        picture.starts_with("<svg") && picture.contains("one_term") && picture.contains("<rect"),
+        "{}",
+        &picture[..200]
+    );
+    // A baseline that is not a report is a clear error.
+    std::fs::write(dir.join("junk.json"), "{}").unwrap();
+    paperdex()
+        .args(["bench", "--iterations", "1", "--index"])
+        .arg(dir.join("idx"))
+        .arg("--baseline")
+        .arg(dir.join("junk.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a `paperdex bench --json` report"));
+}

@@ -3,12 +3,13 @@
 //! throughput on one thread and on several.
 
 pub mod fts5;
+pub mod plot;
 mod queries;
 
 use std::path::Path;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
 pub use queries::{BenchQuery, CLASSES, default_queries, load_queries};
@@ -18,7 +19,7 @@ use crate::index::PaperdexIndex;
 use crate::search;
 
 /// The machine a run was measured on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub cores: usize,
     pub cpu_model: String,
@@ -51,23 +52,33 @@ impl Machine {
 }
 
 /// The index a run was measured on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexInfo {
     pub path: String,
     pub records: u64,
     pub bytes: u64,
 }
 
-/// One query class's figures.
-#[derive(Debug, Clone, Serialize)]
+/// One query class's figures. Latencies are the median over the repeats of each repeat's
+/// percentile, with the lowest and highest repeat beside the p50 and the p99: the spread
+/// a change must leave to count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClassReport {
     pub class: String,
     pub queries: usize,
     /// Matching records, summed over the class's queries (one run each).
     pub hits: u64,
     pub p50_us: f64,
+    #[serde(default)]
+    pub p50_min_us: f64,
+    #[serde(default)]
+    pub p50_max_us: f64,
     pub p90_us: f64,
     pub p99_us: f64,
+    #[serde(default)]
+    pub p99_min_us: f64,
+    #[serde(default)]
+    pub p99_max_us: f64,
     pub max_us: f64,
     /// Queries per second on one thread.
     pub qps: f64,
@@ -77,16 +88,71 @@ pub struct ClassReport {
     pub search_p50_us: f64,
     /// Median of reading stored fields and making snippets for the top hits.
     pub fetch_p50_us: f64,
+    /// The queries of the class, as a `--queries` file line would give them.
+    #[serde(default)]
+    pub drawn: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchReport {
     pub machine: Machine,
     pub index: IndexInfo,
     pub warmup: usize,
     pub iterations: usize,
     pub threads: usize,
+    /// How many times the whole measurement ran.
+    #[serde(default = "one")]
+    pub repeat: usize,
     pub classes: Vec<ClassReport>,
+    /// With a baseline: each class against it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline: Vec<Comparison>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// A class against a saved report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comparison {
+    pub class: String,
+    pub baseline_p50_us: f64,
+    pub p50_us: f64,
+    /// `p50_us / baseline_p50_us - 1`.
+    pub change: f64,
+    /// `faster` or `slower` when the repeats of the two runs do not overlap, else `same`.
+    pub verdict: String,
+}
+
+/// Compares `now` with a saved report, class by class: a change counts only when the two
+/// runs' p50 ranges (lowest to highest repeat) do not overlap.
+pub fn compare(now: &BenchReport, base: &BenchReport) -> Vec<Comparison> {
+    now.classes
+        .iter()
+        .filter_map(|c| {
+            let b = base.classes.iter().find(|b| b.class == c.class)?;
+            let range = |r: &ClassReport| {
+                let lo = if r.p50_min_us > 0.0 { r.p50_min_us } else { r.p50_us };
+                (lo, r.p50_max_us.max(r.p50_us))
+            };
+            let ((now_lo, now_hi), (base_lo, base_hi)) = (range(c), range(b));
+            let verdict = if now_lo > base_hi {
+                "slower"
+            } else if now_hi < base_lo {
+                "faster"
+            } else {
+                "same"
+            };
+            Some(Comparison {
+                class: c.class.clone(),
+                baseline_p50_us: b.p50_us,
+                p50_us: c.p50_us,
+                change: if b.p50_us > 0.0 { c.p50_us / b.p50_us - 1.0 } else { 0.0 },
+                verdict: verdict.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// Settings of a run.
@@ -95,6 +161,8 @@ pub struct BenchSettings {
     pub warmup: usize,
     pub iterations: usize,
     pub threads: usize,
+    /// Times the whole measurement is repeated.
+    pub repeat: usize,
 }
 
 /// Runs every class of `queries` and reports on each, in the order classes first appear.
@@ -113,11 +181,24 @@ pub fn run(
             classes.push(&q.class);
         }
     }
-    let mut reports = Vec::new();
-    for class in classes {
-        let members: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == class).collect();
-        reports.push(run_class(px, searcher, class, &members, settings)?);
+    // Each repeat measures every class once, so slow drift on a shared machine spreads
+    // over all of them rather than landing on one.
+    let mut runs: Vec<Vec<ClassReport>> = vec![Vec::new(); classes.len()];
+    for _ in 0..settings.repeat.max(1) {
+        for (i, class) in classes.iter().enumerate() {
+            let members: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == *class).collect();
+            runs[i].push(run_class(px, searcher, class, &members, settings)?);
+        }
     }
+    let reports = classes
+        .iter()
+        .zip(runs)
+        .map(|(class, repeats)| {
+            let mut report = summarise(repeats);
+            report.drawn = queries.iter().filter(|q| q.class == *class).map(BenchQuery::describe).collect();
+            report
+        })
+        .collect();
     Ok(BenchReport {
         machine: Machine::this(),
         index: IndexInfo {
@@ -128,8 +209,35 @@ pub fn run(
         warmup: settings.warmup,
         iterations: settings.iterations,
         threads: settings.threads,
+        repeat: settings.repeat.max(1),
         classes: reports,
+        baseline: Vec::new(),
     })
+}
+
+/// One class's repeats as one report: the median repeat's figures (by p50), with the
+/// percentiles as medians over the repeats (the p50 and p99 with their lowest and
+/// highest) and the slowest run of all.
+fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let p50s: Vec<f64> = repeats.iter().map(|r| r.p50_us).collect();
+    let p90s: Vec<f64> = repeats.iter().map(|r| r.p90_us).collect();
+    let p99s: Vec<f64> = repeats.iter().map(|r| r.p99_us).collect();
+    let max = repeats.iter().map(|r| r.max_us).fold(0.0, f64::max);
+    repeats.sort_by(|a, b| a.p50_us.total_cmp(&b.p50_us));
+    let mut report = repeats.swap_remove(repeats.len() / 2);
+    report.max_us = max;
+    report.p90_us = median(p90s);
+    report.p50_us = median(p50s.clone());
+    report.p50_min_us = p50s.iter().copied().fold(f64::INFINITY, f64::min);
+    report.p50_max_us = p50s.iter().copied().fold(0.0, f64::max);
+    report.p99_us = median(p99s.clone());
+    report.p99_min_us = p99s.iter().copied().fold(f64::INFINITY, f64::min);
+    report.p99_max_us = p99s.iter().copied().fold(0.0, f64::max);
+    report
 }
 
 fn run_class(
@@ -166,18 +274,24 @@ fn run_class(
     total.sort_by(f64::total_cmp);
     searching.sort_by(f64::total_cmp);
     fetching.sort_by(f64::total_cmp);
+    let (p50, p99) = (percentile(&total, 50.0), percentile(&total, 99.0));
     Ok(ClassReport {
         class: class.to_owned(),
         queries: members.len(),
         hits,
-        p50_us: percentile(&total, 50.0),
+        p50_us: p50,
+        p50_min_us: p50,
+        p50_max_us: p50,
         p90_us: percentile(&total, 90.0),
-        p99_us: percentile(&total, 99.0),
+        p99_us: p99,
+        p99_min_us: p99,
+        p99_max_us: p99,
         max_us: total.last().copied().unwrap_or(0.0),
         qps,
         qps_threads,
         search_p50_us: percentile(&searching, 50.0),
         fetch_p50_us: percentile(&fetching, 50.0),
+        drawn: Vec::new(),
     })
 }
 

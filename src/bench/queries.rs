@@ -27,6 +27,36 @@ pub struct BenchQuery {
     pub request: SearchRequest,
 }
 
+impl BenchQuery {
+    /// The query as a `--queries` line: `CLASS<TAB>QUERY[<TAB>OPTION]...`.
+    pub fn describe(&self) -> String {
+        let r = &self.request;
+        let mut parts = vec![self.class.clone(), r.query.clone().unwrap_or_default()];
+        parts.extend(r.kinds.iter().map(|k| format!("kind={k}")));
+        parts.extend(r.filters.iter().map(|f| format!("filter={}={}", f.field, f.value)));
+        parts.extend(r.excludes.iter().map(|f| format!("exclude={}={}", f.field, f.value)));
+        parts.extend(r.facets.iter().map(|f| match &f.parent {
+            Some(p) => format!("facet={}={p}", f.field),
+            None => format!("facet={}", f.field),
+        }));
+        if let Some(sort) = r.sort {
+            let name = match sort {
+                Sort::Relevance => "relevance",
+                Sort::Date => "date",
+                Sort::DateDesc => "-date",
+            };
+            parts.push(format!("sort={name}"));
+        }
+        if r.limit != SearchRequest::default().limit {
+            parts.push(format!("limit={}", r.limit));
+        }
+        if r.fuzzy {
+            parts.push("fuzzy".to_owned());
+        }
+        parts.join("\t")
+    }
+}
+
 fn query(class: &str, text: Option<String>) -> BenchQuery {
     BenchQuery { class: class.to_owned(), request: SearchRequest { query: text, ..SearchRequest::default() } }
 }

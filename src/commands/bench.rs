@@ -12,6 +12,8 @@ use crate::output;
 
 /// The most warm-up or timed runs of each query.
 pub const MAX_RUNS: usize = 100_000;
+/// The most repeats of a whole measurement.
+pub const MAX_REPEAT: usize = 100;
 
 pub fn run(args: &BenchArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
@@ -28,6 +30,18 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
     if args.threads.is_some_and(|t| t == 0 || t > super::index::MAX_THREADS) {
         return Err(Error::BadArgument(format!("--threads must be between 1 and {}", super::index::MAX_THREADS)));
     }
+    if args.repeat == 0 || args.repeat > MAX_REPEAT {
+        return Err(Error::BadArgument(format!("--repeat must be between 1 and {MAX_REPEAT}")));
+    }
+    let baseline: Option<BenchReport> = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            Some(serde_json::from_str(&text).map_err(|e| {
+                Error::BadArgument(format!("{} is not a `paperdex bench --json` report: {e}", path.display()))
+            })?)
+        }
+        None => None,
+    };
     let queries = match &args.queries {
         Some(path) => Some(bench::load_queries(path)?),
         None => None,
@@ -39,15 +53,23 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
         None => bench::default_queries(&px, &searcher)?,
     };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let settings = BenchSettings { warmup: args.warmup, iterations: args.iterations, threads };
+    let settings = BenchSettings { warmup: args.warmup, iterations: args.iterations, threads, repeat: args.repeat };
     let _ = writeln!(
         std::io::stderr(),
-        "benchmarking {} queries, {} warm-up and {} timed runs each, throughput on 1 and {threads} threads",
+        "benchmarking {} queries, {} warm-up and {} timed runs each, {} times over, throughput on 1 and {threads} threads",
         queries.len(),
         args.warmup,
-        args.iterations
+        args.iterations,
+        args.repeat
     );
-    let report: BenchReport = bench::run(&px, &searcher, &queries, settings)?;
+    let mut report: BenchReport = bench::run(&px, &searcher, &queries, settings)?;
+    if let Some(base) = &baseline {
+        report.baseline = bench::compare(&report, base);
+    }
+    if let Some(path) = &args.plot {
+        bench::plot::write_svg(&report, path)?;
+        let _ = writeln!(std::io::stderr(), "drew {}", path.display());
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;

@@ -211,30 +211,56 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
     writeln!(out, "index    {}: {} records, {:.1} MB", r.index.path, r.index.records, r.index.bytes as f64 / 1e6)?;
     writeln!(
         out,
-        "runs     {} warm-up + {} timed per query; throughput on 1 and {} threads",
-        r.warmup, r.iterations, r.threads
+        "runs     {} warm-up + {} timed per query, the whole {} times (median, [lowest-highest] repeat); throughput on 1 and {} threads",
+        r.warmup, r.iterations, r.repeat, r.threads
     )?;
     writeln!(
         out,
-        "{:<14} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>9}",
-        "class", "queries", "hits", "p50 µs", "p90 µs", "p99 µs", "max µs", "qps", "qps(N)", "search p50", "fetch p50"
+        "{:<14} {:>7} {:>9} {:>9} {:>17} {:>9} {:>9} {:>17} {:>9} {:>9} {:>10} {:>9}",
+        "class",
+        "queries",
+        "hits",
+        "p50 µs",
+        "p50 spread",
+        "p90 µs",
+        "p99 µs",
+        "p99 spread",
+        "qps",
+        "qps(N)",
+        "search p50",
+        "fetch p50"
     )?;
     for c in &r.classes {
         writeln!(
             out,
-            "{:<14} {:>7} {:>9} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.0} {:>9.0} {:>10.1} {:>9.1}",
+            "{:<14} {:>7} {:>9} {:>9.1} {:>17} {:>9.1} {:>9.1} {:>17} {:>9.0} {:>9.0} {:>10.1} {:>9.1}",
             c.class,
             c.queries,
             c.hits,
             c.p50_us,
+            format!("[{:.1}-{:.1}]", c.p50_min_us, c.p50_max_us),
             c.p90_us,
             c.p99_us,
-            c.max_us,
+            format!("[{:.1}-{:.1}]", c.p99_min_us, c.p99_max_us),
             c.qps,
             c.qps_threads,
             c.search_p50_us,
             c.fetch_p50_us
         )?;
+    }
+    if !r.baseline.is_empty() {
+        writeln!(out, "\nagainst the baseline (p50; a change counts only beyond both runs' spread):")?;
+        for b in &r.baseline {
+            writeln!(
+                out,
+                "{:<14} {:>9.1} → {:>9.1} µs  {:>+7.1}%  {}",
+                b.class,
+                b.baseline_p50_us,
+                b.p50_us,
+                b.change * 100.0,
+                b.verdict
+            )?;
+        }
     }
     Ok(())
 }

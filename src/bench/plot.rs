@@ -1,0 +1,66 @@
+//! The bench report as a picture: per class, the p50 and the p99 as bars on a log scale,
+//! the repeats' spread as a line through each bar's top (plotters, SVG).
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::BenchReport;
+use crate::error::{Error, Result};
+
+/// Draws `report` into an SVG file at `path`.
+pub fn write_svg(report: &BenchReport, path: &Path) -> Result<()> {
+    let fail = |e: String| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e) };
+    let classes = report.classes.len().max(1) as u32;
+    let width = 160 + 110 * classes;
+    let root = SVGBackend::new(path, (width, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    let top = report.classes.iter().map(|c| c.p99_max_us.max(c.p99_us)).fold(10.0, f64::max) * 2.0;
+    let low = report.classes.iter().map(|c| c.p50_min_us.min(c.p50_us)).fold(top, f64::min).max(1.0) / 2.0;
+    let title = format!(
+        "paperdex bench: {} records, {} cores, p50 (dark) and p99 (light), µs, {} repeats",
+        report.index.records, report.machine.cores, report.repeat
+    );
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(60)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..f64::from(classes), (low..top).log_scale())
+        .map_err(|e| fail(e.to_string()))?;
+    let names: Vec<String> = report.classes.iter().map(|c| c.class.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(names.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            if (x - x.floor() - 0.5).abs() < 0.01 { names.get(i).cloned().unwrap_or_default() } else { String::new() }
+        })
+        .y_desc("µs")
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+    let dark = RGBColor(31, 78, 140);
+    let light = RGBColor(140, 180, 225);
+    for (i, c) in report.classes.iter().enumerate() {
+        let x = i as f64;
+        let bars = [
+            (x + 0.15, x + 0.48, c.p50_us, dark, c.p50_min_us, c.p50_max_us),
+            (x + 0.52, x + 0.85, c.p99_us, light, c.p99_min_us, c.p99_max_us),
+        ];
+        for (from, to, value, color, lo, hi) in bars {
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(from, low), (to, value.max(low))], color.filled())))
+                .map_err(|e| fail(e.to_string()))?;
+            let mid = (from + to) / 2.0;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(mid, lo.max(low)), (mid, hi.max(low))],
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    root.present().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
