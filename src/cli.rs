@@ -33,10 +33,18 @@ pub enum Command {
     Stats(StatsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) on stdout: `paperdex man | man -l -`.
-    Man,
+    /// Print a manual page (roff) on stdout: `paperdex man | man -l -`, or one command's
+    /// (`paperdex man search`).
+    Man(ManArgs),
     /// Measure ranking quality on judged topics (nDCG@10, MAP, MRR@10, P@10, Recall@100).
     Eval(EvalArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The command whose page to print (index, search, inspect, synth, bench, stats, eval,
+    /// completions, man) [default: paperdex's own page].
+    pub command: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,6 +166,11 @@ Query syntax (words are ANDed):
   phys*  \"fine-tun\"*            words (or a phrase) that start so
   robot^2 manipulation          weigh a word more
   name:/gpt.*/                  a regular expression over one field's words
+Anything else is read as words, as typed or pasted (`GUI Agents: A Survey`, `ratio 3:1`,
+a link, a stray `OR`, an unclosed quote, with a warning for the last); --strict refuses it.
+An arXiv id or a link to a paper (`2501.09038`, `arXiv:2501.09038v2`,
+`https://huggingface.co/papers/2501.09038`) puts that paper first. A query with no hits is
+tried once more with its typos corrected.
 A query that starts with `-` goes after `--`: paperdex search -- -video.
 
 Examples:
@@ -201,7 +214,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
     /// Order of hits [default: relevance with a query, -date when browsing].
-    #[arg(long, value_enum, allow_hyphen_values = true)]
+    #[arg(long, value_enum, allow_hyphen_values = true, ignore_case = true)]
     pub sort: Option<Sort>,
     /// How many hits to show (at most 10000).
     #[arg(long, short = 'n', default_value_t = 10)]
@@ -217,14 +230,14 @@ pub struct SearchArgs {
     #[arg(long)]
     pub strict: bool,
     /// One hit per page (its best record, with how many of its records matched), paged by page.
-    #[arg(long, value_enum, value_name = "page")]
+    #[arg(long, value_enum, value_name = "UNIT")]
     pub group: Option<Group>,
     /// What facet counts count: records (default) or pages with a matching record.
     #[arg(long, value_enum, value_name = "UNIT", default_value_t = FacetUnit::Records)]
     pub facet_count: FacetUnit,
     /// Output format: human (default), json (one object), jsonl (one object a line), ids
     /// (one record id a line), paths (one source file a line).
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(long, value_enum, value_name = "FORMAT", ignore_case = true)]
     pub format: Option<Format>,
     /// The same as `--format json`.
     #[arg(long, conflicts_with = "format")]

@@ -53,9 +53,6 @@ pub enum Error {
     #[error("unknown field `{field}` in the query; the text fields are: {valid}")]
     UnknownQueryField { field: String, valid: String },
 
-    #[error("unknown {what} field `{field}`; valid fields: {valid}")]
-    UnknownFacetField { what: &'static str, field: String, valid: String },
-
     #[error("{0}")]
     BadArgument(String),
 
@@ -94,7 +91,6 @@ impl Error {
             Error::QuerySyntax { .. } => "query_syntax",
             Error::QueryTooLarge { .. } => "query_too_large",
             Error::UnknownQueryField { .. } => "unknown_field",
-            Error::UnknownFacetField { .. } => "unknown_facet_field",
             Error::BadArgument(_) => "bad_argument",
             Error::Output(_) => "output",
             Error::Peer(_) => "peer",
@@ -109,7 +105,6 @@ impl Error {
             Error::QuerySyntax { .. }
                 | Error::QueryTooLarge { .. }
                 | Error::UnknownQueryField { .. }
-                | Error::UnknownFacetField { .. }
                 | Error::BadArgument(_)
                 | Error::Root { .. }
                 | Error::NoIndex { .. }

@@ -349,3 +349,51 @@ fn numbers_match_with_and_without_thousands_separators() {
         assert_eq!(&snippet[a..b], "15,937", "{query}: {snippet}");
     }
 }
+
+#[test]
+fn pasted_paths_fields_and_ranges_are_never_errors_nor_damage() {
+    for query in ["title:*", "/paper-reviews/3001.00002/", "encoder / decoder", "title:<(", "a [b] c", "x>5 y"] {
+        let out = paperdex().current_dir(dir()).args(["search", "--json", "--", query]).output().unwrap();
+        assert!(out.status.code().is_some_and(|c| c < 2), "{query}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Under --strict, `title:*` is the query's fault, never damage.
+    let out = paperdex().current_dir(dir()).args(["search", "--json", "--strict", "title:*"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "query_syntax");
+    // A quote never closed: the words, not a phrase.
+    let words = json(&["--kind", "page", "Chart Agents"]);
+    let unclosed = json(&["--kind", "page", "\"Chart Agents"]);
+    assert_eq!(unclosed["total_hits"], words["total_hits"]);
+    assert_eq!(json(&["--kind", "page", "\"Chart Agents\""])["total_hits"], 0, "the phrase is not there");
+    // A field's prefix stays in the field.
+    let titles = json(&["title:Attrib*", "-n", "50"]);
+    assert!(titles["hits"].as_array().unwrap().iter().all(|h| h["kind"] == "page"), "{titles}");
+    // Ids with the punctuation around them that pasting brings.
+    for query in ["3001.00002.", "[3001.00002]", "(arXiv:3001.00002),"] {
+        assert_eq!(ids(&json(&[query]))[0], "3001.00002", "{query}");
+    }
+}
+
+#[test]
+fn corrections_reach_words_next_to_punctuation_and_fields() {
+    let doc = json(&["--kind", "page", "ChartCite: Chart Atribution"]);
+    assert_eq!(doc["corrected"], "ChartCite: Chart attribution");
+    let doc = json(&["--kind", "page", "title:Atribution"]);
+    assert_eq!(doc["corrected"], "title:attribution");
+    assert_eq!(ids(&doc), ["3001.00003"]);
+    let out = paperdex().current_dir(dir()).args(["search", "--format", "jsonl", "Atribution"]).output().unwrap();
+    let last: Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(last["corrected"], "attribution");
+}
+
+#[test]
+fn man_pages_for_each_command() {
+    let page = paperdex().args(["man", "search"]).output().unwrap();
+    let text = String::from_utf8(page.stdout).unwrap();
+    assert!(
+        text.contains(".TH paperdex-search") && text.contains("fuzzy") && text.contains("strict"),
+        "{}",
+        &text[..300.min(text.len())]
+    );
+    paperdex().args(["man", "nosuch"]).assert().code(2).stderr(predicate::str::contains("the commands: index, search"));
+}

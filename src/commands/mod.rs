@@ -56,9 +56,21 @@ pub fn run(command: Command) -> Result<Outcome> {
             out.flush()?;
             Ok(Outcome::Found)
         }
-        Command::Man => {
+        Command::Man(args) => {
+            let top = <crate::cli::Cli as clap::CommandFactory>::command();
+            let page = match &args.command {
+                None => top,
+                Some(name) => {
+                    let names: Vec<String> = top.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+                    let sub = top.find_subcommand(name).cloned().ok_or_else(|| {
+                        Error::BadArgument(format!("no command `{name}`; the commands: {}", names.join(", ")))
+                    })?;
+                    // Named as the top page's "see also" names it.
+                    sub.name(format!("paperdex-{name}"))
+                }
+            };
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(<crate::cli::Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            clap_mangen::Man::new(page).render(&mut out)?;
             out.flush()?;
             Ok(Outcome::Found)
         }

@@ -139,6 +139,8 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
         hits: usize,
         #[serde(skip_serializing_if = "<[String]>::is_empty")]
         warnings: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        corrected: Option<&'a str>,
     }
     let summary = Summary {
         query: doc.query,
@@ -149,6 +151,7 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
         offset: doc.offset,
         hits: results.hits.len(),
         warnings: doc.warnings,
+        corrected: doc.corrected,
     };
     serde_json::to_writer(&mut *out, &Line { r#type: "summary", body: &summary })?;
     writeln!(out)?;

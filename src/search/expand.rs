@@ -50,7 +50,10 @@ where
 /// stem in the text fields, its exact form in the unstemmed field.
 fn surface_word(fields: &Fields, searched: &[&'static TextField], exact: &str, weight: f32) -> Option<rank::Word> {
     let [stemmed] = &terms(exact)[..] else { return None };
-    Some(rank::Word::new(fields, searched, stemmed, Some(exact)).boosted(weight))
+    // The unstemmed field holds every text field's words: only a word searched in every
+    // field may count there too, or `title:phys*` would match outside titles.
+    let everywhere = searched.len() == rank::default_fields().len();
+    Some(rank::Word::new(fields, searched, stemmed, everywhere.then_some(exact)).boosted(weight))
 }
 
 /// `prefix*` over `searched`: the words as written that start with the prefix, scored
@@ -83,8 +86,16 @@ pub fn typo_query(
     for (term, _) in typo_terms(searcher, fields, exact) {
         words.extend(surface_word(fields, searched, &term, boost * TYPO_WEIGHT));
     }
-    Some(Box::new(rank::Bm25fQuery::new(fields, words)))
+    let scored: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words));
+    // A record holding the word as typed ranks above every record that only holds a typo
+    // of it: a flat bonus larger than any BM25F score, for the exact word.
+    let typed = TermQuery::new(Term::from_field_text(fields.exact, exact), IndexRecordOption::Basic);
+    let bonus: Box<dyn Query> = Box::new(tantivy::query::ConstScoreQuery::new(Box::new(typed), EXACT_BONUS));
+    Some(Box::new(BooleanQuery::new(vec![(Occur::Must, scored), (Occur::Should, bonus)])))
 }
+
+/// The bonus of a word found as typed under `--fuzzy`: above any word's BM25F score.
+const EXACT_BONUS: f32 = 100.0;
 
 /// The words as written one edit from `exact` (not `exact` itself), most frequent first.
 pub fn typo_terms(searcher: &Searcher, fields: &Fields, exact: &str) -> Vec<(String, u64)> {

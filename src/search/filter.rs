@@ -116,7 +116,7 @@ fn resolve(
             if matching.is_empty() {
                 let nearest = nearest(&values, &wanted, 3);
                 warnings.push(if nearest.is_empty() {
-                    format!("no {field} value matches `{value}`: the index holds none")
+                    format!("no {field} value matches `{value}`, and none is near it")
                 } else {
                     format!("no {field} value matches `{value}`; nearest: {}", nearest.join(", "))
                 });
@@ -142,14 +142,17 @@ pub fn facet_values(searcher: &Searcher, field: Field) -> Vec<String> {
     values.into_iter().collect()
 }
 
-/// Lower case, no accents, single spaces: the form filter values are compared in.
+/// Lower case, no accents, punctuation as spaces, single spaces: the form filter values
+/// are compared in (`fine tuning` is `Fine-tuning`, `inria paris france` is
+/// `Inria, Paris, France`).
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         unicode_normalization::char::decompose_canonical(c, |d| {
-            if !unicode_normalization::char::is_combining_mark(d) {
-                out.extend(d.to_lowercase());
+            if unicode_normalization::char::is_combining_mark(d) {
+                return;
             }
+            if d.is_alphanumeric() { out.extend(d.to_lowercase()) } else { out.push(' ') }
         });
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -11,7 +11,9 @@ use crate::index::Fields;
 
 /// The arXiv id (without version) a query names, when the whole query is one.
 pub fn named_paper(text: &str) -> Option<String> {
-    let text = text.trim().trim_matches(|c: char| matches!(c, '<' | '>' | '"' | '\'' | '(' | ')'));
+    let text = text
+        .trim()
+        .trim_matches(|c: char| matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | '.' | ',' | ';' | ':'));
     let lower = text.to_ascii_lowercase();
     // `arXiv:ID`, `arXiv ID`, `arxiv.org/abs/ID`.
     let bare = lower.strip_prefix("arxiv:").or_else(|| lower.strip_prefix("arxiv ")).map(str::trim).unwrap_or(&lower);
@@ -87,6 +89,8 @@ mod tests {
     fn ids_and_links_name_a_paper() {
         for text in [
             "2501.09038",
+            "2501.09038.",
+            "[2501.09038]",
             "2501.09038v2",
             "arXiv:2501.09038",
             "arxiv 2501.09038",

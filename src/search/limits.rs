@@ -57,14 +57,14 @@ pub fn check_query(text: &str, fuzzy: bool) -> Result<()> {
     let terms = crate::index::tokenizer::terms(text).len();
     if words.max(terms) > MAX_QUERY_TERMS {
         return Err(too_big(format!(
-            "the query has {} words; at most {MAX_QUERY_TERMS} are searched",
+            "the query has {} words; a query may have at most {MAX_QUERY_TERMS}",
             words.max(terms)
         )));
     }
     let expanded = if fuzzy { terms } else { text.split_whitespace().filter(|w| w.ends_with('*')).count() };
     if expanded > MAX_EXPANDED_TERMS {
         let what = if fuzzy { "words with typo tolerance" } else { "prefix words (`word*`)" };
-        return Err(too_big(format!("the query has {expanded} {what}; at most {MAX_EXPANDED_TERMS} are searched")));
+        return Err(too_big(format!("the query has {expanded} {what}; a query may have at most {MAX_EXPANDED_TERMS}")));
     }
     Ok(())
 }

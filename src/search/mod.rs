@@ -227,18 +227,31 @@ fn corrected_query(searcher: &Searcher, fields: &crate::index::Fields, text: &st
     let mut changed = false;
     let words: Vec<String> = text
         .split_whitespace()
-        .map(|word| {
-            let plain = word.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '\'');
-            let exact = crate::index::tokenizer::exact_terms(word);
-            match (&exact[..], plain) {
-                ([one], true) if one.chars().count() >= 4 => match expand::correction(searcher, fields, one) {
-                    Some(fixed) => {
-                        changed = true;
-                        fixed
-                    }
-                    None => word.to_owned(),
-                },
-                _ => word.to_owned(),
+        .map(|token| {
+            // `GUI Agentz:`, `"colorizaton`, `title:colorizaton`: the word inside.
+            let (field, rest) = match token.split_once(':') {
+                Some((f, r)) if crate::search::syntax::known_field(f) => (Some(f), r),
+                _ => (None, token),
+            };
+            let start = rest.find(|c: char| c.is_alphanumeric()).unwrap_or(rest.len());
+            let end = rest
+                .rfind(|c: char| c.is_alphanumeric())
+                .map_or(start, |e| e + rest[e..].chars().next().map_or(1, char::len_utf8));
+            let core = &rest[start..end.max(start)];
+            let exact = crate::index::tokenizer::exact_terms(core);
+            let fixed = match &exact[..] {
+                [one] if one.chars().count() >= 4 && core.chars().all(|c| c.is_alphanumeric() || c == '\'') => {
+                    expand::correction(searcher, fields, one)
+                }
+                _ => None,
+            };
+            match fixed {
+                Some(fixed) => {
+                    changed = true;
+                    let field = field.map(|f| format!("{f}:")).unwrap_or_default();
+                    format!("{field}{}{fixed}{}", &rest[..start], &rest[end.max(start)..])
+                }
+                None => token.to_owned(),
             }
         })
         .collect();
@@ -334,7 +347,14 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             }
         })
         .collect();
-    let mut fruits = searcher.search(&*full_query, &collectors).map_err(|e| Error::tantivy(&px.path, e))?;
+    let mut fruits = searcher.search(&*full_query, &collectors).map_err(|e| match e {
+        // What the query asks of a field that cannot answer it (`title:*` under --strict)
+        // is the query's fault, not the index's.
+        tantivy::TantivyError::SchemaError(message) | tantivy::TantivyError::InvalidArgument(message) => {
+            Error::QuerySyntax { query: request.query.clone().unwrap_or_default(), column: None, message }
+        }
+        other => Error::tantivy(&px.path, other),
+    })?;
     let searched = started.elapsed();
     let total_hits = count_handle.extract(&mut fruits);
     let mut total_pages = None;

@@ -88,7 +88,13 @@ fn parse_text(
     let repeats = word_counts(&dashless);
     let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats };
     let whole = whole_query_words(&ast);
-    let query = context.build(ast).map_err(|e| explain(text, e))?;
+    let query = match context.build(ast) {
+        Ok(query) => query,
+        Err(e) if reading.strict => return Err(explain(text, e)),
+        // Whatever the engine could not build from the tree is read as plain words: a
+        // pasted text is never a syntax error.
+        Err(_) => context.build(syntax::plain_words(&dashless)).map_err(|e| explain(text, e))?,
+    };
     Ok(match whole {
         Some(words) => with_title_bonus(fields, query, &words),
         _ => query,

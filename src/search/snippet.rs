@@ -76,9 +76,10 @@ impl<'a> Snippets<'a> {
                     if terms.is_empty() {
                         continue;
                     }
+                    let rows = field == self.fields.table;
                     for value in doc.get_all(field).filter_map(|v| v.as_str()) {
-                        if let Some(snippet) = quick_snippet(value, terms, self.max_chars, pair) {
-                            return Ok(snippet);
+                        if let Some(snippet) = quick_snippet(value, terms, self.max_chars, pair, rows) {
+                            return Ok(merged(snippet));
                         }
                     }
                 }
@@ -103,7 +104,7 @@ impl<'a> Snippets<'a> {
                     let highlights = snippet.highlighted().iter().map(|r| [r.start, r.end]).collect();
                     // Paragraph breaks read as spaces; byte offsets stay the same.
                     let text = snippet.fragment().replace(['\n', '\r', '\t'], " ");
-                    return Ok(Snippet { text, highlights });
+                    return Ok(merged(Snippet { text, highlights }));
                 }
             }
         }
@@ -163,30 +164,50 @@ fn next_word(text: &str, at: usize) -> Option<usize> {
 }
 
 /// Text as a snippet shows it: one line; a table's rows separated by `; ` (its cells
-/// keep their ` | `).
-fn one_line(text: &str) -> String {
-    text.replace('\n', "; ").replace(['\r', '\t'], " ")
+/// keep their ` | `), other line breaks as spaces. Byte offsets shift by one after each
+/// row break (see `quick_snippet`).
+fn one_line(text: &str, rows: bool) -> String {
+    let text = text.replace(['\r', '\t'], " ");
+    if rows { text.replace('\n', "; ") } else { text.replace('\n', " ") }
+}
+
+/// Overlapping or touching marks as one (CJK bigrams overlap: `모델` and `델의`).
+fn merged(mut snippet: Snippet) -> Snippet {
+    snippet.highlights.sort_unstable();
+    let mut out: Vec<[usize; 2]> = Vec::with_capacity(snippet.highlights.len());
+    for [a, b] in snippet.highlights {
+        match out.last_mut() {
+            Some(last) if a <= last[1] => last[1] = last[1].max(b),
+            _ => out.push([a, b]),
+        }
+    }
+    snippet.highlights = out;
+    snippet
 }
 
 /// A fragment of about `max_chars` characters starting a little before the first word
 /// that is a query term (where two terms stand side by side, as in a phrase, if they do
 /// anywhere; with `pair`, only there), with every such word marked. `None` when no word
 /// is a term.
-fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool) -> Option<Snippet> {
+fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, rows: bool) -> Option<Snippet> {
     let lower = text.to_ascii_lowercase();
     let starts_word = |at: usize| at == 0 || !lower[..at].chars().next_back().is_some_and(char::is_alphanumeric);
-    // Places where a word begins with a term's letters, checked by analysing that word.
+    // Places where a word begins with a term's letters, checked by analysing that word
+    // (at most a few hundred: the first few of each term's, then the rest in order).
     let mut places: Vec<usize> = terms
         .iter()
-        .flat_map(|t| lower.match_indices(t.as_str()).map(|(i, _)| i).filter(|&i| starts_word(i)).take(48))
+        .flat_map(|t| lower.match_indices(t.as_str()).map(|(i, _)| i).filter(|&i| starts_word(i)).take(256))
         .collect();
     places.sort_unstable();
     places.dedup();
-    let confirmed: Vec<usize> =
-        places.into_iter().filter(|&i| word_is_term(word_at(text, i), terms)).take(48).collect();
-    let side_by_side = |&i: &usize| next_word(text, i).is_some_and(|n| word_is_term(word_at(text, n), terms));
-    let paired = if terms.len() > 1 { confirmed.iter().copied().find(side_by_side) } else { None };
-    let first = if pair { paired? } else { paired.or_else(|| confirmed.first().copied())? };
+    let is_term = |i: usize| word_is_term(word_at(text, i), terms);
+    let side_by_side = |i: usize| next_word(text, i).is_some_and(|n| word_is_term(word_at(text, n), terms));
+    let paired = if terms.len() > 1 { places.iter().copied().find(|&i| is_term(i) && side_by_side(i)) } else { None };
+    let first = match paired {
+        Some(at) => at,
+        None if pair => return None,
+        None => places.iter().copied().find(|&i| is_term(i))?,
+    };
     // Start up to a quarter of the fragment before the match, at a word boundary.
     let lead = text[..first].char_indices().rev().nth(max_chars / 4).map_or(0, |(i, _)| i);
     let start = if lead == 0 { 0 } else { text[lead..first].find(' ').map_or(lead, |s| lead + s + 1) };
@@ -211,8 +232,8 @@ fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool) -> 
         return None;
     }
     // `; ` for a row break is one byte longer than the newline: shift the marks after it.
-    let text = one_line(fragment);
-    let breaks: Vec<usize> = fragment.match_indices('\n').map(|(i, _)| i).collect();
+    let text = one_line(fragment, rows);
+    let breaks: Vec<usize> = if rows { fragment.match_indices('\n').map(|(i, _)| i).collect() } else { Vec::new() };
     let shift = |at: usize| at + breaks.iter().filter(|&&b| b < at).count();
     let highlights = highlights.into_iter().map(|[a, b]| [shift(a), shift(b)]).collect();
     Some(Snippet { text, highlights })
@@ -238,21 +259,21 @@ mod tests {
     #[test]
     fn quick_snippets_mark_words_that_start_with_a_term() {
         let text = "Intro words. Large language models and modeling work; a remodel is not a match.";
-        let s = quick_snippet(text, &["model".to_owned()], 40, false).unwrap();
+        let s = quick_snippet(text, &["model".to_owned()], 40, false, false).unwrap();
         let marked: Vec<&str> = s.highlights.iter().map(|[a, b]| &s.text[*a..*b]).collect();
         assert_eq!(marked, ["models", "modeling"]);
         // A number is the number, not every number that starts with its digits.
         let scores = "perfect score 100%. Our model reaches 24.1 on it; 1 more.";
-        let s = quick_snippet(scores, &["24".to_owned(), "1".to_owned()], 30, false).unwrap();
+        let s = quick_snippet(scores, &["24".to_owned(), "1".to_owned()], 30, false, false).unwrap();
         let marked: Vec<&str> = s.highlights.iter().map(|[a, b]| &s.text[*a..*b]).collect();
         assert_eq!(marked, ["24", "1", "1"], "{}", s.text);
         // Table rows are told apart, and the marks stay on their words.
         let table = "Model | Score\nVideoPoet | 24.1\nRunway | 19.0";
-        let s = quick_snippet(table, &["videopoet".to_owned()], 60, false).unwrap();
+        let s = quick_snippet(table, &["videopoet".to_owned()], 60, false, true).unwrap();
         assert_eq!(s.text, "Model | Score; VideoPoet | 24.1; Runway | 19.0");
         assert_eq!(&s.text[s.highlights[0][0]..s.highlights[0][1]], "VideoPoet");
-        let short = quick_snippet(text, &["model".to_owned()], 40, false).unwrap();
+        let short = quick_snippet(text, &["model".to_owned()], 40, false, false).unwrap();
         assert!(short.text.chars().count() <= 40, "{}", short.text);
-        assert!(quick_snippet(text, &["studi".to_owned()], 40, false).is_none());
+        assert!(quick_snippet(text, &["studi".to_owned()], 40, false, false).is_none());
     }
 }

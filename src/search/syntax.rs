@@ -46,12 +46,23 @@ pub fn prefixes(ast: UserInputAst) -> UserInputAst {
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
     let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
+    // A quote that is never closed would make the rest one phrase: the words are read
+    // as words, the quote as a space.
+    let open_quote = text.rfind(['"', '\'']).filter(|_| errors.iter().any(|e| e.message.contains("delimiter")));
+    let ast = match open_quote {
+        Some(at) => {
+            let mut unquoted = text.to_owned();
+            unquoted.replace_range(at..at + 1, " ");
+            tantivy::query_grammar::parse_query_lenient(&unquoted).0
+        }
+        None => ast,
+    };
     let mut warnings = Vec::new();
     let column_of = |byte: usize| text.get(..byte.min(text.len())).map_or(1, |s| s.chars().count() + 1);
     for e in &errors {
         // Where the user can see the cause: the quote or parenthesis left open.
         let found = if e.message.contains("delimiter") {
-            text.rfind(['"', '\'']).map(|at| (at, "a quote that is never closed"))
+            open_quote.map(|at| (at, "a quote that is never closed"))
         } else if e.message.contains("expected ')'") {
             unclosed_paren(text).map(|at| (at, "a `(` that is never closed"))
         } else if e.message.contains("unparsed end of query") && text[e.pos.min(text.len())..].starts_with(')') {
@@ -86,6 +97,12 @@ fn unclosed_paren(text: &str) -> Option<usize> {
     open.pop()
 }
 
+/// The text as nothing but words: every character that is not a letter or a digit is a
+/// space.
+pub fn plain_words(text: &str) -> UserInputAst {
+    word(&text.replace(|c: char| !c.is_alphanumeric(), " ")).unwrap_or_else(UserInputAst::empty_query)
+}
+
 /// True when `name` is a field queries may name.
 pub fn known_field(name: &str) -> bool {
     TEXT_FIELDS.iter().any(|f| f.name == name) || KEY_FIELDS.contains(&name)
@@ -99,18 +116,24 @@ fn is_operator(word: &str) -> bool {
     matches!(word, "AND" | "OR" | "NOT" | "&&" | "||")
 }
 
-/// A plain word (or words) for the query, as if typed with no syntax.
+/// Plain words for the query, as if typed with no syntax: one literal per
+/// whitespace-separated word (a word the analyzer splits, `fine-tuning`, stays a phrase).
 fn word(text: &str) -> Option<UserInputAst> {
-    if terms(text).is_empty() {
-        return None;
+    let literal = |w: &str| {
+        UserInputAst::from(UserInputLeaf::Literal(UserInputLiteral {
+            field_name: None,
+            phrase: w.to_owned(),
+            delimiter: Delimiter::None,
+            slop: 0,
+            prefix: false,
+        }))
+    };
+    let words: Vec<&str> = text.split_whitespace().filter(|w| !terms(w).is_empty()).collect();
+    match words[..] {
+        [] => None,
+        [one] => Some(literal(one)),
+        _ => Some(UserInputAst::Clause(words.into_iter().map(|w| (None, literal(w))).collect())),
     }
-    Some(UserInputAst::from(UserInputLeaf::Literal(UserInputLiteral {
-        field_name: None,
-        phrase: text.to_owned(),
-        delimiter: Delimiter::None,
-        slop: 0,
-        prefix: false,
-    })))
 }
 
 /// Rewrites the tree: leaves that name no known field become words, leaves with no word
@@ -141,7 +164,8 @@ fn words_where_not_syntax(ast: UserInputAst) -> Option<UserInputAst> {
                     && l.field_name.is_none()
                 {
                     let path = l.phrase.split_once('/').map_or("", |(_, path)| path);
-                    if let Some(words) = word(&path.replace('/', " ")) {
+                    let path = path.replace(|c: char| !c.is_alphanumeric(), " ");
+                    if let Some(words) = word(&path) {
                         out.push((occur, words));
                     }
                     continue;
@@ -186,23 +210,27 @@ fn leaf_words(leaf: UserInputLeaf) -> Option<UserInputAst> {
             }
             literal_words(literal)
         }
-        UserInputLeaf::Range { field, lower, upper } if field.as_deref().is_none_or(|f| !known_field(f)) => {
-            // `[x]` or `{a TO b}` in pasted text: brackets, not a range.
+        UserInputLeaf::Range { field, lower, upper } => {
+            // `[x]`, `{a TO b}` or `<(` in pasted text: brackets, not a range (the text
+            // fields hold words, which have no order to range over).
             let bound = |b: &UserInputBound| match b {
                 UserInputBound::Inclusive(t) | UserInputBound::Exclusive(t) => t.clone(),
                 UserInputBound::Unbounded => String::new(),
             };
             let text = [field.unwrap_or_default(), bound(&lower), bound(&upper)].join(" ");
-            word(text.trim())
+            word(&text.replace(|c: char| !c.is_alphanumeric(), " "))
         }
-        UserInputLeaf::Set { field, elements } if field.as_deref().is_none_or(|f| !known_field(f)) => {
+        UserInputLeaf::Set { field, elements } => {
             let text = [field.unwrap_or_default(), elements.join(" ")].join(" ");
             word(text.trim())
         }
         UserInputLeaf::Regex { field: Some(field), pattern } if !known_field(&field) => {
             word(&format!("{field} {pattern}"))
         }
-        UserInputLeaf::Exists { field } if !known_field(&field) => word(&field),
+        // `/paper-reviews/2501.09038/`: a pasted path, not an expression over no field.
+        UserInputLeaf::Regex { field: None, pattern } => word(&pattern.replace(|c: char| !c.is_alphanumeric(), " ")),
+        // `title:*` ("has a title") is not something the fields can answer: words.
+        UserInputLeaf::Exists { field } => word(&field),
         other => Some(UserInputAst::from(other)),
     }
 }
@@ -240,14 +268,17 @@ mod tests {
         assert_eq!(read("OR"), "OR");
         assert_eq!(read("models' limited"), "(*models' *limited)");
         assert_eq!(read("10% of [x]"), "(*10% *of *x)");
-        assert_eq!(read("see https://example.org/vision/transformers"), "(*see *vision transformers)");
+        assert_eq!(read("/paper-reviews/2501.09038/"), "(*(*paper *reviews) *2501.09038/)");
+        assert_eq!(read("title:*"), "title");
+        assert_eq!(read("title:<("), "title");
+        assert_eq!(read("see https://example.org/vision/transformers"), "(*see *(*vision *transformers))");
         assert_eq!(read("-"), "<emptyclause>");
     }
 
     #[test]
     fn unbalanced_quotes_and_parentheses_are_said() {
         let r = forgiving("\"unbalanced quote");
-        assert_eq!(format!("{:?}", r.ast), "\"unbalanced quote\"");
+        assert_eq!(format!("{:?}", r.ast), "(*unbalanced *quote)");
         assert_eq!(r.warnings, ["read the query as words around column 1: a quote that is never closed"]);
         assert!(forgiving("x (a OR b").warnings[0].contains("column 3: a `(` that is never closed"));
         assert!(forgiving("(a OR b").warnings[0].contains("a `(` that is never closed"));
