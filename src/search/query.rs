@@ -244,12 +244,33 @@ impl Context<'_> {
     }
 
     /// A group of clauses. Its optional single words are scored together as one BM25F
-    /// query (one pass over their postings); adjacent plain words get the pair bonus.
+    /// query (one pass over their postings), without the stopwords when there are many of
+    /// them; adjacent plain words get the pair bonus.
     fn clause(&self, clauses: Vec<(Option<Occur>, UserInputAst)>) -> Result<Box<dyn Query>, QueryParserError> {
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(clauses.len());
         let mut optional_words = Vec::new();
         let mut plain: Vec<String> = Vec::new();
+        let optional_plain = |occur: Option<Occur>, sub: &UserInputAst| -> Option<String> {
+            let UserInputAst::Leaf(leaf) = sub else { return None };
+            let UserInputLeaf::Literal(literal) = leaf.as_ref() else { return None };
+            let plain = occur == Some(Occur::Should)
+                && literal.field_name.is_none()
+                && !literal.prefix
+                && literal.delimiter == Delimiter::None;
+            plain.then(|| literal.phrase.clone())
+        };
+        let long =
+            clauses.iter().filter_map(|(o, sub)| optional_plain(*o, sub)).count() >= rank::RANKING.stopword_min_words;
         for (occur, sub) in clauses {
+            if long
+                && let Some(word) = optional_plain(occur, &sub)
+                && rank::is_stopword(&word)
+            {
+                // Not scored, but still one of the adjacent pairs' words: a pair never
+                // joins the words on either side of it.
+                plain.push(word.to_lowercase());
+                continue;
+            }
             let occur = occur.unwrap_or(Occur::Must);
             if let UserInputAst::Leaf(leaf) = &sub
                 && let UserInputLeaf::Literal(literal) = leaf.as_ref()
@@ -419,6 +440,48 @@ fn locate(text: &str) -> (String, Option<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_dashes_are_punctuation() {
+        assert_eq!(drop_lone_dashes("Models -- o3 (mini)"), "Models o3 (mini)");
+        assert_eq!(drop_lone_dashes("a - b -c"), "a b -c");
+        assert_eq!(drop_lone_dashes("fine-tuning -video"), "fine-tuning -video");
+        assert_eq!(drop_lone_dashes("--"), "--");
+    }
+
+    #[test]
+    fn repeated_words_are_counted() {
+        let counts = word_counts("a OR b OR (a OR A) title:x \"a\"");
+        assert_eq!(counts.get("a"), Some(&3));
+        assert_eq!(counts.get("b"), Some(&1));
+        assert!(!counts.contains_key("or") && !counts.contains_key("title:x"));
+    }
+
+    /// The words of `text`'s query searched in the body field.
+    fn body_terms(text: &str) -> Vec<String> {
+        let (schema, fields) = crate::index::schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let searcher = index.reader().unwrap().searcher();
+        let parsed = parse(&index, &searcher, &fields, text, Reading { fuzzy: false, strict: false }).unwrap();
+        let mut words = Vec::new();
+        parsed.query.query_terms(&mut |term, _| {
+            if term.field() == fields.body {
+                words.extend(term.value().as_str().map(str::to_owned));
+            }
+        });
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    #[test]
+    fn long_requests_leave_out_stopwords() {
+        assert_eq!(body_terms("what OR is OR the OR cost OR of OR sorting"), ["cost", "sort"]);
+        // A short query keeps them.
+        assert_eq!(body_terms("the OR cost"), ["cost", "the"]);
+        assert_eq!(body_terms("to be or not to be"), ["be", "not", "or", "to"]);
+    }
 
     #[test]
     fn apostrophes_inside_words_are_escaped() {

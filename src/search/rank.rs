@@ -35,6 +35,9 @@ pub struct Ranking {
     pub adjacent_pair_boost: f32,
     /// Queries of at least this many words get the adjacent-pair bonus.
     pub adjacent_pair_min_words: usize,
+    /// In a group of at least this many optional words (a request written as a sentence
+    /// and searched as `a OR b OR ...`), the words of [`STOPWORDS`] are left out.
+    pub stopword_min_words: usize,
 }
 
 pub const RANKING: Ranking = Ranking {
@@ -45,7 +48,31 @@ pub const RANKING: Ranking = Ranking {
     title_bonus: 3.0,
     adjacent_pair_boost: 0.2,
     adjacent_pair_min_words: 3,
+    stopword_min_words: 5,
 };
+
+/// English function words (NLTK's list, without its contractions). In a long request
+/// they say how it is phrased, not what it is about, yet each one still adds its BM25F
+/// share to every record it is in, and the many records that hold several of them crowd
+/// out the ones that hold the request's few telling words. A short query keeps them: in
+/// `the who` or `to be or not to be` they are what is asked for.
+#[rustfmt::skip]
+pub const STOPWORDS: &[&str] = &[
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself", "yourselves",
+    "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they", "them", "their",
+    "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "is", "are",
+    "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an",
+    "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by", "for", "with", "about",
+    "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up",
+    "down", "in", "out", "on", "off", "over", "under", "again", "further", "then", "once", "here", "there", "when",
+    "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no",
+    "nor", "not", "only", "own", "same", "so", "than", "too", "very", "can", "will", "just", "don", "should", "now",
+];
+
+/// Whether `word` (as typed) is one of [`STOPWORDS`].
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(&word.to_lowercase().as_str())
+}
 
 /// One word of a query as BM25F sees it: its term in each field it is searched in, and
 /// how much it counts (how often the query repeats it, times any `^boost`).
