@@ -317,6 +317,10 @@ fn typos_are_matched_on_the_words_as_written_and_scored() {
     // The exact word above its typos.
     let exact = json(&["Chart", "--fuzzy", "--kind", "page"]);
     assert_eq!(ids(&exact)[0], "3001.00003");
+    // A phrase whose last word is a prefix ranks by BM25F too, marking the completions.
+    let phrase = json(&["\"multimodal large lang\"*", "-n", "20"]);
+    let scores: Vec<f64> = phrase["hits"].as_array().unwrap().iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.len() > 2 && scores.windows(2).any(|w| w[0] != w[1]), "{scores:?}");
     // Prefix words rank by BM25 too.
     let prefix = json(&["Attrib*", "-n", "5"]);
     assert!(prefix["hits"][0]["score"].as_f64().unwrap() > 0.0);

@@ -202,6 +202,9 @@ impl Context<'_> {
             }
             UserInputAst::Leaf(leaf) => match *leaf {
                 UserInputLeaf::Literal(literal) if self.expands(&literal) => Ok(self.expanded(&literal)),
+                UserInputLeaf::Literal(literal) if literal.prefix && literal.field_name.is_none() => {
+                    self.phrase_prefix(literal)
+                }
                 UserInputLeaf::Literal(literal) if literal.field_name.is_none() && !literal.prefix => {
                     match self.word(&literal) {
                         Some(word) => Ok(Box::new(rank::Bm25fQuery::new(self.fields, vec![word]))),
@@ -241,6 +244,32 @@ impl Context<'_> {
             expand::typo_query(self.searcher, self.fields, &searched, &literal.phrase, repeats)
         };
         expanded.unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery))
+    }
+
+    /// `"video gen"*` or `fine-tun*`: the records where the words are followed by a word
+    /// that starts so (tantivy's phrase prefix), ranked by BM25F over the whole words and
+    /// the words the last one stands for, which are also what snippets mark.
+    fn phrase_prefix(&self, literal: UserInputLiteral) -> Result<Box<dyn Query>, QueryParserError> {
+        let exact = exact_terms(&literal.phrase);
+        let matches =
+            self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?;
+        let Some((last, whole)) = exact.split_last() else { return Ok(matches) };
+        let searched = rank::default_fields();
+        let words: Vec<rank::Word> = whole
+            .iter()
+            .filter_map(|w| {
+                terms(w).into_iter().next().map(|stem| rank::Word::new(self.fields, &searched, &stem, Some(w)))
+            })
+            .collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(ConstScoreQuery::new(matches, 0.0)))];
+        if !words.is_empty() {
+            clauses.push((Occur::Should, Box::new(rank::Bm25fQuery::new(self.fields, words))));
+        }
+        if let Some(completions) = expand::prefix_query(self.searcher, self.fields, &searched, last) {
+            clauses.push((Occur::Should, completions));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// A group of clauses. Its optional single words are scored together as one BM25F
