@@ -40,7 +40,16 @@ pub fn register(index: &tantivy::Index) {
 
 /// The terms `text` is indexed under: the same analysis the index applies.
 pub fn terms(text: &str) -> Vec<String> {
-    let mut analyzer = analyzer();
+    STEMMED.with(|a| tokens(&mut a.borrow_mut(), text))
+}
+
+thread_local! {
+    // Built once per thread: building an analyzer costs more than analysing a word.
+    static STEMMED: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
+    static EXACT: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(exact_analyzer());
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {
@@ -51,13 +60,7 @@ pub fn terms(text: &str) -> Vec<String> {
 
 /// The terms `text` is indexed under in the unstemmed field.
 pub fn exact_terms(text: &str) -> Vec<String> {
-    let mut analyzer = exact_analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+    EXACT.with(|a| tokens(&mut a.borrow_mut(), text))
 }
 
 /// Splits text into words and CJK bigrams.

@@ -53,7 +53,9 @@ impl<'a> Snippets<'a> {
                             in_field.push(term.clone());
                         }
                     });
-                    // Terms no document holds (a typo under `--fuzzy`) cannot be marked.
+                    // Terms no document holds (a typo under `--fuzzy`) cannot be marked; a
+                    // prefix's many completions are looked for by their most frequent few.
+                    in_field.truncate(MAX_SNIPPET_TERMS);
                     let mut terms = Vec::new();
                     for term in in_field {
                         if let Some(text) = term.value().as_str()
@@ -119,6 +121,9 @@ impl<'a> Snippets<'a> {
         })
     }
 }
+
+/// The most query terms a snippet looks for in one field.
+const MAX_SNIPPET_TERMS: usize = 24;
 
 /// How much of a field the analysing fallback reads: a typo or a stem can hide a term
 /// anywhere, but analysing a whole page body costs more than the search.
@@ -201,12 +206,17 @@ fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, row
     places.sort_unstable();
     places.dedup();
     let is_term = |i: usize| word_is_term(word_at(text, i), terms);
-    let side_by_side = |i: usize| next_word(text, i).is_some_and(|n| word_is_term(word_at(text, n), terms));
-    let paired = if terms.len() > 1 { places.iter().copied().find(|&i| is_term(i) && side_by_side(i)) } else { None };
+    // Two places side by side (the next word starts where the next place is): found by
+    // looking at the places alone, and only such a pair is analysed.
+    let paired = if terms.len() > 1 {
+        places.windows(2).find(|w| next_word(text, w[0]) == Some(w[1]) && is_term(w[0]) && is_term(w[1])).map(|w| w[0])
+    } else {
+        None
+    };
     let first = match paired {
         Some(at) => at,
         None if pair => return None,
-        None => places.iter().copied().find(|&i| is_term(i))?,
+        None => places.iter().copied().take(64).find(|&i| is_term(i))?,
     };
     // Start up to a quarter of the fragment before the match, at a word boundary.
     let lead = text[..first].char_indices().rev().nth(max_chars / 4).map_or(0, |(i, _)| i);
