@@ -75,7 +75,8 @@ impl<'a> Snippets<'a> {
             for pair in [true, false].into_iter().filter(|&p| several || !p) {
                 for &field in &candidates {
                     let terms = &self.generators[&field].1;
-                    if terms.is_empty() {
+                    // A pair needs two terms in the field.
+                    if terms.is_empty() || (pair && terms.len() < 2) {
                         continue;
                     }
                     let rows = field == self.fields.table;
