@@ -15,16 +15,6 @@ use crate::error::{Error, Result};
 use crate::index::Fields;
 use crate::index::document::{date_value, facet_label};
 
-/// The record kinds `--kind` takes, and the facet path of each.
-pub const KINDS: &[(&str, &str)] = &[
-    ("page", "/page"),
-    ("caption", "/caption"),
-    ("figure", "/caption/figure"),
-    ("chart", "/caption/chart"),
-    ("table", "/caption/table"),
-    ("method", "/method"),
-];
-
 /// The filters of a search, as queries: every `must` holds, no `must_not` does.
 #[derive(Default)]
 pub struct Filters {

@@ -23,7 +23,7 @@ use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
-pub use filter::{FacetRequest, KINDS};
+pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
 pub use snippet::Snippet;
 
