@@ -70,13 +70,6 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
         bench::plot::write_svg(&report, path)?;
         let _ = writeln!(std::io::stderr(), "drew {}", path.display());
     }
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        output::human::write_bench(&mut out, &report)?;
-    }
-    out.flush()?;
+    crate::output::print_report(args.json, &report, output::human::write_bench)?;
     Ok(Outcome::Found)
 }

@@ -150,14 +150,7 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
         systems,
         ratios,
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        write_human(&mut out, &report)?;
-    }
-    out.flush()?;
+    crate::output::print_report(args.json, &report, |out, r| Ok(write_human(out, r)?))?;
     Ok(Outcome::Found)
 }
 

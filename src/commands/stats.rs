@@ -75,14 +75,7 @@ pub fn run(args: &StatsArgs) -> Result<Outcome> {
         let px = index::open(&dir.path, &dir.build_hint())?;
         report(&px, verify)
     })?;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        write_human(&mut out, &report)?;
-    }
-    out.flush()?;
+    crate::output::print_report(args.json, &report, |out, r| Ok(write_human(out, r)?))?;
     Ok(Outcome::Found)
 }
 
