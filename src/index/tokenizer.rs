@@ -70,7 +70,8 @@ pub struct WordTokenizer;
 /// Streams tokens without allocating per token: the token's text buffer is reused.
 pub struct WordTokenStream<'a> {
     text: &'a str,
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// The byte where reading goes on.
+    pos: usize,
     token: Token,
     next_position: usize,
     /// The last character of a CJK run being read, and whether a bigram ended on it.
@@ -81,17 +82,21 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = WordTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
-        WordTokenStream {
-            text,
-            chars: text.char_indices().peekable(),
-            token: Token::default(),
-            next_position: 0,
-            cjk: None,
-        }
+        WordTokenStream { text, pos: 0, token: Token::default(), next_position: 0, cjk: None }
     }
 }
 
 impl WordTokenStream<'_> {
+    /// The character at byte `at` and the byte after it; ASCII without decoding.
+    fn char_at(&self, at: usize) -> Option<(char, usize)> {
+        let b = *self.text.as_bytes().get(at)?;
+        if b.is_ascii() {
+            return Some((b as char, at + 1));
+        }
+        let c = self.text[at..].chars().next()?;
+        Some((c, at + c.len_utf8()))
+    }
+
     fn emit(&mut self, from: usize, to: usize) {
         self.token.offset_from = from;
         self.token.offset_to = to;
@@ -105,13 +110,14 @@ impl TokenStream for WordTokenStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
             if let Some((start, c, emitted)) = self.cjk {
-                match self.chars.peek() {
-                    Some(&(i, next)) if is_cjk(next) => {
-                        self.chars.next();
+                match self.char_at(self.pos) {
+                    Some((next, after)) if is_cjk(next) => {
+                        let i = self.pos;
+                        self.pos = after;
                         self.token.text.clear();
                         self.token.text.push(c);
                         self.token.text.push(next);
-                        self.emit(start, i + next.len_utf8());
+                        self.emit(start, after);
                         self.cjk = Some((i, next, true));
                         return true;
                     }
@@ -127,25 +133,35 @@ impl TokenStream for WordTokenStream<'_> {
                     }
                 }
             }
+            let bytes = self.text.as_bytes();
             let (start, c) = loop {
-                match self.chars.next() {
-                    None => return false,
-                    Some((i, c)) if c.is_alphanumeric() => break (i, c),
-                    Some(_) => {}
+                // Runs of ASCII punctuation and spaces are skipped a byte at a time.
+                while self.pos < bytes.len() && bytes[self.pos].is_ascii() && !bytes[self.pos].is_ascii_alphanumeric() {
+                    self.pos += 1;
+                }
+                let Some((c, after)) = self.char_at(self.pos) else { return false };
+                let at = self.pos;
+                self.pos = after;
+                if c.is_alphanumeric() {
+                    break (at, c);
                 }
             };
             if is_cjk(c) {
                 self.cjk = Some((start, c, false));
                 continue;
             }
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, c)) = self.chars.peek() {
-                if !c.is_alphanumeric() || is_cjk(c) {
-                    break;
+            let mut end = self.pos;
+            loop {
+                if end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+                    end += 1;
+                    continue;
                 }
-                end = i + c.len_utf8();
-                self.chars.next();
+                match self.char_at(end) {
+                    Some((c, after)) if !c.is_ascii() && c.is_alphanumeric() && !is_cjk(c) => end = after,
+                    _ => break,
+                }
             }
+            self.pos = end;
             let word = &self.text[start..end];
             self.token.text.clear();
             self.token.text.push_str(greek_name(word).unwrap_or(word));
@@ -155,10 +171,8 @@ impl TokenStream for WordTokenStream<'_> {
                 while let Some(group) = thousands_group(&self.text[end..]) {
                     self.token.text.push_str(group);
                     end += 1 + group.len();
-                    for _ in 0..=group.len() {
-                        self.chars.next();
-                    }
                 }
+                self.pos = end;
             }
             self.emit(start, end);
             return true;
@@ -176,7 +190,7 @@ impl TokenStream for WordTokenStream<'_> {
 
 /// The three digits after a thousands separator at the start of `rest` (`,937` in
 /// `15,937 pages`), when they end the group: not `,9` nor `,9375`.
-fn thousands_group(rest: &str) -> Option<&str> {
+pub(crate) fn thousands_group(rest: &str) -> Option<&str> {
     let bytes = rest.as_bytes();
     let digits = bytes.get(1..4)?;
     let ends = bytes.get(4).is_none_or(|b| !b.is_ascii_alphanumeric());

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use memchr::memmem::Finder;
+
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -27,7 +29,7 @@ pub struct Snippets<'a> {
     fields: &'a Fields,
     max_chars: usize,
     /// Per field: its snippet generator (once needed) and the query's terms in that field.
-    generators: HashMap<Field, (Option<SnippetGenerator>, Vec<String>)>,
+    generators: HashMap<Field, (Option<SnippetGenerator>, TermFinder)>,
 }
 
 impl<'a> Snippets<'a> {
@@ -42,14 +44,27 @@ impl<'a> Snippets<'a> {
         snippet_fields(kind).iter().filter_map(|t| self.fields.text(t.name)).collect()
     }
 
+    /// The snippet around the term word at `at` of one of `field`'s values.
+    fn fragment(&self, field: Field, value: &str, at: usize) -> Snippet {
+        let terms = &self.generators[&field].1.terms;
+        let rows = field == self.fields.table;
+        // The word at `at` is a term, so the fragment marks at least it.
+        fragment(value, at, terms, self.max_chars, rows).map(merged).unwrap_or_else(|| Snippet {
+            text: shorten(&crate::ingest::text::collapse_whitespace(value), self.max_chars),
+            highlights: Vec::new(),
+        })
+    }
+
     pub fn for_doc(&mut self, doc: &TantivyDocument, kind: &str) -> tantivy::Result<Snippet> {
         let candidates = self.candidates(kind);
         if let Some(query) = self.query {
             for &field in &candidates {
                 if !self.generators.contains_key(&field) {
                     let mut in_field = Vec::new();
+                    // The unstemmed field holds every text field's words as written.
+                    let exact = self.fields.exact;
                     query.query_terms(&mut |term, _| {
-                        if term.field() == field {
+                        if (term.field() == field || term.field() == exact) && !in_field.contains(term) {
                             in_field.push(term.clone());
                         }
                     });
@@ -64,34 +79,42 @@ impl<'a> Snippets<'a> {
                             terms.push(text.to_owned());
                         }
                     }
-                    self.generators.insert(field, (None, terms));
+                    self.generators.insert(field, (None, TermFinder::new(terms)));
                 }
             }
             // First the fields where a term starts a word as written: cut the fragment
             // there without analysing the text (a page body can be tens of kilobytes).
             // Where the query has several words, a field that holds two of them side by
-            // side (a phrase, a pasted title) comes first: that is where it matched.
+            // side (a phrase, a pasted title) comes first: that is where it matched. Each
+            // value is scanned once for both.
             let several = candidates.iter().any(|f| self.generators[f].1.len() > 1);
-            for pair in [true, false].into_iter().filter(|&p| several || !p) {
-                for &field in &candidates {
-                    let terms = &self.generators[&field].1;
-                    // A pair needs two terms in the field.
-                    if terms.is_empty() || (pair && terms.len() < 2) {
-                        continue;
+            let mut single: Option<(Field, &str, usize)> = None;
+            for &field in &candidates {
+                let finder = &self.generators[&field].1;
+                if finder.len() == 0 || (single.is_some() && finder.len() < 2) {
+                    continue;
+                }
+                for value in doc.get_all(field).filter_map(|v| v.as_str()) {
+                    let places = finder.places(value, several);
+                    if let Some(at) = places.pair {
+                        return Ok(self.fragment(field, value, at));
                     }
-                    let rows = field == self.fields.table;
-                    for value in doc.get_all(field).filter_map(|v| v.as_str()) {
-                        if let Some(snippet) = quick_snippet(value, terms, self.max_chars, pair, rows) {
-                            return Ok(merged(snippet));
+                    if let (None, Some(at)) = (single, places.first) {
+                        if !several {
+                            return Ok(self.fragment(field, value, at));
                         }
+                        single = Some((field, value, at));
                     }
                 }
+            }
+            if let Some((field, value, at)) = single {
+                return Ok(self.fragment(field, value, at));
             }
             // Then the start of each field through the analyzer, for terms that do not
             // show as written (stems such as `studi`, folded letters such as `muller`).
             for &field in &candidates {
-                let Some((generator, terms)) = self.generators.get_mut(&field) else { continue };
-                if terms.is_empty() {
+                let Some((generator, finder)) = self.generators.get_mut(&field) else { continue };
+                if finder.len() == 0 {
                     continue;
                 }
                 // Built on first need: most snippets are cut without one.
@@ -148,9 +171,25 @@ fn field_text(doc: &TantivyDocument, field: Field) -> String {
 /// True when the word `word` (as written) is indexed as one of `terms`: its stem or its
 /// exact form. `1` is not `100`, and `model` is `models` but not `remodel`.
 fn word_is_term(word: &str, terms: &[String]) -> bool {
-    let first = word.chars().next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
-    if !terms.iter().any(|t| t.starts_with(first.as_str())) {
-        return false;
+    if word.is_ascii() {
+        // An English stem keeps the word's letters but for the last few (`studi` of
+        // `studies`, `die` of `dying`): a word no term's head starts can be no term,
+        // and a word that is a term as written is one, both told without analysing it.
+        let head = |t: &str| t.len().saturating_sub(2).max(1).min(t.len());
+        let starts = |t: &String| {
+            word.as_bytes().get(..head(t)).is_some_and(|w| w.eq_ignore_ascii_case(&t.as_bytes()[..head(t)]))
+        };
+        if !terms.iter().any(starts) {
+            return false;
+        }
+        if terms.iter().any(|t| t.eq_ignore_ascii_case(word)) {
+            return true;
+        }
+    } else {
+        let first = word.chars().next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
+        if !terms.iter().any(|t| t.starts_with(first.as_str())) {
+            return false;
+        }
     }
     let mut forms = crate::index::tokenizer::terms(word);
     forms.extend(crate::index::tokenizer::exact_terms(word));
@@ -191,34 +230,102 @@ fn merged(mut snippet: Snippet) -> Snippet {
     snippet
 }
 
+/// The words of a text where query terms start, found by a fast substring search for
+/// each term in the lower-cased text, the terms' matches taken in text order and only as
+/// far as needed.
+pub struct TermFinder {
+    terms: Vec<String>,
+    finders: Vec<Finder<'static>>,
+}
+
+/// Where a text's first query-term word is, and its first two side by side.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Places {
+    first: Option<usize>,
+    pair: Option<usize>,
+}
+
+/// The most words a scan analyses to tell whether they are query terms.
+const MAX_CHECKED_WORDS: usize = 512;
+
+impl TermFinder {
+    pub fn new(terms: Vec<String>) -> Self {
+        let finders = terms.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect();
+        TermFinder { terms, finders }
+    }
+
+    fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// The first word of `text` that is a query term and, with `pair`, the first word
+    /// that is one and is followed by another; the scan stops as soon as it knows.
+    fn places(&self, text: &str, pair: bool) -> Places {
+        let mut found = Places::default();
+        if self.finders.is_empty() {
+            return found;
+        }
+        let pair = pair && self.terms.len() > 1;
+        let lower = text.to_ascii_lowercase();
+        let bytes = lower.as_bytes();
+        let find = |finder: &Finder, from: usize| finder.find(&bytes[from..]).map(|i| from + i);
+        // Each term's next match at or after where the scan is.
+        let mut next: Vec<Option<usize>> = self.finders.iter().map(|f| find(f, 0)).collect();
+        let mut previous: Option<usize> = None;
+        let mut checked = 0;
+        while let Some(at) = next.iter().flatten().copied().min() {
+            for (finder, n) in self.finders.iter().zip(next.iter_mut()) {
+                if *n == Some(at) {
+                    *n = find(finder, at + 1);
+                }
+            }
+            if !starts_word(text, at) {
+                continue;
+            }
+            checked += 1;
+            if checked > MAX_CHECKED_WORDS {
+                break;
+            }
+            if !word_is_term(word_at(text, at), &self.terms) {
+                previous = None;
+                continue;
+            }
+            found.first.get_or_insert(at);
+            if !pair {
+                break;
+            }
+            if let Some(before) = previous
+                && next_word(text, before) == Some(at)
+            {
+                found.pair = Some(before);
+                break;
+            }
+            previous = Some(at);
+        }
+        found
+    }
+}
+
+/// True when a word starts at byte `at` of `text`.
+fn starts_word(text: &str, at: usize) -> bool {
+    at == 0 || !text[..at].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
 /// A fragment of about `max_chars` characters starting a little before the first word
 /// that is a query term (where two terms stand side by side, as in a phrase, if they do
 /// anywhere; with `pair`, only there), with every such word marked. `None` when no word
 /// is a term.
+#[cfg(test)]
 fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, rows: bool) -> Option<Snippet> {
-    let lower = text.to_ascii_lowercase();
-    let starts_word = |at: usize| at == 0 || !lower[..at].chars().next_back().is_some_and(char::is_alphanumeric);
-    // Places where a word begins with a term's letters, checked by analysing that word
-    // (at most a few hundred: the first few of each term's, then the rest in order).
-    let mut places: Vec<usize> = terms
-        .iter()
-        .flat_map(|t| lower.match_indices(t.as_str()).map(|(i, _)| i).filter(|&i| starts_word(i)).take(256))
-        .collect();
-    places.sort_unstable();
-    places.dedup();
-    let is_term = |i: usize| word_is_term(word_at(text, i), terms);
-    // Two places side by side (the next word starts where the next place is): found by
-    // looking at the places alone, and only such a pair is analysed.
-    let paired = if terms.len() > 1 {
-        places.windows(2).find(|w| next_word(text, w[0]) == Some(w[1]) && is_term(w[0]) && is_term(w[1])).map(|w| w[0])
-    } else {
-        None
-    };
-    let first = match paired {
-        Some(at) => at,
-        None if pair => return None,
-        None => places.iter().copied().take(64).find(|&i| is_term(i))?,
-    };
+    let finder = TermFinder::new(terms.to_vec());
+    let places = finder.places(text, true);
+    let at = if pair { places.pair? } else { places.pair.or(places.first)? };
+    fragment(text, at, &finder.terms, max_chars, rows)
+}
+
+/// The fragment of about `max_chars` characters around the term word at byte `first`,
+/// with every term word in it marked.
+fn fragment(text: &str, first: usize, terms: &[String], max_chars: usize, rows: bool) -> Option<Snippet> {
     // Start up to a quarter of the fragment before the match, at a word boundary.
     let lead = text[..first].char_indices().rev().nth(max_chars / 4).map_or(0, |(i, _)| i);
     let start = if lead == 0 { 0 } else { text[lead..first].find(' ').map_or(lead, |s| lead + s + 1) };
@@ -230,15 +337,7 @@ fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, row
         end = start + space;
     }
     let fragment = &text[start..end];
-    let mut highlights = Vec::new();
-    let mut tokenizer = WordTokenizer;
-    let mut stream = tokenizer.token_stream(fragment);
-    while stream.advance() {
-        let token = stream.token();
-        if word_is_term(&fragment[token.offset_from..token.offset_to], terms) {
-            highlights.push([token.offset_from, token.offset_to]);
-        }
-    }
+    let highlights = marks(fragment, terms);
     if highlights.is_empty() {
         return None;
     }
@@ -248,6 +347,52 @@ fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, row
     let shift = |at: usize| at + breaks.iter().filter(|&&b| b < at).count();
     let highlights = highlights.into_iter().map(|[a, b]| [shift(a), shift(b)]).collect();
     Some(Snippet { text, highlights })
+}
+
+/// The byte ranges of `fragment`'s words (as the index splits them) that are terms.
+fn marks(fragment: &str, terms: &[String]) -> Vec<[usize; 2]> {
+    let mut marks = Vec::new();
+    if !fragment.is_ascii() {
+        let mut tokenizer = WordTokenizer;
+        let mut stream = tokenizer.token_stream(fragment);
+        while stream.advance() {
+            let token = stream.token();
+            if word_is_term(&fragment[token.offset_from..token.offset_to], terms) {
+                marks.push([token.offset_from, token.offset_to]);
+            }
+        }
+        return marks;
+    }
+    // ASCII text splits as the tokenizer splits it, without producing tokens: only the
+    // words that start with a term's first letter are looked at.
+    let mut first = [false; 256];
+    for t in terms {
+        if let Some(&b) = t.as_bytes().first() {
+            first[b.to_ascii_lowercase() as usize] = true;
+            first[b.to_ascii_uppercase() as usize] = true;
+        }
+    }
+    let bytes = fragment.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i - start <= 3 && bytes[start..i].iter().all(u8::is_ascii_digit) {
+            while let Some(group) = crate::index::tokenizer::thousands_group(&fragment[i..]) {
+                i += 1 + group.len();
+            }
+        }
+        if first[bytes[start] as usize] && word_is_term(&fragment[start..i], terms) {
+            marks.push([start, i]);
+        }
+    }
+    marks
 }
 
 /// The first `max` characters of `text`, cut at a word boundary where one is near.
