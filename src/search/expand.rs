@@ -65,9 +65,16 @@ pub fn prefix_query(
     prefix: &str,
 ) -> Option<Box<dyn Query>> {
     let [prefix] = &exact_terms(prefix)[..] else { return None };
-    let words: Vec<rank::Word> = matching_terms(searcher, fields.exact, &PrefixAutomaton::new(prefix), MAX_TERMS)
+    let completions = matching_terms(searcher, fields.exact, &PrefixAutomaton::new(prefix), MAX_TERMS);
+    // A prefix searched everywhere stands for up to `MAX_TERMS` words: each is scored in
+    // the unstemmed field alone (every text field's words as written), as a whole-record
+    // BM25, so that `da*` reads tens of posting lists rather than hundreds.
+    let everywhere = searched.len() == rank::default_fields().len();
+    let words: Vec<rank::Word> = completions
         .iter()
-        .filter_map(|(term, _)| surface_word(fields, searched, term, 1.0))
+        .filter_map(|(term, _)| {
+            if everywhere { Some(rank::Word::exact(fields, term)) } else { surface_word(fields, searched, term, 1.0) }
+        })
         .collect();
     (!words.is_empty()).then(|| Box::new(rank::Bm25fQuery::new(fields, words)) as Box<dyn Query>)
 }

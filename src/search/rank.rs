@@ -114,6 +114,13 @@ impl Word {
         Word { parts, boost: 1.0 }
     }
 
+    /// A word as written searched only in the unstemmed field, which holds every text
+    /// field's words: one posting list where [`Word::new`] reads one per field.
+    pub fn exact(fields: &Fields, exact: &str) -> Self {
+        let term = Term::from_field_text(fields.exact, exact);
+        Word { parts: vec![Part { term, weight: RANKING.exact_weight, b: RANKING.exact_b, kinds: None }], boost: 1.0 }
+    }
+
     /// The word counted `boost` times.
     pub fn boosted(mut self, boost: f32) -> Self {
         self.boost *= boost;
