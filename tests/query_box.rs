@@ -328,6 +328,35 @@ fn typos_are_matched_on_the_words_as_written_and_scored() {
 }
 
 #[test]
+fn quoted_words_match_as_written_and_their_look_alikes_only_when_nothing_holds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(common::seed_page()).unwrap();
+    let lines =
+        [("4001.00001", "Zorblat personalized widgets matter."), ("4001.00002", "Zorblat personalizing widget.")];
+    for (id, line) in lines {
+        let text = seed.replace("2412.02142", id).replacen("{{< lead >}}\n", &format!("{{{{< lead >}}}}\n{line} "), 1);
+        let path = dir.path().join("corpus").join(id).join("index.md");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    let search = |query: &str| {
+        let out =
+            paperdex().current_dir(dir.path()).args(["search", "--json", "--kind", "page", query]).output().unwrap();
+        ids(&serde_json::from_slice(&out.stdout).unwrap())
+    };
+    // The words as written, in that order: not their stems' look-alikes.
+    assert_eq!(search("\"personalized widgets\""), ["4001.00001"]);
+    assert_eq!(search("\"zorblat personalizing\""), ["4001.00002"]);
+    // Nothing holds these as written: the look-alikes are found instead.
+    let mut both = search("\"personalized widget\"");
+    both.sort();
+    assert_eq!(both, ["4001.00001", "4001.00002"]);
+    // Not in that order: not the phrase.
+    assert!(search("\"widgets personalized\"").is_empty());
+}
+
+#[test]
 fn a_query_with_no_hits_is_tried_with_its_typos_corrected() {
     let out = paperdex().current_dir(dir()).args(["search", "Attributon", "--kind", "page"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -357,12 +357,23 @@ impl Context<'_> {
     fn phrase(&self, literal: UserInputLiteral) -> Result<Box<dyn Query>, QueryParserError> {
         let exact = exact_terms(&literal.phrase);
         let stemmed = terms(&literal.phrase);
-        let matches =
-            self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?;
+        let aligned = exact.len() == stemmed.len();
+        // The words as written, in order, in the unstemmed field (which holds every text
+        // field's words): one phrase to match instead of one per field. Only where no
+        // record holds them so are their stemmed look-alikes matched, field by field.
+        let as_written = (aligned && exact.len() >= 2).then(|| {
+            let terms = exact.iter().map(|w| Term::from_field_text(self.fields.exact, w)).collect();
+            let mut phrase = PhraseQuery::new(terms);
+            phrase.set_slop(literal.slop);
+            phrase
+        });
+        let matches: Box<dyn Query> = match as_written {
+            Some(phrase) if self.any_match(&phrase) => Box::new(phrase),
+            _ => self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?,
+        };
         if stemmed.len() < 2 {
             return Ok(matches);
         }
-        let aligned = exact.len() == stemmed.len();
         let searched = rank::default_fields();
         let words = stemmed
             .iter()
@@ -372,6 +383,25 @@ impl Context<'_> {
         let required: Box<dyn Query> = Box::new(ConstScoreQuery::new(matches, 0.0));
         let ranked: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(self.fields, words));
         Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, ranked)])))
+    }
+
+    /// Whether any record matches `query` (found at the first one; an index that cannot
+    /// say counts as none, and the phrase is then matched field by field).
+    fn any_match(&self, query: &dyn Query) -> bool {
+        let Ok(weight) = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(self.searcher)) else {
+            return false;
+        };
+        self.searcher.segment_readers().iter().any(|reader| {
+            let Ok(mut scorer) = weight.scorer(reader, 1.0) else { return false };
+            let mut doc = scorer.doc();
+            while doc != tantivy::TERMINATED {
+                if reader.alive_bitset().is_none_or(|bits| bits.is_alive(doc)) {
+                    return true;
+                }
+                doc = scorer.advance();
+            }
+            false
+        })
     }
 
     /// Adjacent words of the query found side by side in a record score more: each pair
