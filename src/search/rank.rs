@@ -289,6 +289,46 @@ impl Weight for Bm25fWeight {
         Ok(())
     }
 
+    /// Unscored (a count, a date order, facets alone): the records holding any word,
+    /// a window at a time, without term frequencies or lengths.
+    fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
+        let mut scorer = self.bm25f_scorer(reader, 1.0)?;
+        let mut lists: Vec<&mut SegmentPostings> =
+            scorer.words.iter_mut().flat_map(|w| w.postings.iter_mut().map(|p| &mut p.list)).collect();
+        let mut present = [0u64; WINDOW as usize / 64];
+        let mut buffer: Vec<DocId> = Vec::with_capacity(BLOCK);
+        loop {
+            let start = lists.iter().map(|l| l.doc()).min().unwrap_or(TERMINATED);
+            if start == TERMINATED {
+                break;
+            }
+            let horizon = start.saturating_add(WINDOW);
+            for list in lists.iter_mut() {
+                let mut d = list.doc();
+                while d < horizon {
+                    let i = (d - start) as usize;
+                    present[i / 64] |= 1 << (i % 64);
+                    d = list.advance();
+                }
+            }
+            for (slot, bits) in present.iter_mut().enumerate() {
+                let mut rest = std::mem::take(bits);
+                while rest != 0 {
+                    buffer.push(start + (slot * 64) as u32 + rest.trailing_zeros());
+                    rest &= rest - 1;
+                    if buffer.len() == BLOCK {
+                        callback(&buffer);
+                        buffer.clear();
+                    }
+                }
+            }
+        }
+        if !buffer.is_empty() {
+            callback(&buffer);
+        }
+        Ok(())
+    }
+
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut scorer = self.bm25f_scorer(reader, 1.0)?;
         if scorer.doc() > doc || scorer.seek(doc) != doc {
@@ -338,6 +378,12 @@ struct WordPostings {
 /// tantivy's own union does: the cost follows the postings, not documents × fields.
 const WINDOW: u32 = 4096;
 
+/// Seeks closer together than this many documents are served from windows.
+const DENSE_SEEKS: u32 = 256;
+
+/// How many unscored documents are handed on at once.
+const BLOCK: usize = 64;
+
 /// The records holding any of the words, with the sum of the words' BM25F scores.
 struct Bm25fScorer {
     words: Vec<WordPostings>,
@@ -356,6 +402,8 @@ struct Bm25fScorer {
     /// The score of the current document when it was sought alone, outside any window
     /// (the window is empty then, and the postings on it not yet advanced).
     point: Option<f32>,
+    /// The last target sought outside the window.
+    last_sought: Option<DocId>,
 }
 
 impl Bm25fScorer {
@@ -371,6 +419,7 @@ impl Bm25fScorer {
             tfs: Vec::new(),
             gathered: Box::new([0; WINDOW as usize / 64]),
             point: None,
+            last_sought: None,
         };
         scorer.settle(0);
         scorer
@@ -499,7 +548,9 @@ impl DocSet for Bm25fScorer {
             return self.next_from(target - self.start);
         }
         // Far ahead (an intersection, or a required clause, asking about one record):
-        // score that record alone rather than gather a window around it.
+        // score that record alone rather than gather a window around it, unless the
+        // records asked about come close together (a filter most records pass): then
+        // gather the window from there, as when the scorer leads.
         if self.point.take().is_none() {
             for slot in 0..self.present.len() {
                 let mut rest = std::mem::take(&mut self.present[slot]);
@@ -508,6 +559,16 @@ impl DocSet for Bm25fScorer {
                     rest &= rest - 1;
                 }
             }
+        }
+        let dense = self.last_sought.is_some_and(|last| target.saturating_sub(last) < DENSE_SEEKS);
+        self.last_sought = Some(target);
+        if dense {
+            for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+                if p.list.doc() < target {
+                    p.list.seek(target);
+                }
+            }
+            return self.refill();
         }
         self.settle(target)
     }
@@ -598,6 +659,20 @@ mod tests {
             assert_eq!(next, want_next, "advance after seek({target})");
         }
         assert_eq!(scorer.seek(TERMINATED), TERMINATED);
+
+        // Seeks close together (a filter most records pass drives the scorer): the same.
+        let mut scorer = weight.scorer(segment, 1.0).unwrap();
+        for target in (1..10_000u32).step_by(7) {
+            let from = target.max(scorer.doc());
+            let doc = scorer.seek(target);
+            let want = advanced.iter().find(|(d, _)| *d >= from).copied();
+            assert_eq!(Some((doc, scorer.score())), want, "dense seek({target})");
+        }
+
+        // Unscored, the same documents.
+        let mut unscored = Vec::new();
+        weight.for_each_no_score(segment, &mut |docs| unscored.extend_from_slice(docs)).unwrap();
+        assert_eq!(unscored, advanced.iter().map(|(d, _)| *d).collect::<Vec<_>>());
     }
 
     #[test]
