@@ -378,8 +378,10 @@ struct WordPostings {
 /// tantivy's own union does: the cost follows the postings, not documents × fields.
 const WINDOW: u32 = 4096;
 
-/// Seeks closer together than this many documents are served from windows.
-const DENSE_SEEKS: u32 = 256;
+/// A seek this close to the one before is close; after this many close seeks in a
+/// row, seeks are served from windows.
+const CLOSE_SEEK: u32 = 64;
+const DENSE_SEEKS: u32 = 16;
 
 /// How many unscored documents are handed on at once.
 const BLOCK: usize = 64;
@@ -402,8 +404,10 @@ struct Bm25fScorer {
     /// The score of the current document when it was sought alone, outside any window
     /// (the window is empty then, and the postings on it not yet advanced).
     point: Option<f32>,
-    /// The last target sought outside the window.
+    /// The last target sought outside the window, and how many such seeks in a row
+    /// came close to the one before.
     last_sought: Option<DocId>,
+    close_seeks: u32,
 }
 
 impl Bm25fScorer {
@@ -420,6 +424,7 @@ impl Bm25fScorer {
             gathered: Box::new([0; WINDOW as usize / 64]),
             point: None,
             last_sought: None,
+            close_seeks: 0,
         };
         scorer.settle(0);
         scorer
@@ -560,9 +565,10 @@ impl DocSet for Bm25fScorer {
                 }
             }
         }
-        let dense = self.last_sought.is_some_and(|last| target.saturating_sub(last) < DENSE_SEEKS);
+        let close = self.last_sought.is_some_and(|last| target.saturating_sub(last) < CLOSE_SEEK);
         self.last_sought = Some(target);
-        if dense {
+        self.close_seeks = if close { self.close_seeks + 1 } else { 0 };
+        if self.close_seeks >= DENSE_SEEKS {
             for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
                 if p.list.doc() < target {
                     p.list.seek(target);
@@ -579,6 +585,11 @@ impl DocSet for Bm25fScorer {
 
     fn size_hint(&self) -> u32 {
         self.words.iter().flat_map(|w| w.postings.iter().map(|p| p.list.size_hint())).max().unwrap_or(0)
+    }
+
+    /// Every posting is read: an intersection lets a cheaper clause lead.
+    fn cost(&self) -> u64 {
+        self.words.iter().flat_map(|w| w.postings.iter().map(|p| u64::from(p.list.size_hint()))).sum()
     }
 }
 
