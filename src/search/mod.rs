@@ -312,25 +312,9 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let facet_requests = filter::facet_requests(searcher, f, &request.facets)?;
     let sort = request.sort.unwrap_or(if text_query.is_some() { Sort::Relevance } else { Sort::DateDesc });
 
-    let mut collectors = MultiCollector::new();
-    let count_handle = collectors.add_collector(Count);
-    let limit = request.limit;
-    let top_handle = match (limit, sort, request.group) {
-        (_, _, Some(Group::Page)) => TopHandle::Pages(
-            collectors
-                .add_collector(group::PageGroups { sort, scored: sort == Sort::Relevance && text_query.is_some() }),
-        ),
-        (0, _, None) => TopHandle::None,
-        (_, Sort::Relevance, None) => TopHandle::Score(
-            collectors.add_collector(TopDocs::with_limit(limit).and_offset(request.offset).order_by_score()),
-        ),
-        (_, Sort::Date | Sort::DateDesc, None) => {
-            let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
-            TopHandle::Date(collectors.add_collector(
-                TopDocs::with_limit(limit).and_offset(request.offset).order_by_fast_field::<DateTime>("date", order),
-            ))
-        }
-    };
+    // Facet counts, when asked for, share one pass with the count and the top hits; the
+    // count and the top hits are statically dispatched (a record at a time, the hot loop).
+    let mut facet_collectors = MultiCollector::new();
     let facet_handles: Vec<FacetHandle> = facet_requests
         .iter()
         .map(|r| {
@@ -339,35 +323,58 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
                 FacetUnit::Records => {
                     let mut c = FacetCollector::for_field(name);
                     c.add_facet(r.path.clone());
-                    FacetHandle::Records(collectors.add_collector(c))
+                    FacetHandle::Records(facet_collectors.add_collector(c))
                 }
                 FacetUnit::Pages => FacetHandle::Pages(
-                    collectors.add_collector(group::PageFacetCounts { field: name, parent: r.path.clone() }),
+                    facet_collectors.add_collector(group::PageFacetCounts { field: name, parent: r.path.clone() }),
                 ),
             }
         })
         .collect();
-    let mut fruits = searcher.search(&*full_query, &collectors).map_err(|e| match e {
+    let facet_collectors = (!facet_handles.is_empty()).then_some(facet_collectors);
+    let failed = |e: tantivy::TantivyError| match e {
         // What the query asks of a field that cannot answer it (`title:*` under --strict)
         // is the query's fault, not the index's.
         tantivy::TantivyError::SchemaError(message) | tantivy::TantivyError::InvalidArgument(message) => {
             Error::QuerySyntax { query: request.query.clone().unwrap_or_default(), column: None, message }
         }
         other => Error::tantivy(&px.path, other),
-    })?;
+    };
+    let (limit, offset) = (request.limit, request.offset);
+    let scored = sort == Sort::Relevance && text_query.is_some();
+    let q = &*full_query;
+    let gathered = match (limit, sort, request.group) {
+        (_, _, Some(Group::Page)) => {
+            let pages = group::PageGroups { sort, scored };
+            let (count, pages, facets) = searcher.search(q, &(Count, pages, facet_collectors)).map_err(failed)?;
+            Gathered { count, top: Top::Pages(pages), facets }
+        }
+        (0, _, None) => {
+            let (count, facets) = searcher.search(q, &(Count, facet_collectors)).map_err(failed)?;
+            Gathered { count, top: Top::Docs(Vec::new()), facets }
+        }
+        (_, Sort::Relevance, None) => {
+            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+            let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
+            Gathered { count, top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()), facets }
+        }
+        (_, Sort::Date | Sort::DateDesc, None) => {
+            let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
+            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
+            let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
+            Gathered { count, top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()), facets }
+        }
+    };
     let searched = started.elapsed();
-    let total_hits = count_handle.extract(&mut fruits);
+    let total_hits = gathered.count;
+    let mut fruits = gathered.facets;
     let mut total_pages = None;
     let mut groups: Vec<group::PageGroup> = Vec::new();
-    let ranked: Vec<(Option<f32>, DocAddress)> = match top_handle {
-        TopHandle::None => Vec::new(),
-        TopHandle::Score(h) => h.extract(&mut fruits).into_iter().map(|(s, a)| (Some(s), a)).collect(),
-        TopHandle::Date(h) => h.extract(&mut fruits).into_iter().map(|(_, a)| (None, a)).collect(),
-        TopHandle::Pages(h) => {
-            let all = h.extract(&mut fruits);
+    let ranked: Vec<(Option<f32>, DocAddress)> = match gathered.top {
+        Top::Docs(docs) => docs,
+        Top::Pages(all) => {
             total_pages = Some(all.len());
-            groups = all.into_iter().skip(request.offset).take(limit).collect();
-            let scored = sort == Sort::Relevance && text_query.is_some();
+            groups = all.into_iter().skip(offset).take(limit).collect();
             groups.iter().filter_map(|g| g.top.first().map(|&(s, a)| (scored.then_some(s), a))).collect()
         }
     };
@@ -377,12 +384,13 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         .map(|(r, h)| {
             let mut values: Vec<FacetCount> = match h {
                 FacetHandle::Records(h) => h
-                    .extract(&mut fruits)
+                    .extract(fruits.as_mut().expect("facet counts were gathered"))
                     .get(r.path.clone())
                     .map(|(facet, count)| FacetCount { path: facet.to_path_string(), count })
                     .collect(),
                 FacetHandle::Pages(h) => {
-                    h.extract(&mut fruits).into_iter().map(|(path, count)| FacetCount { path, count }).collect()
+                    let fruits = fruits.as_mut().expect("facet counts were gathered");
+                    h.extract(fruits).into_iter().map(|(path, count)| FacetCount { path, count }).collect()
                 }
             };
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
@@ -428,11 +436,18 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     })
 }
 
-enum TopHandle {
-    None,
-    Score(tantivy::collector::FruitHandle<Vec<(f32, DocAddress)>>),
-    Date(tantivy::collector::FruitHandle<Vec<(Option<DateTime>, DocAddress)>>),
-    Pages(tantivy::collector::FruitHandle<Vec<group::PageGroup>>),
+/// What one pass over the matching records gathers.
+struct Gathered {
+    count: usize,
+    top: Top,
+    facets: Option<tantivy::collector::MultiFruit>,
+}
+
+enum Top {
+    /// The top records, with their scores when ranked by relevance.
+    Docs(Vec<(Option<f32>, DocAddress)>),
+    /// Every matching page's group, best first.
+    Pages(Vec<group::PageGroup>),
 }
 
 enum FacetHandle {
