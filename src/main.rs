@@ -7,6 +7,11 @@ use clap::Parser;
 use paperdex::cli::Cli;
 use paperdex::commands;
 
+/// A search allocates many short-lived strings (stored values, snippets): mimalloc
+/// serves them faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
