@@ -63,6 +63,7 @@ pub fn prefix_query(
     fields: &Fields,
     searched: &[&'static TextField],
     prefix: &str,
+    kept: rank::Kinds,
 ) -> Option<Box<dyn Query>> {
     let [prefix] = &exact_terms(prefix)[..] else { return None };
     let completions = matching_terms(searcher, fields.exact, &PrefixAutomaton::new(prefix), MAX_TERMS);
@@ -76,7 +77,7 @@ pub fn prefix_query(
             if everywhere { Some(rank::Word::exact(fields, term)) } else { surface_word(fields, searched, term, 1.0) }
         })
         .collect();
-    (!words.is_empty()).then(|| Box::new(rank::Bm25fQuery::new(fields, words)) as Box<dyn Query>)
+    (!words.is_empty()).then(|| Box::new(rank::Bm25fQuery::new(fields, words).kept(kept)) as Box<dyn Query>)
 }
 
 /// A word with one typo tolerated: the word as typed (`word`, counted `boost` times)
@@ -87,13 +88,14 @@ pub fn typo_query(
     searched: &[&'static TextField],
     word: &str,
     boost: f32,
+    kept: rank::Kinds,
 ) -> Option<Box<dyn Query>> {
     let [exact] = &exact_terms(word)[..] else { return None };
     let mut words: Vec<rank::Word> = surface_word(fields, searched, exact, boost).into_iter().collect();
     for (term, _) in typo_terms(searcher, fields, exact) {
         words.extend(surface_word(fields, searched, &term, boost * TYPO_WEIGHT));
     }
-    let scored: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words));
+    let scored: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words).kept(kept));
     // A record holding the word as typed ranks above every record that only holds a typo
     // of it: a flat bonus larger than any BM25F score, for the exact word.
     let typed = TermQuery::new(Term::from_field_text(fields.exact, exact), IndexRecordOption::Basic);

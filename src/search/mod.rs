@@ -269,7 +269,8 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let text_query = match request.text() {
         // A query that names a paper (an arXiv id, a link) puts that paper first.
         Some(text) => {
-            let reading = query::Reading { fuzzy: request.fuzzy, strict: request.strict };
+            let reading =
+                query::Reading { fuzzy: request.fuzzy, strict: request.strict, kinds: rank::Kinds::of(&request.kinds) };
             match ids::named_paper(text) {
                 Some(id) => {
                     let words = query::parse(&px.index, searcher, f, text, reading).ok().map(|p| p.query);

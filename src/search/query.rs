@@ -27,6 +27,8 @@ pub struct Reading {
     pub fuzzy: bool,
     /// Errors for anything that is not well-formed syntax, instead of reading it as words.
     pub strict: bool,
+    /// The kinds of records the search keeps.
+    pub kinds: rank::Kinds,
 }
 
 /// A parsed query, with what the user should know about how it was read.
@@ -86,7 +88,7 @@ fn parse_text(
         clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
     }
     let repeats = word_counts(&dashless);
-    let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats };
+    let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats, kinds: reading.kinds };
     let whole = whole_query_words(&ast);
     let query = match context.build(ast) {
         Ok(query) => query,
@@ -188,6 +190,7 @@ struct Context<'a> {
     fields: &'a Fields,
     fuzzy: bool,
     repeats: &'a HashMap<String, u32>,
+    kinds: rank::Kinds,
 }
 
 impl Context<'_> {
@@ -207,7 +210,7 @@ impl Context<'_> {
                 }
                 UserInputLeaf::Literal(literal) if literal.field_name.is_none() && !literal.prefix => {
                     match self.word(&literal) {
-                        Some(word) => Ok(Box::new(rank::Bm25fQuery::new(self.fields, vec![word]))),
+                        Some(word) => Ok(self.bm25f(vec![word])),
                         None => self.phrase(literal),
                     }
                 }
@@ -220,6 +223,11 @@ impl Context<'_> {
                 other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
             },
         }
+    }
+
+    /// Words scored together by BM25F, over the fields of the kinds the search keeps.
+    fn bm25f(&self, words: Vec<rank::Word>) -> Box<dyn Query> {
+        Box::new(rank::Bm25fQuery::new(self.fields, words).kept(self.kinds))
     }
 
     /// True for a one-word literal that stands for many terms: a prefix (`phys*`), or any
@@ -239,9 +247,9 @@ impl Context<'_> {
         };
         let repeats = self.repeats.get(&literal.phrase.to_lowercase()).copied().unwrap_or(1).max(1) as f32;
         let expanded = if literal.prefix {
-            expand::prefix_query(self.searcher, self.fields, &searched, &literal.phrase)
+            expand::prefix_query(self.searcher, self.fields, &searched, &literal.phrase, self.kinds)
         } else {
-            expand::typo_query(self.searcher, self.fields, &searched, &literal.phrase, repeats)
+            expand::typo_query(self.searcher, self.fields, &searched, &literal.phrase, repeats, self.kinds)
         };
         expanded.unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery))
     }
@@ -264,9 +272,9 @@ impl Context<'_> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(ConstScoreQuery::new(matches, 0.0)))];
         if !words.is_empty() {
-            clauses.push((Occur::Should, Box::new(rank::Bm25fQuery::new(self.fields, words))));
+            clauses.push((Occur::Should, self.bm25f(words)));
         }
-        if let Some(completions) = expand::prefix_query(self.searcher, self.fields, &searched, last) {
+        if let Some(completions) = expand::prefix_query(self.searcher, self.fields, &searched, last, self.kinds) {
             clauses.push((Occur::Should, completions));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
@@ -322,7 +330,7 @@ impl Context<'_> {
             out.push((occur, self.build(sub)?));
         }
         if !optional_words.is_empty() {
-            out.push((Occur::Should, Box::new(rank::Bm25fQuery::new(self.fields, optional_words))));
+            out.push((Occur::Should, self.bm25f(optional_words)));
         }
         out.extend(self.adjacent_pairs(&plain));
         // One clause (`a OR b` is one BM25F query) runs as itself, with its own loop.
@@ -381,7 +389,7 @@ impl Context<'_> {
             .map(|(i, w)| rank::Word::new(self.fields, &searched, w, aligned.then(|| exact[i].as_str())))
             .collect();
         let required: Box<dyn Query> = Box::new(ConstScoreQuery::new(matches, 0.0));
-        let ranked: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(self.fields, words));
+        let ranked = self.bm25f(words);
         Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, ranked)])))
     }
 
@@ -522,7 +530,9 @@ mod tests {
         let index = Index::create_in_ram(schema);
         crate::index::tokenizer::register(&index);
         let searcher = index.reader().unwrap().searcher();
-        let parsed = parse(&index, &searcher, &fields, text, Reading { fuzzy: false, strict: false }).unwrap();
+        let parsed =
+            parse(&index, &searcher, &fields, text, Reading { fuzzy: false, strict: false, kinds: rank::Kinds::ALL })
+                .unwrap();
         let mut words = Vec::new();
         parsed.query.query_terms(&mut |term, _| {
             if term.field() == fields.body {

@@ -128,12 +128,42 @@ impl Word {
     }
 }
 
+/// The record kinds a search keeps (`--kind`): the postings of fields no such record
+/// carries need not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kinds(u8);
+
+impl Kinds {
+    pub const ALL: Kinds = Kinds(0b111);
+
+    /// The kinds a search's kind filter keeps; none given: all of them.
+    pub fn of(kinds: &[crate::search::RecordKind]) -> Kinds {
+        let bits = kinds.iter().filter_map(|k| RecordKind::of(&k.facet_path()[1..])).fold(0, |b, k| b | Kinds::bit(k));
+        if bits == 0 { Kinds::ALL } else { Kinds(bits) }
+    }
+
+    fn bit(kind: RecordKind) -> u8 {
+        match kind {
+            RecordKind::Page => 1,
+            RecordKind::Caption => 2,
+            RecordKind::Method => 4,
+        }
+    }
+
+    /// Whether any of `kinds` is kept.
+    fn keeps_any(self, kinds: &[RecordKind]) -> bool {
+        kinds.iter().any(|&k| self.0 & Kinds::bit(k) != 0)
+    }
+}
+
 /// Words searched in several fields at once, each scored by BM25F and the scores summed:
 /// a record matches when it holds any of the words.
 #[derive(Clone)]
 pub struct Bm25fQuery {
     words: Vec<Word>,
     kinds: Vec<(Term, RecordKind)>,
+    /// The kinds of records the search keeps.
+    kept: Kinds,
 }
 
 impl fmt::Debug for Bm25fQuery {
@@ -149,7 +179,14 @@ impl Bm25fQuery {
             .into_iter()
             .map(|k| (Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path())), k))
             .collect();
-        Bm25fQuery { words, kinds }
+        Bm25fQuery { words, kinds, kept: Kinds::ALL }
+    }
+
+    /// Reads only the fields that records of `kept` kinds carry. The words' statistics
+    /// still come from every field, so the scores of the records kept are the same.
+    pub fn kept(mut self, kept: Kinds) -> Self {
+        self.kept = kept;
+        self
     }
 }
 
@@ -194,6 +231,7 @@ impl Query for Bm25fQuery {
                 .parts
                 .iter()
                 .zip(averages)
+                .filter(|(p, _)| p.kinds.is_none_or(|kinds| self.kept.keeps_any(kinds)))
                 .filter_map(|(p, average)| {
                     Some(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average: average? })
                 })
