@@ -251,10 +251,9 @@ function hitNode(hit, index) {
   const kind = KIND_LABELS[hit.kind] || hit.kind;
   const links = hitLinks(hit);
   const titleId = `hit-${index}-title`;
-  const head = el("div", { class: "hit-head" },
-    el("span", { class: `badge badge-${kind}`, text: kind }),
-    el("h3", { class: "hit-title", id: titleId },
-      el("a", { href: links[0].href, class: "hit-link", text: hit.title || hit.page_id })));
+  const head = el("h3", { class: "hit-title", id: titleId },
+    el("span", { class: `badge badge-${kind}`, text: kind }), " ",
+    el("a", { href: links[0].href, class: "hit-link", text: hit.title || hit.page_id }));
   const meta = el("p", { class: "hit-meta" });
   const metaParts = [];
   if (hit.date) metaParts.push(el("time", { datetime: hit.date, text: hit.date }));
@@ -517,7 +516,8 @@ let lastMatrix = null;
 function syncControls() {
   const box = $("q");
   if (box.value !== state.q && document.activeElement !== box) box.value = state.q;
-  $("sort").value = state.sort;
+  // Browsing (no query) is newest first unless told otherwise.
+  $("sort").value = state.sort || (state.q ? "" : "-date");
   $("group").checked = state.group;
 }
 
