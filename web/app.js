@@ -172,10 +172,12 @@ async function load(s, signal) {
 async function loadMatrix(s, signal) {
   const drop = ["kind", "category", "mechanism"];
   const top = await getJson(api("api/search", searchParams(s, { drop, kind: "method", facets: ["category", "mechanism"] })), signal);
-  const categories = countsOf(top.facets, "category").slice(0, MATRIX_ROWS);
+  const allCategories = countsOf(top.facets, "category");
+  const categories = allCategories.slice(0, MATRIX_ROWS);
   const mechanisms = countsOf(top.facets, "mechanism");
-  const moreCategories = countsOf(top.facets, "category").length - categories.length;
-  if (!categories.length || !mechanisms.length) return { total: top.total_hits, categories, mechanisms, cells: {}, moreCategories };
+  const moreCategories = allCategories.length - categories.length;
+  const withMethods = new Set(allCategories.map(pathOf));
+  if (!categories.length || !mechanisms.length) return { total: top.total_hits, categories, mechanisms, cells: {}, moreCategories, withMethods };
   const byMechanism = mechanisms.length <= categories.length;
   const [outer, inner] = byMechanism ? ["mechanism", "category"] : ["category", "mechanism"];
   const cells = {};
@@ -188,7 +190,7 @@ async function loadMatrix(s, signal) {
       cells[`${cat}\u0000${mech}`] = c.count;
     }
   }
-  return { total: top.total_hits, categories, mechanisms, cells, moreCategories };
+  return { total: top.total_hits, categories, mechanisms, cells, moreCategories, withMethods };
 }
 
 // ---- rendering --------------------------------------------------------------
@@ -209,10 +211,12 @@ function valueLabel(field, path) {
   if (field === "kind") return KIND_LABELS[String(path).replace(/^\//, "")] || label(path);
   return label(path);
 }
+// Categories that have methods (from the matrix), which open onto their mechanisms.
+let methodCategories = new Set();
 const hierarchical = (field, path) =>
   (field === "date" && String(path).split("/").filter(Boolean).length < 3) ||
   (field === "kind" && path === "/caption") ||
-  field === "category";
+  (field === "category" && (methodCategories.has(path) || state.open.includes(`category:${path}`)));
 const fmt = new Intl.NumberFormat("en");
 
 // The snippet with its highlights as <mark>s; `highlights` are UTF-8 byte ranges.
@@ -296,7 +300,11 @@ function renderMessages(results, error) {
   if (results.corrected) {
     box.append(el("p", { class: "msg" }, `No hits for “${results.query}”; showing “`, el("strong", { text: results.corrected }), "”."));
   }
-  for (const w of results.warnings || []) box.append(el("p", { class: "msg msg-warn", text: w }));
+  // The correction is also among the warnings (as the CLI prints it); say it once.
+  for (const w of results.warnings || []) {
+    if (results.corrected && w.includes(results.corrected)) continue;
+    box.append(el("p", { class: "msg msg-warn", text: w }));
+  }
 }
 
 function renderHits(results) {
@@ -423,7 +431,8 @@ function renderFacets(facets, byCategory) {
     }
     const matching = query ? counts.filter((c) => valueLabel(name, pathOf(c)).toLowerCase().includes(query)) : counts;
     const all = moreShown.has(name) || query;
-    const shown = all ? matching : matching.filter((c, i) => i < SHOWN_VALUES || hasFilter(state, name, pathOf(c)));
+    // Ticked and opened values stay in the short list.
+    const shown = all ? matching : matching.filter((c, i) => i < SHOWN_VALUES || hasFilter(state, name, pathOf(c)) || state.open.includes(`${name}:${pathOf(c)}`));
     const ul = el("ul", { class: "values" });
     for (const c of shown) ul.append(valueRow(name, c, childList(name, pathOf(c), facets, byCategory)));
     if (!matching.length) ul.append(el("li", { class: "none", text: "no value matches" }));
@@ -468,13 +477,15 @@ function renderMatrix(m) {
   const table = el("table", { class: "matrix" });
   table.append(el("caption", { class: "visually-hidden", text: "Method counts by category (rows) and mechanism (columns); a cell filters by both." }));
   const headRow = el("tr", {}, el("th", { scope: "col", text: "Category \\ Mechanism" }));
-  for (const mech of m.mechanisms) headRow.append(el("th", { scope: "col", title: pathOf(mech), text: label(pathOf(mech)) }));
+  for (const mech of m.mechanisms) {
+    headRow.append(el("th", { scope: "col", title: pathOf(mech), class: hasFilter(state, "mechanism", pathOf(mech)) ? "active-col" : null, text: label(pathOf(mech)) }));
+  }
   headRow.append(el("th", { scope: "col", text: "All" }));
   table.append(el("thead", {}, headRow));
   const tbody = el("tbody");
   for (const cat of m.categories) {
     const catPath = pathOf(cat);
-    const tr = el("tr", {}, el("th", { scope: "row", title: catPath, text: label(catPath) }));
+    const tr = el("tr", { class: hasFilter(state, "category", catPath) ? "active-row" : null }, el("th", { scope: "row", title: catPath, text: label(catPath) }));
     for (const mech of m.mechanisms) {
       const mechPath = pathOf(mech);
       const n = m.cells[`${catPath}\u0000${mechPath}`] || 0;
@@ -512,6 +523,7 @@ let controller = null;
 let matrixController = null;
 let matrixKey = null;
 let lastMatrix = null;
+let lastFacets = null; // the sidebar's last data, drawn again when the matrix changes what opens
 
 function syncControls() {
   const box = $("q");
@@ -537,6 +549,7 @@ async function run() {
     renderMessages(results, null);
     renderHits(results);
     renderPager(results);
+    lastFacets = [facets, byCategory];
     renderFacets(facets, byCategory);
   } catch (e) {
     if (e.name === "AbortError" || signal.aborted) return;
@@ -567,10 +580,14 @@ async function runMatrix() {
     if (signal.aborted) return;
     lastMatrix = m;
     renderMatrix(m);
+    const known = [...m.withMethods].join("\u0000") === [...methodCategories].join("\u0000");
+    methodCategories = m.withMethods;
+    if (!known && lastFacets) renderFacets(...lastFacets);
   } catch (e) {
     if (e.name === "AbortError" || signal.aborted) return;
     matrixKey = null;
     lastMatrix = null;
+    methodCategories = new Set();
     renderMatrix(null);
   }
 }
