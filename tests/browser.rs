@@ -54,7 +54,8 @@ fn required(name: &str) -> PathBuf {
 
 /// Where the screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
 fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| common::root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| common::root().join("target"));
     target.join("screenshots")
 }
 
@@ -67,11 +68,7 @@ fn free_port() -> u16 {
 fn build_index(dir: &Path) -> PathBuf {
     let pages = dir.join("pages");
     let index = dir.join("index");
-    common::paperdex()
-        .args(["synth", "--pages", "120", "--seed", "7", "--out"])
-        .arg(&pages)
-        .assert()
-        .success();
+    common::paperdex().args(["synth", "--pages", "120", "--seed", "7", "--out"]).arg(&pages).assert().success();
     common::paperdex()
         .arg("index")
         .arg(&pages)
@@ -205,7 +202,8 @@ return {
 
 /// One key pressed and released, to whatever has the focus.
 async fn press(client: &Client, key: char) {
-    let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    let keys =
+        KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
     client.perform_actions(keys).await.expect("a key press");
 }
 
@@ -259,9 +257,19 @@ async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
 }
 
 async fn desktop(client: &Client, dark: bool) {
-    cdp(client, "Emulation.setDeviceMetricsOverride", json!({ "width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false })).await;
+    cdp(
+        client,
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+    )
+    .await;
     let scheme = if dark { "dark" } else { "light" };
-    cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+    )
+    .await;
 }
 
 #[cfg_attr(paperdex_no_browser, ignore = "needs chromium and chromedriver")]
@@ -294,10 +302,50 @@ async fn the_page_searches_filters_goes_back_and_filters_by_a_matrix_cell() {
 async fn drive(client: &Client, base: &str) {
     desktop(client, false).await;
     client.goto(&format!("{base}/")).await.expect("the page loads");
-    let browsing = wait_until(client, "the first results (browsing)", |s| summary_total(s).is_some_and(|n| n > 0)).await;
+    let browsing =
+        wait_until(client, "the first results (browsing)", |s| summary_total(s).is_some_and(|n| n > 0)).await;
     let all = summary_total(&browsing).expect("a total");
 
+    // A long value list shows its first values, "show more" the rest, and its filter box
+    // narrows it.
+    let topics = |s: &Value| -> Vec<String> {
+        s["facets"]
+            .as_object()
+            .map(|f| f.keys().filter(|k| k.starts_with("topic:")).cloned().collect())
+            .unwrap_or_default()
+    };
+    let short = topics(&browsing).len();
+    client
+        .find(Locator::Css("#facets section[aria-labelledby=facet-topic] button.more"))
+        .await
+        .expect("show more")
+        .click()
+        .await
+        .expect("a click");
+    let long = wait_until(client, "all topics after `show more`", |s| topics(s).len() > short).await;
+    client
+        .find(Locator::Id("facet-filter-topic"))
+        .await
+        .expect("the topic filter box")
+        .send_keys("vision")
+        .await
+        .expect("typing");
+    let narrowed =
+        wait_until(client, "the topic filter box to narrow the list", |s| topics(s).len() < topics(&long).len()).await;
+    let left = topics(&narrowed);
+    assert!(
+        !left.is_empty() && left.iter().all(|t| t.to_lowercase().contains("vision")),
+        "only topics with `vision`: {left:?}"
+    );
+
     // `/` focuses the search box; typing searches (debounced) and puts the query in the URL.
+    client
+        .find(Locator::Id("facet-topic"))
+        .await
+        .expect("the topic heading")
+        .click()
+        .await
+        .expect("a click away from the box");
     press(client, '/').await;
     wait_until(client, "`/` to focus the search box", |s| s["active"] == "q").await;
     client.find(Locator::Id("q")).await.expect("the search box").send_keys("video").await.expect("typing");
@@ -308,7 +356,9 @@ async fn drive(client: &Client, base: &str) {
     let total = summary_total(&typed).expect("`N results in X ms`");
     assert!(total < all, "`video` should find fewer records ({total}) than browsing ({all})");
     let marked = typed["hits"].as_array().expect("hits").iter().any(|h| {
-        h["marks"].as_array().is_some_and(|m| m.iter().any(|w| w.as_str().is_some_and(|w| w.eq_ignore_ascii_case("video"))))
+        h["marks"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|w| w.as_str().is_some_and(|w| w.eq_ignore_ascii_case("video"))))
     });
     assert!(marked, "some snippet should mark `video`: {:#}", typed["hits"]);
 
@@ -316,11 +366,25 @@ async fn drive(client: &Client, base: &str) {
     let (checked, pages) = facet(&typed, "kind:/page");
     assert!(!checked && pages > 0 && pages < total, "kind /page should count some of the {total} hits: {pages}");
     let dates_before: Vec<u64> = ["date:/2024", "date:/2025"].iter().map(|k| facet(&typed, k).1).collect();
-    client.find(Locator::Css(r#"#facets input[data-field="kind"][data-value="/page"]"#)).await.expect("the kind /page box").click().await.expect("a click");
+    client
+        .find(Locator::Css(r#"#facets input[data-field="kind"][data-value="/page"]"#))
+        .await
+        .expect("the kind /page box")
+        .click()
+        .await
+        .expect("a click");
     let ticked = wait_until(client, "the kind /page filter to apply", |s| summary_total(s) == Some(pages)).await;
-    assert!(url_params(&ticked).contains(&("filter".into(), "kind:/page".into())), "the URL should hold the filter: {}", ticked["url"]);
+    assert!(
+        url_params(&ticked).contains(&("filter".into(), "kind:/page".into())),
+        "the URL should hold the filter: {}",
+        ticked["url"]
+    );
     assert!(facet(&ticked, "kind:/page").0, "the box should stay ticked");
-    assert!(ticked["hits"].as_array().expect("hits").iter().all(|h| h["badge"] == "page"), "only pages: {:#}", ticked["hits"]);
+    assert!(
+        ticked["hits"].as_array().expect("hits").iter().all(|h| h["badge"] == "page"),
+        "only pages: {:#}",
+        ticked["hits"]
+    );
     assert_eq!(ticked["chips"], json!(["Kind: page×"]), "one chip for the filter");
     let dates_after: Vec<u64> = ["date:/2024", "date:/2025"].iter().map(|k| facet(&ticked, k).1).collect();
     assert!(
@@ -328,16 +392,23 @@ async fn drive(client: &Client, base: &str) {
         "the date counts should count the {pages} pages only: before {dates_before:?}, after {dates_after:?}"
     );
     // OR within a field: the other kinds keep their counts.
-    assert_eq!(facet(&ticked, "kind:/caption").1, facet(&typed, "kind:/caption").1, "kind counts leave out the kind filter");
+    assert_eq!(
+        facet(&ticked, "kind:/caption").1,
+        facet(&typed, "kind:/caption").1,
+        "kind counts leave out the kind filter"
+    );
 
     // Back: the state before the tick, from the URL.
     client.back().await.expect("history back");
-    let back = wait_until(client, "Back to undo the filter", |s| summary_total(s) == Some(total) && !facet(s, "kind:/page").0).await;
+    let back =
+        wait_until(client, "Back to undo the filter", |s| summary_total(s) == Some(total) && !facet(s, "kind:/page").0)
+            .await;
     assert!(!url_params(&back).iter().any(|(k, _)| k == "filter"), "no filter in the URL after Back: {}", back["url"]);
     assert_eq!(back["query"], "video");
     assert_eq!(back["chips"], json!([]));
     client.forward().await.expect("history forward");
-    wait_until(client, "Forward to redo the filter", |s| summary_total(s) == Some(pages) && facet(s, "kind:/page").0).await;
+    wait_until(client, "Forward to redo the filter", |s| summary_total(s) == Some(pages) && facet(s, "kind:/page").0)
+        .await;
 
     // Arrow keys move through the hits.
     client.find(Locator::Id("q")).await.expect("the search box").click().await.expect("a click");
@@ -347,25 +418,34 @@ async fn drive(client: &Client, base: &str) {
     // The matrix of the methods that match `personalized` (the survey's 4 × 4): click the
     // fullest cell, get exactly its methods.
     client.goto(&format!("{base}/?q=personalized")).await.expect("the page loads again");
-    let matrix = wait_until(client, "the category × mechanism matrix", |s| !s["cells"].as_array().is_none_or(|c| c.is_empty())).await;
-    let cell = matrix["cells"]
-        .as_array()
-        .expect("cells")
-        .iter()
-        .max_by_key(|c| c["count"].as_u64())
-        .cloned()
-        .expect("a cell");
-    let (category, mechanism, n) =
-        (cell["category"].as_str().expect("a category"), cell["mechanism"].as_str().expect("a mechanism"), cell["count"].as_u64().expect("a count"));
+    let matrix =
+        wait_until(client, "the category × mechanism matrix", |s| !s["cells"].as_array().is_none_or(|c| c.is_empty()))
+            .await;
+    let cell =
+        matrix["cells"].as_array().expect("cells").iter().max_by_key(|c| c["count"].as_u64()).cloned().expect("a cell");
+    let (category, mechanism, n) = (
+        cell["category"].as_str().expect("a category"),
+        cell["mechanism"].as_str().expect("a mechanism"),
+        cell["count"].as_u64().expect("a count"),
+    );
     let selector = format!(r#"#matrix button.cell[data-category="{category}"][data-mechanism="{mechanism}"]"#);
     client.find(Locator::Css(&selector)).await.expect("the cell").click().await.expect("a click");
     let filtered = wait_until(client, "the matrix cell's filter to apply", |s| summary_total(s) == Some(n)).await;
     let params = url_params(&filtered);
     for (field, value) in [("category", category), ("mechanism", mechanism)] {
-        assert!(params.contains(&("filter".into(), format!("{field}:{value}"))), "the URL should filter {field}: {}", filtered["url"]);
+        assert!(
+            params.contains(&("filter".into(), format!("{field}:{value}"))),
+            "the URL should filter {field}: {}",
+            filtered["url"]
+        );
     }
-    assert!(filtered["hits"].as_array().expect("hits").iter().all(|h| h["badge"] == "method"), "only methods: {:#}", filtered["hits"]);
-    let pressed: Vec<&Value> = filtered["cells"].as_array().expect("cells").iter().filter(|c| c["pressed"] == "true").collect();
+    assert!(
+        filtered["hits"].as_array().expect("hits").iter().all(|h| h["badge"] == "method"),
+        "only methods: {:#}",
+        filtered["hits"]
+    );
+    let pressed: Vec<&Value> =
+        filtered["cells"].as_array().expect("cells").iter().filter(|c| c["pressed"] == "true").collect();
     assert_eq!(pressed.len(), 1, "one cell is marked as the filter: {:#}", filtered["cells"]);
     assert_eq!((pressed[0]["category"].as_str(), pressed[0]["mechanism"].as_str()), (Some(category), Some(mechanism)));
     assert_eq!(filtered["chips"].as_array().map(Vec::len), Some(2), "a chip per filter: {}", filtered["chips"]);
@@ -373,11 +453,24 @@ async fn drive(client: &Client, base: &str) {
     // A chip's × removes its filter and nothing else.
     let chip = format!(r#"#chips button[aria-label="Remove filter Mechanism: {}"]"#, mechanism.trim_start_matches('/'));
     client.find(Locator::Css(&chip)).await.expect("the mechanism chip").click().await.expect("a click");
-    let unchipped = wait_until(client, "the mechanism chip to go", |s| s["chips"].as_array().is_some_and(|c| c.len() == 1)).await;
+    let unchipped =
+        wait_until(client, "the mechanism chip to go", |s| s["chips"].as_array().is_some_and(|c| c.len() == 1)).await;
     let params = url_params(&unchipped);
-    assert!(params.contains(&("filter".into(), format!("category:{category}"))), "the category filter stays: {}", unchipped["url"]);
-    assert!(!params.iter().any(|(k, v)| k == "filter" && v.starts_with("mechanism:")), "no mechanism filter: {}", unchipped["url"]);
-    assert!(summary_total(&unchipped).is_some_and(|t| t > n), "the whole category has more than the cell's {n}: {}", unchipped["summary"]);
+    assert!(
+        params.contains(&("filter".into(), format!("category:{category}"))),
+        "the category filter stays: {}",
+        unchipped["url"]
+    );
+    assert!(
+        !params.iter().any(|(k, v)| k == "filter" && v.starts_with("mechanism:")),
+        "no mechanism filter: {}",
+        unchipped["url"]
+    );
+    assert!(
+        summary_total(&unchipped).is_some_and(|t| t > n),
+        "the whole category has more than the cell's {n}: {}",
+        unchipped["summary"]
+    );
     save_screenshot(client, "light").await;
 
     // Dark, and phone width, on the `video` results.
@@ -386,11 +479,25 @@ async fn drive(client: &Client, base: &str) {
     let dark = wait_until(client, "the dark scheme", |s| s["dark"] == true && summary_total(s) == Some(total)).await;
     assert_ne!(dark["background"], back["background"], "dark mode should change the background");
     save_screenshot(client, "dark").await;
-    cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": "light" }] })).await;
-    cdp(client, "Emulation.setDeviceMetricsOverride", json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true })).await;
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        json!({ "features": [{ "name": "prefers-color-scheme", "value": "light" }] }),
+    )
+    .await;
+    cdp(
+        client,
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+    )
+    .await;
     client.goto(&format!("{base}/?q=video")).await.expect("the page loads at phone width");
     let phone = wait_until(client, "the results at phone width", |s| summary_total(s) == Some(total)).await;
-    assert!(phone["overflow"].as_i64().is_some_and(|o| o <= 0), "nothing wider than a 390-px screen: {} px over", phone["overflow"]);
+    assert!(
+        phone["overflow"].as_i64().is_some_and(|o| o <= 0),
+        "nothing wider than a 390-px screen: {} px over",
+        phone["overflow"]
+    );
     save_screenshot(client, "phone").await;
 }
 
@@ -400,6 +507,8 @@ async fn drive(client: &Client, base: &str) {
 fn the_build_saw_the_browser_as_it_is() {
     let present = on_path("chromium").is_some() && on_path("chromedriver").is_some();
     if cfg!(paperdex_no_browser) && present {
-        panic!("chromium and chromedriver are on PATH now, but this build marked the browser test ignored: `touch build.rs` and test again");
+        panic!(
+            "chromium and chromedriver are on PATH now, but this build marked the browser test ignored: `touch build.rs` and test again"
+        );
     }
 }

@@ -666,8 +666,10 @@ function init() {
       }
     }
   });
-  // A phone starts with the filters folded away.
-  if (window.matchMedia("(max-width: 720px)").matches) $("filters-panel").open = false;
+  // A phone starts with the filters folded away; a wide window always shows them.
+  const narrow = window.matchMedia("(max-width: 720px)");
+  if (narrow.matches) $("filters-panel").open = false;
+  narrow.addEventListener("change", () => { if (!narrow.matches) $("filters-panel").open = true; });
   history.replaceState({ typing: false }, "", stateQuery(state));
   run();
 }
