@@ -161,6 +161,27 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// The browser console's entries since the last call (chromedriver's `se/log`).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}
+
+/// Fails on any error the page logged (a script error, a failed request).
+async fn assert_no_console_errors(client: &Client, when: &str) {
+    let log = client.issue_cmd(BrowserLog).await.expect("the browser log");
+    let errors: Vec<&Value> = log.as_array().into_iter().flatten().filter(|e| e["level"] == "SEVERE").collect();
+    assert!(errors.is_empty(), "the page logged errors {when}: {errors:#?}");
+}
+
 async fn cdp(client: &Client, cmd: &'static str, params: Value) {
     client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("DevTools {cmd} failed: {e}"));
 }
@@ -192,6 +213,7 @@ return {
     count: Number(b.textContent.replace(/,/g, '')), pressed: b.getAttribute('aria-pressed'),
   })),
   busy: document.body.classList.contains('loading'),
+  filters_open: document.getElementById('filters-panel').open,
   messages: text('#messages'),
   active: document.activeElement ? (document.activeElement.id || document.activeElement.className) : null,
   overflow: document.documentElement.scrollWidth - window.innerWidth,
@@ -289,6 +311,7 @@ async fn the_page_searches_filters_goes_back_and_filters_by_a_matrix_cell() {
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"],
         }),
     );
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver_url)
@@ -472,6 +495,7 @@ async fn drive(client: &Client, base: &str) {
         unchipped["summary"]
     );
     save_screenshot(client, "light").await;
+    assert_no_console_errors(client, "on the desktop").await;
 
     // Dark, and phone width, on the `video` results.
     client.goto(&format!("{base}/?q=video")).await.expect("the page loads again");
@@ -499,6 +523,27 @@ async fn drive(client: &Client, base: &str) {
         phone["overflow"]
     );
     save_screenshot(client, "phone").await;
+    // The filters start folded at phone width and open from their summary.
+    assert_eq!(phone["filters_open"], false, "the filters start folded on a phone");
+    client
+        .find(Locator::Css("#filters-panel > summary"))
+        .await
+        .expect("the filters summary")
+        .click()
+        .await
+        .expect("a click");
+    wait_until(client, "the filters to open", |s| s["filters_open"] == true).await;
+    assert!(
+        client
+            .find(Locator::Css("#facets input[type=checkbox]"))
+            .await
+            .expect("a facet box")
+            .is_displayed()
+            .await
+            .expect("displayed"),
+        "the facet boxes show once the filters open"
+    );
+    assert_no_console_errors(client, "at phone width").await;
 }
 
 /// A build that marked the browser test ignored, on a machine that now has chromium and

@@ -156,13 +156,14 @@ async function load(s, signal) {
   const mechanisms = openCategories.map((c) =>
     getJson(api("api/search", searchParams(s, { drop: ["category", "mechanism"], extra: [{ field: "category", value: c }], facets: ["mechanism"] })), signal)
       .then((r) => ({ category: c, counts: countsOf(r.facets, "mechanism") })));
-  const results = await main;
+  // One await for all, so that no failed or aborted search is left unhandled.
+  const [results, ownCounts, mechanismCounts] = await Promise.all([main, Promise.all(own), Promise.all(mechanisms)]);
   const facets = { ...results.facets };
-  for (const { field, facets: f } of await Promise.all(own)) {
+  for (const { field, facets: f } of ownCounts) {
     for (const [k, v] of Object.entries(f)) if (k === field || k.startsWith(`${field}=`)) facets[k] = v;
   }
   const byCategory = {};
-  for (const { category, counts } of await Promise.all(mechanisms)) byCategory[category] = counts;
+  for (const { category, counts } of mechanismCounts) byCategory[category] = counts;
   return { results, facets, byCategory };
 }
 
