@@ -186,6 +186,13 @@ async fn cdp(client: &Client, cmd: &'static str, params: Value) {
     client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("DevTools {cmd} failed: {e}"));
 }
 
+/// The JSON of one API call.
+fn get_json(url: &str) -> Value {
+    let body = ureq::get(url).call().unwrap_or_else(|e| panic!("GET {url}: {e}")).body_mut().read_to_string();
+    serde_json::from_str(&body.unwrap_or_else(|e| panic!("GET {url}: {e}")))
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
 /// What the test reads off the page, in one script run.
 const PAGE_STATE: &str = r#"
 const text = (sel) => { const n = document.querySelector(sel); return n ? n.textContent.trim() : null; };
@@ -329,43 +336,52 @@ async fn drive(client: &Client, base: &str) {
         wait_until(client, "the first results (browsing)", |s| summary_total(s).is_some_and(|n| n > 0)).await;
     let all = summary_total(&browsing).expect("a total");
 
-    // A long value list shows its first values, "show more" the rest, and its filter box
-    // narrows it.
-    let topics = |s: &Value| -> Vec<String> {
+    // A long value list (affiliations) shows its first values, "show more" the rest of
+    // those the search fetched, and its filter box finds any value, fetched or not.
+    let affiliations = |s: &Value| -> Vec<String> {
         s["facets"]
             .as_object()
-            .map(|f| f.keys().filter(|k| k.starts_with("topic:")).cloned().collect())
+            .map(|f| f.keys().filter_map(|k| k.strip_prefix("affiliation:")).map(str::to_owned).collect())
             .unwrap_or_default()
     };
-    let short = topics(&browsing).len();
+    let every: Vec<String> = get_json(&format!("{base}/api/facets/affiliation"))["counts"]
+        .as_array()
+        .expect("affiliation counts")
+        .iter()
+        .map(|c| c["path"].as_str().expect("a path").to_owned())
+        .collect();
+    let short = affiliations(&browsing);
+    assert!(short.len() < every.len(), "the sidebar starts with some of the {} affiliations: {short:?}", every.len());
     client
-        .find(Locator::Css("#facets section[aria-labelledby=facet-topic] button.more"))
+        .find(Locator::Css("#facets section[aria-labelledby=facet-affiliation] button.more"))
         .await
         .expect("show more")
         .click()
         .await
         .expect("a click");
-    let long = wait_until(client, "all topics after `show more`", |s| topics(s).len() > short).await;
+    let long = wait_until(client, "more affiliations after `show more`", |s| affiliations(s).len() > short.len()).await;
+    let unseen = every.iter().rev().find(|v| !affiliations(&long).contains(v));
+    let wanted = unseen.expect("more affiliations than one search fetches, so that the box must fetch them").clone();
+    let label = wanted.rsplit('/').next().expect("a label").to_lowercase();
     client
-        .find(Locator::Id("facet-filter-topic"))
+        .find(Locator::Id("facet-filter-affiliation"))
         .await
-        .expect("the topic filter box")
-        .send_keys("vision")
+        .expect("the affiliation filter box")
+        .send_keys(&label)
         .await
         .expect("typing");
-    let narrowed =
-        wait_until(client, "the topic filter box to narrow the list", |s| topics(s).len() < topics(&long).len()).await;
-    let left = topics(&narrowed);
-    assert!(
-        !left.is_empty() && left.iter().all(|t| t.to_lowercase().contains("vision")),
-        "only topics with `vision`: {left:?}"
-    );
+    let narrowed = wait_until(client, "the filter box to find an affiliation", |s| {
+        let found = affiliations(s);
+        found.contains(&wanted) && found.iter().all(|a| a.to_lowercase().contains(&label))
+    })
+    .await;
+    assert!(affiliations(&narrowed).len() < every.len());
 
     // `/` focuses the search box; typing searches (debounced) and puts the query in the URL.
     client
-        .find(Locator::Id("facet-topic"))
+        .find(Locator::Id("facet-affiliation"))
         .await
-        .expect("the topic heading")
+        .expect("the affiliation heading")
         .click()
         .await
         .expect("a click away from the box");

@@ -13,6 +13,7 @@ const FIELDS = [
 const PAGE_SIZE = 20;
 const SHOWN_VALUES = 8; // values of a facet shown before "show more"
 const FILTER_BOX_FROM = 10; // a facet with more values than this gets a filter box
+const FACET_LIMIT = 20; // values of a facet fetched with each search; the filter box fetches the rest
 const MATRIX_ROWS = 24;
 const DEBOUNCE_MS = 150;
 const KIND_LABELS = { page: "page", "caption/figure": "figure", "caption/chart": "chart", "caption/table": "table", method: "method", caption: "caption" };
@@ -89,13 +90,14 @@ const api = (path, params) => {
 
 // The parameters of one search: the state's query and filters, less the filters of
 // `drop` fields, plus `extra` filters; `facets` are FIELD or FIELD:PATH.
-function searchParams(s, { drop = [], extra = [], facets = [], limit = 0, paged = false, kind } = {}) {
+function searchParams(s, { drop = [], extra = [], facets = [], limit = 0, paged = false, kind, facetLimit } = {}) {
   const p = new URLSearchParams();
   if (s.q) p.set("q", s.q);
   if (kind) p.set("kind", kind);
   for (const f of s.filters) if (!drop.includes(f.field)) p.append("filter", `${f.field}:${f.value}`);
   for (const f of extra) p.append("filter", `${f.field}:${f.value}`);
   for (const f of facets) p.append("facet", f);
+  if (facetLimit) p.set("facet_limit", String(facetLimit));
   p.set("limit", String(limit));
   if (paged) {
     if (s.sort) p.set("sort", s.sort);
@@ -144,13 +146,13 @@ function childFacets(s, field) {
 // Everything one state needs, fetched together; a newer state aborts the older.
 async function load(s, signal) {
   const allFacets = FIELDS.map((f) => f.name).concat(FIELDS.flatMap((f) => childFacets(s, f.name)));
-  const main = getJson(api("api/search", searchParams(s, { facets: allFacets, limit: PAGE_SIZE, paged: true })), signal);
+  const main = getJson(api("api/search", searchParams(s, { facets: allFacets, limit: PAGE_SIZE, paged: true, facetLimit: FACET_LIMIT })), signal);
   // OR within a field: a field's counts leave out that field's own filters, so its other
   // values keep their counts (the hits themselves use every filter).
   const filtered = [...new Set(s.filters.map((f) => f.field))];
   const own = filtered.map((field) =>
-    getJson(api("api/search", searchParams(s, { drop: [field], facets: [field, ...childFacets(s, field)] })), signal)
-      .then((r) => ({ field, facets: r.facets })));
+    getJson(api("api/search", searchParams(s, { drop: [field], facets: [field, ...childFacets(s, field)], facetLimit: FACET_LIMIT })), signal)
+      .then((r) => ({ field, facets: r.facets, more: r.facets_more || {} })));
   // Category -> mechanism: an open category lists its mechanisms.
   const openCategories = s.open.filter((o) => o.startsWith("category:")).map((o) => o.slice("category:".length));
   const mechanisms = openCategories.map((c) =>
@@ -159,12 +161,26 @@ async function load(s, signal) {
   // One await for all, so that no failed or aborted search is left unhandled.
   const [results, ownCounts, mechanismCounts] = await Promise.all([main, Promise.all(own), Promise.all(mechanisms)]);
   const facets = { ...results.facets };
-  for (const { field, facets: f } of ownCounts) {
-    for (const [k, v] of Object.entries(f)) if (k === field || k.startsWith(`${field}=`)) facets[k] = v;
+  const more = { ...(results.facets_more || {}) };
+  const ofField = (field, k) => k === field || k.startsWith(`${field}=`);
+  for (const { field, facets: f, more: m } of ownCounts) {
+    for (const k of Object.keys(more)) if (ofField(field, k)) delete more[k];
+    for (const [k, v] of Object.entries(f)) if (ofField(field, k)) facets[k] = v;
+    for (const [k, v] of Object.entries(m)) if (ofField(field, k)) more[k] = v;
   }
   const byCategory = {};
   for (const { category, counts } of mechanismCounts) byCategory[category] = counts;
-  return { results, facets, byCategory };
+  return { results, facets, more, byCategory };
+}
+
+// All of one field's values under the state (less the field's own filters), for its
+// filter box when the search's facet limit left some out.
+async function loadAllValues(s, field) {
+  const p = new URLSearchParams();
+  if (s.q) p.set("q", s.q);
+  for (const f of s.filters) if (f.field !== field) p.append("filter", `${f.field}:${f.value}`);
+  const r = await getJson(api(`api/facets/${encodeURIComponent(field)}`, p));
+  return r.counts;
 }
 
 // The category x mechanism matrix of method counts, under the query and the filters
@@ -347,6 +363,7 @@ function renderPager(results) {
 function renderChips() {
   const box = $("chips");
   box.replaceChildren();
+  document.querySelector(".filters-toggle").textContent = state.filters.length ? `Filters (${state.filters.length})` : "Filters";
   if (!state.filters.length) return;
   for (const f of state.filters) {
     const text = `${fieldLabel(f.field)}: ${valueLabel(f.field, f.value)}`;
@@ -358,6 +375,7 @@ function renderChips() {
 
 const moreShown = new Set(); // facet fields whose whole list is shown
 const facetQuery = {}; // the text in each facet's filter box
+const allValues = { key: null, byField: {}, loading: new Set() }; // full value lists for the filter boxes
 
 function valueRow(field, c, children) {
   const path = pathOf(c);
@@ -411,12 +429,27 @@ function childList(field, path, facets, byCategory) {
   return ul;
 }
 
-function renderFacets(facets, byCategory) {
+function renderFacets(facets, byCategory, more) {
   const root = $("facets");
+  const key = JSON.stringify([state.q, state.filters]);
+  if (allValues.key !== key) Object.assign(allValues, { key, byField: {}, loading: new Set() });
+  const redraw = () => renderFacets(facets, byCategory, more);
   const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#facets") ? document.activeElement.id : null;
   root.replaceChildren();
   for (const { name, label: title } of FIELDS) {
-    let counts = [...countsOf(facets, name)];
+    const query = (facetQuery[name] || "").toLowerCase();
+    const left = more[name] || 0; // values the facet limit left out
+    // A query in the filter box looks through every value, fetched once per state.
+    const full = query && left ? allValues.byField[name] : null;
+    if (query && left && !full && !allValues.loading.has(name)) {
+      allValues.loading.add(name);
+      loadAllValues(state, name).then((counts) => {
+        if (allValues.key !== key) return;
+        allValues.byField[name] = counts;
+        redraw();
+      }, () => allValues.loading.delete(name));
+    }
+    let counts = [...(full || countsOf(facets, name))];
     // A ticked value stays visible (to untick it) even when nothing carries it now.
     for (const f of state.filters) {
       if (f.field === name && !f.value.slice(1).includes("/") && !counts.some((c) => pathOf(c) === f.value)) counts.push({ path: f.value, count: 0 });
@@ -424,10 +457,9 @@ function renderFacets(facets, byCategory) {
     if (name === "date") counts.sort((a, b) => (pathOf(a) < pathOf(b) ? 1 : -1));
     if (!counts.length) continue;
     const section = el("section", { class: "facet", "aria-labelledby": `facet-${name}` }, el("h3", { id: `facet-${name}`, text: title }));
-    const query = (facetQuery[name] || "").toLowerCase();
-    if (counts.length > FILTER_BOX_FROM) {
+    if (counts.length + left > FILTER_BOX_FROM) {
       const input = el("input", { type: "search", class: "facet-filter", id: `facet-filter-${name}`, placeholder: `Filter ${title.toLowerCase()}…`, "aria-label": `Filter ${title} values`, value: facetQuery[name] || "" });
-      input.addEventListener("input", () => { facetQuery[name] = input.value; renderFacets(facets, byCategory); });
+      input.addEventListener("input", () => { facetQuery[name] = input.value; redraw(); });
       section.append(input);
     }
     const matching = query ? counts.filter((c) => valueLabel(name, pathOf(c)).toLowerCase().includes(query)) : counts;
@@ -442,9 +474,10 @@ function renderFacets(facets, byCategory) {
       section.append(el("button", {
         type: "button", class: "link more", "aria-expanded": all ? "true" : "false",
         text: all ? "Show fewer" : `Show ${matching.length - shown.length} more`,
-        onclick: () => { if (all) moreShown.delete(name); else moreShown.add(name); renderFacets(facets, byCategory); },
+        onclick: () => { if (all) moreShown.delete(name); else moreShown.add(name); redraw(); },
       }));
     }
+    if (!query && all && left) section.append(el("p", { class: "hint more", text: `and ${fmt.format(left)} more: type in the box to find them` }));
     root.append(section);
   }
   if (focused) {
@@ -544,14 +577,14 @@ async function run() {
   $("hits").setAttribute("aria-busy", "true");
   runMatrix();
   try {
-    const { results, facets, byCategory } = await load(state, signal);
+    const { results, facets, more, byCategory } = await load(state, signal);
     if (signal.aborted) return;
     renderSummary(results);
     renderMessages(results, null);
     renderHits(results);
     renderPager(results);
-    lastFacets = [facets, byCategory];
-    renderFacets(facets, byCategory);
+    lastFacets = [facets, byCategory, more];
+    renderFacets(facets, byCategory, more);
   } catch (e) {
     if (e.name === "AbortError" || signal.aborted) return;
     $("summary").textContent = "";
