@@ -211,6 +211,7 @@ return {
   hits: [...document.querySelectorAll('#hits .hit')].map((h) => ({
     id: h.dataset.id,
     badge: h.querySelector('.badge').textContent,
+    date: (h.querySelector('time') || { getAttribute: () => null }).getAttribute('datetime'),
     marks: [...h.querySelectorAll('.snippet mark')].map((m) => m.textContent),
   })),
   chips: [...document.querySelectorAll('#chips .chip')].map((c) => c.textContent),
@@ -446,8 +447,41 @@ async fn drive(client: &Client, base: &str) {
     assert_eq!(back["query"], "video");
     assert_eq!(back["chips"], json!([]));
     client.forward().await.expect("history forward");
-    wait_until(client, "Forward to redo the filter", |s| summary_total(s) == Some(pages) && facet(s, "kind:/page").0)
-        .await;
+    let forward = wait_until(client, "Forward to redo the filter", |s| {
+        summary_total(s) == Some(pages) && facet(s, "kind:/page").0
+    })
+    .await;
+
+    // Paging, sorting and one hit per paper are in the URL too.
+    let ids = |s: &Value| -> Vec<String> {
+        s["hits"].as_array().into_iter().flatten().filter_map(|h| h["id"].as_str().map(str::to_owned)).collect()
+    };
+    client
+        .find(Locator::Css(r#"#pager button[aria-label="Next page"]"#))
+        .await
+        .expect("Next")
+        .click()
+        .await
+        .expect("a click");
+    let second = wait_until(client, "the second page", |s| url_params(s).contains(&("page".into(), "2".into()))).await;
+    assert!(
+        !ids(&second).is_empty() && ids(&second).iter().all(|id| !ids(&forward).contains(id)),
+        "new hits on page 2"
+    );
+    client.find(Locator::Id("sort")).await.expect("the sort box").select_by_value("date").await.expect("Oldest");
+    let oldest = wait_until(client, "oldest first", |s| url_params(s).contains(&("sort".into(), "date".into()))).await;
+    assert!(!url_params(&oldest).iter().any(|(k, _)| k == "page"), "a new sort starts at page 1: {}", oldest["url"]);
+    let dates: Vec<&str> = oldest["hits"].as_array().expect("hits").iter().filter_map(|h| h["date"].as_str()).collect();
+    assert!(!dates.is_empty() && dates.is_sorted(), "oldest first: {dates:?}");
+    client.find(Locator::Id("group")).await.expect("the group box").click().await.expect("a click");
+    let grouped =
+        wait_until(client, "one hit per paper", |s| s["summary"].as_str().is_some_and(|t| t.contains(" papers in ")))
+            .await;
+    assert!(
+        url_params(&grouped).contains(&("group".into(), "page".into())),
+        "the URL says group=page: {}",
+        grouped["url"]
+    );
 
     // Arrow keys move through the hits.
     client.find(Locator::Id("q")).await.expect("the search box").click().await.expect("a click");
