@@ -300,6 +300,7 @@ fn limits_bound_what_one_request_may_ask() {
     // A body past the limit is refused before anything reads it.
     let (status, body) = server.raw("POST /api/search HTTP/1.1\r\nContent-Length: 1048576");
     assert_eq!(status, 413, "{body}");
+    assert_eq!(error_kind(&serde_json::from_str(&body).unwrap()), "payload_too_large");
     let (status, _) = server.get("/healthz");
     assert_eq!(status, 200);
 }

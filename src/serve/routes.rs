@@ -52,6 +52,7 @@ pub(crate) fn router(state: Arc<AppState>, cors: &[String]) -> Result<Router> {
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, backstop))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(CompressionLayer::new());
     if !cors.is_empty() {
         router = router.layer(cors_layer(cors)?);
@@ -121,6 +122,24 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&ErrorJson { error: self.body }).unwrap_or_default();
         json_response(self.status, body)
     }
+}
+
+/// The errors the layers answer themselves (a body past the limit, the backstop time
+/// limit) as JSON like every other error.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == b"application/json");
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (kind, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload_too_large", format!("the request body is over {MAX_BODY_BYTES} bytes; the API takes none"))
+        }
+        StatusCode::SERVICE_UNAVAILABLE => ("timeout", "the request was not answered within the time limit".to_owned()),
+        other => ("http", other.canonical_reason().unwrap_or("error").to_owned()),
+    };
+    ApiError::new(status, kind, message).into_response()
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
