@@ -77,24 +77,14 @@ echo "== one-term searches: wrk -t$threads -c$connections -d$duration (keep-aliv
 wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$lua" "$url" | tee "$work/wrk-search.txt" | grep '^result:'
 
 echo "== the same while \`paperdex index\` commits into the served index"
-# 400 more pages of the same corpus (the same seed writes the same first pages, so only
-# the files the index does not hold yet are kept): new ids, no duplicates.
-rm -rf "$work/more" "$work/next"
-"$bin" synth --pages "$((pages + 400))" --out "$work/next" 2>/dev/null
-(cd "$work/next" && find . -name '*.md') | while read -r file; do
-  if [ ! -e "$work/pages/$file" ]; then
-    mkdir -p "$work/more/$(dirname "$file")"
-    mv "$work/next/$file" "$work/more/$file"
-  fi
-done
-rm -rf "$work/next"
 (
-  # Updates that add, then drop, a folder of pages: each ends in a commit the server follows.
+  # Three updates, 6 s apart, each changing 200 pages (an edit appended to each file):
+  # each update replaces their records and commits, and the server follows the commit.
+  mapfile -t edited < <(find "$work/pages" -name '*.md' | sort | head -n 200)
   for round in 1 2 3; do
-    sleep 3
-    "$bin" index "$work/more" --index "$work/index" --quiet --threads 1 2>&1 | sed "s/^/  index ($round add): /"
-    sleep 3
-    "$bin" index --forget "$work/more" --index "$work/index" --quiet --threads 1 2>&1 | sed "s/^/  index ($round forget): /"
+    sleep 6
+    for file in "${edited[@]}"; do printf '\nEdited in round %s of the load test.\n' "$round" >>"$file"; done
+    "$bin" index "$work/pages" --index "$work/index" --quiet --threads 1 2>&1 | sed "s/^/  index (round $round): /"
   done
 ) &
 writer=$!

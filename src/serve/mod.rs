@@ -95,7 +95,7 @@ pub fn run(config: ServeConfig) -> Result<()> {
         .enable_all()
         .worker_threads(cores)
         // Searches run here; the admission limit keeps their queue bounded.
-        .max_blocking_threads(cores * 2)
+        .max_blocking_threads(cores)
         .thread_name("paperdex-serve")
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the server's runtime: {e}")))?;

@@ -37,9 +37,9 @@ const ENDPOINTS: &str = "/api/search, /api/records/{id}, /api/facets/{field}, /a
 const MAX_ID_BYTES: usize = 1024;
 
 pub(crate) fn router(state: Arc<AppState>, cors: &[String]) -> Result<Router> {
-    // A backstop past the searches' own limit: a request that is still not answered gets
-    // 503 and its connection back.
-    let backstop = state.time_limit + Duration::from_secs(1);
+    // A request not answered within the time limit gets 503 and its connection back; its
+    // search (if one runs) ends on the blocking pool, holding its admission slot until then.
+    let time_limit = state.time_limit;
     let mut router = Router::new()
         .route("/api/search", get(search_route))
         .route("/api/records/{*id}", get(record_route))
@@ -51,8 +51,10 @@ pub(crate) fn router(state: Arc<AppState>, cors: &[String]) -> Result<Router> {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, backstop))
-        .layer(axum::middleware::map_response(json_errors))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, time_limit))
+        .layer(axum::middleware::map_response(
+            move |response: Response| async move { json_errors(response, time_limit) },
+        ))
         .layer(CompressionLayer::new());
     if !cors.is_empty() {
         router = router.layer(cors_layer(cors)?);
@@ -124,9 +126,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The errors the layers answer themselves (a body past the limit, the backstop time
-/// limit) as JSON like every other error.
-async fn json_errors(response: Response) -> Response {
+/// The errors the layers answer themselves (a body past the limit, the time limit) as
+/// JSON like every other error.
+fn json_errors(response: Response, time_limit: Duration) -> Response {
     let status = response.status();
     let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == b"application/json");
     if is_json || !(status.is_client_error() || status.is_server_error()) {
@@ -136,7 +138,13 @@ async fn json_errors(response: Response) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => {
             ("payload_too_large", format!("the request body is over {MAX_BODY_BYTES} bytes; the API takes none"))
         }
-        StatusCode::SERVICE_UNAVAILABLE => ("timeout", "the request was not answered within the time limit".to_owned()),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "timeout",
+            format!(
+                "the search took longer than the server's time limit of {} ms; narrow it (fewer hits, filters, no fuzzy words)",
+                time_limit.as_millis()
+            ),
+        ),
         other => ("http", other.canonical_reason().unwrap_or("error").to_owned()),
     };
     ApiError::new(status, kind, message).into_response()
@@ -158,9 +166,9 @@ type Answer = std::result::Result<Response, ApiError>;
 
 impl AppState {
     /// Runs `work` on the served index on the blocking pool: at most `max_in_flight` at
-    /// once (one more is 503 at once), each within the time limit (past it, 503; the
-    /// search finishes in the background and its slot is freed then). An engine panic
-    /// becomes the damaged-index error.
+    /// once (one more is 503 at once). The time limit is the router's: past it the
+    /// request is answered 503 and this future dropped, while the search finishes in the
+    /// background and frees its slot then. An engine panic becomes the damaged-index error.
     async fn run<T, F>(&self, work: F) -> std::result::Result<T, ApiError>
     where
         T: Send + 'static,
@@ -178,17 +186,9 @@ impl AppState {
             let _permit = permit;
             crate::commands::engine_guard(&px.path, || work(&px))
         });
-        match tokio::time::timeout(self.time_limit, task).await {
-            Err(_) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                format!(
-                    "the search took longer than the server's time limit of {} ms; narrow it (fewer hits, filters, no fuzzy words)",
-                    self.time_limit.as_millis()
-                ),
-            )),
-            Ok(Err(join)) => Err(Error::Internal(format!("a search task failed: {join}")).into()),
-            Ok(Ok(result)) => result.map_err(ApiError::from),
+        match task.await {
+            Err(join) => Err(Error::Internal(format!("a search task failed: {join}")).into()),
+            Ok(result) => result.map_err(ApiError::from),
         }
     }
 }
