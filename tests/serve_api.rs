@@ -430,8 +430,10 @@ fn without_an_index_the_server_is_alive_but_not_ready_until_one_is_built() {
     assert_eq!(server.get("/healthz").0, 200);
     let (status, body) = server.get("/readyz");
     assert_eq!((status, error_kind(&body)), (503, "not_ready"), "{body}");
-    let (status, body) = server.get("/api/search?q=model");
+    let (status, headers, body) = server.get_raw("/api/search?q=model", &[]);
+    let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!((status, error_kind(&body)), (503, "not_ready"), "{body}");
+    assert_eq!(headers["retry-after"], "1");
     assert!(body["error"]["message"].as_str().unwrap().contains("no index at"), "{body}");
     synth(&dir.path().join("pages"), 5, 3);
     index(&dir.path().join("pages"), &index_dir);
@@ -452,6 +454,7 @@ fn unknown_routes_and_methods_are_json_errors() {
     assert_eq!(status, 404, "{body}");
     let response = agent().delete(&server.url("/api/search")).call().unwrap();
     assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
     let (status, body) = server.raw("PUT / HTTP/1.1\r\nContent-Length: 0");
     assert_eq!(status, 405, "{body}");
     assert_eq!(error_kind(&serde_json::from_str(&body).unwrap()), "method_not_allowed");
@@ -598,4 +601,27 @@ fn serve_listens_on_loopback_by_default() {
     let out = paperdex().args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("[default: 127.0.0.1:7700]"), "{help}");
+}
+
+#[test]
+fn bad_serve_options_are_refused_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let out = paperdex()
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(dir.path().join("index"))
+        .arg("--watch")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot index") && stderr.contains("missing"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty(), "it listened anyway");
+    for args in [["--time-limit-ms", "0"], ["--max-in-flight", "0"]] {
+        let out = paperdex().args(["serve", "--addr", "127.0.0.1:0"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]), "{args:?}");
+    }
 }

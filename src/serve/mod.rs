@@ -111,6 +111,10 @@ async fn serve(config: ServeConfig) -> Result<()> {
         time_limit: config.time_limit,
         max_in_flight: config.max_in_flight,
     });
+    // A watched folder that cannot be read is an error before anything else is said.
+    for root in &config.watch {
+        index::Root::resolve(root)?;
+    }
     match state.try_open() {
         Ok(()) => {}
         Err(e @ Error::NoIndex { .. }) if !config.watch.is_empty() => {

@@ -121,8 +121,21 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status;
         let body = serde_json::to_vec(&ErrorJson { error: self.body }).unwrap_or_default();
-        json_response(self.status, body)
+        let mut response = json_response(status, body);
+        let headers = response.headers_mut();
+        match status {
+            // Busy, out of time or not ready yet: worth trying again soon.
+            StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            }
+            _ => {}
+        }
+        response
     }
 }
 
@@ -362,7 +375,5 @@ fn method_error() -> ApiError {
 }
 
 async fn method_not_allowed() -> Response {
-    let mut response = method_error().into_response();
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    response
+    method_error().into_response()
 }

@@ -34,12 +34,9 @@ pub(crate) struct Watcher {
 }
 
 impl Watcher {
-    /// Watches `roots` (checked first: each must be a folder or file that can be read),
-    /// then brings the index up to date with them once, in the background.
+    /// Watches `roots` (folders or files that can be read), then brings the index up to
+    /// date with them once, in the background.
     pub(crate) fn start(dir: PathBuf, roots: Vec<PathBuf>, state: Arc<AppState>) -> Result<Watcher> {
-        for root in &roots {
-            index::Root::resolve(root)?;
-        }
         let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
         let mut watcher = notify::recommended_watcher(move |event| {
             let _ = tx.send(event);
