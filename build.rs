@@ -2,12 +2,16 @@
 //! `../shared/corpus/reviews` can run, so that a build without them marks those tests
 //! `ignored, needs ../shared/corpus/reviews` in the test output instead of letting them
 //! pass without running. Under `CI=true` they are never ignored: a missing folder fails.
+//! In the same way, the browser test (tests/browser.rs) is marked `ignored, needs chromium
+//! and chromedriver` when those are not on PATH, except under `CI=true`.
 
 use std::path::PathBuf;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(paperdex_no_shared)");
+    println!("cargo::rustc-check-cfg=cfg(paperdex_no_browser)");
     println!("cargo::rerun-if-changed=build.rs");
+    browser();
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let reviews = manifest.join("../shared/corpus/reviews");
     if reviews.is_dir() {
@@ -23,5 +27,25 @@ fn main() {
     println!("cargo::rerun-if-env-changed=CI");
     if std::env::var("CI").as_deref() != Ok("true") {
         println!("cargo::rustc-cfg=paperdex_no_shared");
+    }
+}
+
+/// Marks the browser test ignored when chromium or chromedriver is not on PATH (never
+/// under `CI=true`). As with the pages, only programs that exist are watched; one that
+/// appears later is caught at run time (tests/browser.rs: the_build_saw_the_browser_as_it_is).
+fn browser() {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
+    };
+    let found: Vec<PathBuf> = ["chromium", "chromedriver"].iter().filter_map(|name| on_path(name)).collect();
+    for program in &found {
+        println!("cargo::rerun-if-changed={}", program.display());
+    }
+    if found.len() < 2 {
+        println!("cargo::rerun-if-env-changed=CI");
+        if std::env::var("CI").as_deref() != Ok("true") {
+            println!("cargo::rustc-cfg=paperdex_no_browser");
+        }
     }
 }

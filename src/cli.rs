@@ -38,12 +38,38 @@ pub enum Command {
     Man(ManArgs),
     /// Measure ranking quality on judged topics (nDCG@10, MAP, MRR@10, P@10, Recall@100).
     Eval(EvalArgs),
+    /// Serve the search API and the web page over HTTP (see the README's "Web and API").
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// The address to listen on; port 0 picks a free port. The address it listens on is
+    /// printed on stdout: `listening on http://ADDR`.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:7700")]
+    pub addr: std::net::SocketAddr,
+    /// Index the changed files of this folder into the served index while serving
+    /// (repeatable); it is brought up to date once at start.
+    #[arg(long, value_name = "DIR")]
+    pub watch: Vec<PathBuf>,
+    /// Let pages from this origin call the API (`http://localhost:3000`, or `*` for any;
+    /// repeatable) [default: no CORS].
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Vec<String>,
+    /// The time limit of one search, in milliseconds; a search past it is answered 503.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub time_limit_ms: u64,
+    /// Searches admitted at once (running or waiting); one more is answered 503 at once.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::DEFAULT_MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ManArgs {
     /// The command whose page to print (index, search, inspect, synth, bench, stats, eval,
-    /// completions, man) [default: paperdex's own page].
+    /// serve, completions, man) [default: paperdex's own page].
     pub command: Option<String>,
 }
 

@@ -2,7 +2,8 @@
 //!
 //! [`ingest`] turns review pages (Hugo Markdown) into plain records: pages, figure and
 //! table captions, and the method entries of survey taxonomy tables. The command-line
-//! front end lives in [`cli`] and [`commands`]; printers in [`output`].
+//! front end lives in [`cli`] and [`commands`]; printers in [`output`]; the HTTP API and the
+//! web page in [`serve`].
 
 pub mod bench;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod index;
 pub mod ingest;
 pub mod output;
 pub mod search;
+pub mod serve;
 pub mod synth;
 
 pub use error::{Error, Result};

@@ -62,7 +62,8 @@ pub fn build(dir: &IndexDir, request: &UpdateRequest, options: &IndexOptions, qu
     Ok(summary)
 }
 
-fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
+/// The one-line summary of an indexing run, as `paperdex index` and `paperdex serve --watch` print it.
+pub fn summary_line(dir: &std::path::Path, s: &IndexSummary) -> String {
     format!(
         "indexed {}, {}, {} from {} into {} ({} added, {} updated, {} removed, {} unchanged{}): {} ({}), {:.2} MB in {:.2} s ({:.1} MB/s), peak heap {} MB",
         count(s.pages, "page"),

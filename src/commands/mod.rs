@@ -5,6 +5,7 @@ pub mod eval;
 pub mod index;
 pub mod inspect;
 pub mod search;
+pub mod serve;
 pub mod stats;
 pub mod synth;
 
@@ -75,6 +76,7 @@ pub fn run(command: Command) -> Result<Outcome> {
             Ok(Outcome::Found)
         }
         Command::Eval(args) => eval::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 

@@ -15,6 +15,7 @@ mod plan;
 pub mod progress;
 pub mod roots;
 pub mod schema;
+pub mod stats;
 pub mod tokenizer;
 mod writer;
 
@@ -72,6 +73,16 @@ impl PaperdexIndex {
         damage(&self.path, &e)
     }
 
+    /// What the index's newest commit says of itself (the one this index was opened
+    /// with when the commit can no longer be read): a long-lived reader that follows
+    /// commits sees newer ones than [`PaperdexIndex::info`].
+    pub fn commit_info(&self) -> CommitInfo {
+        match payload(&self.index) {
+            Payload::Current(info) => info,
+            Payload::OtherVersion(_) | Payload::Foreign => self.info.clone(),
+        }
+    }
+
     /// Records per kind (`page`, `caption/figure`, ... , `method`) in the loaded commit.
     pub fn kind_counts(&self) -> Result<BTreeMap<String, u64>> {
         let searcher = self.searcher();
@@ -95,6 +106,18 @@ pub fn exists(dir: &Path) -> bool {
 /// how to build one when there is none. Checks cheaply what it reads: `meta.json` parses,
 /// the segment files it lists exist and have valid footers.
 pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
+    open_with(dir, hint, ReloadPolicy::Manual)
+}
+
+/// Opens the index like [`open`], with a reader that follows new commits by itself
+/// (tantivy watches `meta.json`, which every commit and every rebuild's swap-in replaces
+/// in one rename, so a searcher sees one whole commit or the one before): for a
+/// long-running server.
+pub fn open_live(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
+    open_with(dir, hint, ReloadPolicy::OnCommitWithDelay)
+}
+
+fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexIndex> {
     if !exists(dir) {
         if let Some(pid) = active_writer(dir) {
             let by = if pid > 0 { format!(" (pid {pid})") } else { String::new() };
@@ -121,11 +144,7 @@ pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
             return Err(Error::Damaged { path: dir.to_path_buf(), reason: format!("{} is missing", file.display()) });
         }
     }
-    let reader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .map_err(|e: TantivyError| damage(dir, &e))?;
+    let reader = index.reader_builder().reload_policy(policy).try_into().map_err(|e: TantivyError| damage(dir, &e))?;
     Ok(PaperdexIndex { index, fields, path: dir.to_path_buf(), info, reader })
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::error::Result;
 use crate::ingest::ParsedFile;
-use crate::search::{Hit, SearchResults};
+use crate::search::{Hit, HitDetail, SearchResults};
 
 /// Cuts `text` to at most `max` characters, marking the cut with `…`.
 pub fn shorten(text: &str, max: usize) -> String {
@@ -101,41 +101,35 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults, color: bool) 
         let score = hit.score.map(|s| format!("  {:.2}", s)).unwrap_or_default();
         let date = hit.date.as_deref().unwrap_or("");
         let kind = hit.kind.trim_start_matches("caption/");
-        let head = match hit.kind.as_str() {
-            "method" => {
-                let name = hit.name.as_deref().unwrap_or("");
-                let citation = hit.citation.as_deref().unwrap_or("");
-                format!("{}  {}", styled(name, BOLD, color), citation)
+        let head = match &hit.detail {
+            HitDetail::Method { name, citation, .. } => format!("{}  {}", styled(name, BOLD, color), citation),
+            HitDetail::Page { .. } | HitDetail::Other {} => {
+                format!("{}  {}", styled(&hit.title, BOLD, color), hit.page_id)
             }
-            "page" => format!("{}  {}", styled(&hit.title, BOLD, color), hit.page_id),
-            _ => {
-                let label = hit.label.as_deref().unwrap_or("(no label)");
+            HitDetail::Caption { label, .. } => {
+                let label = label.as_deref().unwrap_or("(no label)");
                 format!("{}  {}", styled(label, BOLD, color), hit.page_id)
             }
         };
         writeln!(out, "{rank:>3}. {kind:<7} {head}{}", styled(&score, DIM, color))?;
-        let detail = match hit.kind.as_str() {
-            "method" => {
-                let section = hit.section.as_deref().map(|s| format!(" (§{s})")).unwrap_or_default();
-                let table = hit.table_label.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
-                format!(
-                    "{} › {}{section}{table} · {date}",
-                    hit.category.as_deref().unwrap_or(""),
-                    hit.mechanism.as_deref().unwrap_or(""),
-                )
+        let detail = match &hit.detail {
+            HitDetail::Method { category, mechanism, section, table_label, .. } => {
+                let section = section.as_deref().map(|s| format!(" (§{s})")).unwrap_or_default();
+                let table = table_label.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
+                format!("{category} › {mechanism}{section}{table} · {date}")
             }
-            "page" => {
+            HitDetail::Page { topics, affiliations, .. } => {
                 let mut parts = vec![date.to_owned()];
-                parts.extend(hit.topics.iter().flatten().cloned());
-                parts.extend(hit.affiliations.iter().flatten().cloned());
+                parts.extend(topics.iter().cloned());
+                parts.extend(affiliations.iter().cloned());
                 parts.retain(|p| !p.is_empty());
                 parts.join(" · ")
             }
-            _ => format!("{date} · {}", shorten(&hit.title, 80)),
+            HitDetail::Caption { .. } | HitDetail::Other {} => format!("{date} · {}", shorten(&hit.title, 80)),
         };
         writeln!(out, "     {}", styled(&detail, DIM, color))?;
         // A method's snippet would repeat its name, category or mechanism shown above.
-        if !hit.snippet.is_empty() && hit.kind != "method" {
+        if !hit.snippet.is_empty() && !matches!(hit.detail, HitDetail::Method { .. }) {
             writeln!(out, "     {}", marked_snippet(hit, color))?;
         }
         if let Some(group) = hit.group.as_ref().filter(|g| g.matched > 1) {

@@ -101,7 +101,7 @@ impl SearchRequest {
     }
 }
 
-/// One hit, ready to print. Fields that belong to other record kinds are `None`.
+/// One hit, ready to print: the fields every record has, then what its kind adds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     /// `page`, `caption/figure`, `caption/chart`, `caption/table` or `method`.
@@ -121,41 +121,50 @@ pub struct Hit {
     /// With one hit per page (`group=page`): the page's other matching records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupInfo>,
-    // Pages.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub categories: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub topics: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub affiliations: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub authors: Option<String>,
-    // Captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub caption: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    // Methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub citation: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mechanism: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub section: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub table_label: Option<String>,
+    /// The fields of the hit's kind, written beside the common ones.
+    #[serde(flatten)]
+    pub detail: HitDetail,
+}
+
+/// What a hit carries beyond the common fields, by record kind. Serialized without a
+/// tag: the hit's `kind` says which it is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum HitDetail {
+    Page {
+        summary: String,
+        categories: Vec<String>,
+        topics: Vec<String>,
+        affiliations: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        authors: Option<String>,
+    },
+    /// A figure, chart or table caption.
+    Caption {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// The paper's caption.
+        caption: String,
+        /// The review's description.
+        description: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+    },
+    /// A method entry of a taxonomy table.
+    Method {
+        name: String,
+        citation: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        year: Option<u64>,
+        category: String,
+        mechanism: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        section: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        table_label: Option<String>,
+    },
+    /// A record of a kind this build does not know (an index written by a newer one).
+    Other {},
 }
 
 /// One facet value and how many matching records carry it.
@@ -485,7 +494,31 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
     let date = doc.get_first(f.date).and_then(|v| v.as_datetime()).map(format_date);
     let snippet = snippets.for_doc(doc, &kind).map_err(|e| Error::tantivy(&px.path, e))?;
     // `caption/table` is a caption: the kind or its first path segment.
-    let is = |k: &str| kind.split('/').next() == Some(k);
+    let detail = match kind.split('/').next().unwrap_or_default() {
+        "page" => HitDetail::Page {
+            summary: first(doc, f.summary).unwrap_or_default(),
+            categories: all(doc, f.category),
+            topics: all(doc, f.topic),
+            affiliations: all(doc, f.affiliation),
+            authors: first(doc, f.authors),
+        },
+        "caption" => HitDetail::Caption {
+            label: first(doc, f.label),
+            caption: first(doc, f.caption).unwrap_or_default(),
+            description: first(doc, f.description).unwrap_or_default(),
+            image: first(doc, f.image),
+        },
+        "method" => HitDetail::Method {
+            name: first(doc, f.name).unwrap_or_default(),
+            citation: first(doc, f.citation).unwrap_or_default(),
+            year: doc.get_first(f.year).and_then(|v| v.as_u64()),
+            category: first(doc, f.category).unwrap_or_default(),
+            mechanism: first(doc, f.mechanism).unwrap_or_default(),
+            section: first(doc, f.section),
+            table_label: first(doc, f.table_label),
+        },
+        _ => HitDetail::Other {},
+    };
     Ok(Hit {
         id: first(doc, f.id).unwrap_or_default(),
         page_id: first(doc, f.page_id).unwrap_or_default(),
@@ -497,22 +530,7 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
         date,
         source: first(doc, f.source).unwrap_or_default(),
         group: None,
-        summary: is("page").then(|| first(doc, f.summary).unwrap_or_default()),
-        categories: is("page").then(|| all(doc, f.category)),
-        topics: is("page").then(|| all(doc, f.topic)),
-        affiliations: is("page").then(|| all(doc, f.affiliation)),
-        authors: is("page").then(|| first(doc, f.authors)).flatten(),
-        label: is("caption").then(|| first(doc, f.label)).flatten(),
-        caption: is("caption").then(|| first(doc, f.caption).unwrap_or_default()),
-        description: is("caption").then(|| first(doc, f.description).unwrap_or_default()),
-        image: is("caption").then(|| first(doc, f.image)).flatten(),
-        name: is("method").then(|| first(doc, f.name).unwrap_or_default()),
-        citation: is("method").then(|| first(doc, f.citation).unwrap_or_default()),
-        year: is("method").then(|| doc.get_first(f.year).and_then(|v| v.as_u64())).flatten(),
-        category: is("method").then(|| first(doc, f.category).unwrap_or_default()),
-        mechanism: is("method").then(|| first(doc, f.mechanism).unwrap_or_default()),
-        section: is("method").then(|| first(doc, f.section)).flatten(),
-        table_label: is("method").then(|| first(doc, f.table_label)).flatten(),
+        detail,
         kind,
     })
 }
