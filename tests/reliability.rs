@@ -151,6 +151,33 @@ fn folders_are_added_updated_and_forgotten_one_by_one() {
 }
 
 #[test]
+fn forgetting_a_folder_brings_back_the_pages_its_duplicates_stood_in_for() {
+    let dir = two_corpora();
+    let d = dir.path();
+    index_ok(d, &["a", "--index", "idx"]);
+    // `b` holds a newer copy of a page of `a`: the index keeps the newer one.
+    let newer = page("1111.00001", "Alpha One, Revised").replace("date: 2024-12-03", "date: 2025-06-01");
+    std::fs::create_dir_all(d.join("b/p1")).unwrap();
+    std::fs::write(d.join("b/p1/index.md"), newer).unwrap();
+    index_ok(d, &["b", "--index", "idx"]);
+    let sources = |d: &Path| -> Vec<String> {
+        let out = run(d, &["search", "--kind", "page", "--json", "--index", "idx"]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut s: Vec<String> =
+            doc["hits"].as_array().unwrap().iter().map(|h| h["source"].as_str().unwrap().to_owned()).collect();
+        s.sort();
+        s
+    };
+    assert!(sources(d).iter().any(|s| s.contains("b/p1")), "{:?}", sources(d));
+    assert_eq!(page_ids(d, "idx"), ["1111.00001", "1111.00002", "2222.00003"]);
+    // Forgetting `b` drops its pages and brings back the page of `a` it replaced.
+    let forget = index_ok(d, &["--forget", "b", "--index", "idx"]);
+    assert!(forget.contains("1 added"), "{forget}");
+    assert_eq!(page_ids(d, "idx"), ["1111.00001", "1111.00002"]);
+    assert!(sources(d).iter().all(|s| s.contains("a/p")), "{:?}", sources(d));
+}
+
+#[test]
 fn one_folder_by_any_name_is_one_root_and_each_file_is_indexed_once() {
     let dir = two_corpora();
     let d = dir.path();

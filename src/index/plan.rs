@@ -70,13 +70,15 @@ impl Plan {
 
 /// Plans a run over `roots` on an index that holds `indexed` (keyed by file key) and
 /// remembers `previous`; `forget` roots lose their records. A rebuild ignores what the
-/// index holds.
+/// index holds. With `compare`, every file the index knows is read to compare its
+/// content; without, only the files it does not hold are read.
 pub fn make(
     roots: &[Root],
     forget: &[Root],
     previous: &[Root],
     indexed: &HashMap<String, IndexedFile>,
     rebuild: bool,
+    compare: bool,
     progress: &dyn Progress,
 ) -> Plan {
     let mut plan = Plan { rebuild, roots: roots.to_vec(), ..Plan::default() };
@@ -118,6 +120,9 @@ pub fn make(
         .par_iter()
         .map(|(path, key)| {
             let Some(known) = indexed.get(key) else { return (Some(Change::Add), 0, None) };
+            if !compare {
+                return (Some(Change::Unchanged), 0, None);
+            }
             let outcome = match ingest::read_file(path) {
                 Ok(bytes) => {
                     let same = blake3::hash(&bytes).to_hex().as_str() == known.hash;
@@ -196,8 +201,15 @@ mod tests {
         indexed.insert(key("gone.md"), known("x", "gone"));
         indexed.insert(format!("{}/kept.md", other_root.path), known("y", "kept"));
 
-        let plan =
-            make(std::slice::from_ref(&root), &[], std::slice::from_ref(&other_root), &indexed, false, &NoProgress);
+        let plan = make(
+            std::slice::from_ref(&root),
+            &[],
+            std::slice::from_ref(&other_root),
+            &indexed,
+            false,
+            true,
+            &NoProgress,
+        );
         let changes: Vec<(String, Change)> = plan.files.iter().map(|f| (f.key.clone(), f.change)).collect();
         assert_eq!(
             changes,
@@ -217,6 +229,7 @@ mod tests {
             std::slice::from_ref(&other_root),
             &indexed,
             false,
+            true,
             &NoProgress,
         );
         assert_eq!(plan.files.len(), 3);
@@ -229,6 +242,7 @@ mod tests {
             &[],
             std::slice::from_ref(&other_root),
             &HashMap::new(),
+            true,
             true,
             &NoProgress,
         );

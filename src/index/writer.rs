@@ -166,12 +166,17 @@ pub fn update(
         kept.iter().map(|r| Root::resolve(&r.walk_path()).map_err(|e| forget_hint(e, r))).collect()
     };
     let rebuild = request.rebuild || existing.is_none();
+    // Forgetting reads only what the other folders hold that the index does not.
+    let forgetting_only = named.is_empty() && !forget.is_empty();
     let roots = if !named.is_empty() {
         // A rebuild starts from nothing: the index's other folders are read again too,
         // so that naming one folder never drops the rest.
         if rebuild && !kept.is_empty() { merge_roots(remembered()?, named) } else { named }
     } else if !forget.is_empty() {
-        Vec::new()
+        // The other folders are walked for files the index does not hold: a page the
+        // forgotten folder's duplicate stood in for comes back. A folder that cannot be
+        // walked now keeps its records as they are.
+        kept.iter().filter_map(|r| Root::resolve(&r.walk_path()).ok()).collect()
     } else if !kept.is_empty() {
         remembered()?
     } else if !request.default_roots.is_empty() {
@@ -187,7 +192,7 @@ pub fn update(
         Some((index, _, fields)) if !rebuild => indexed_files(index, fields).map_err(|e| super::damage(dir, &e))?,
         _ => HashMap::new(),
     };
-    let plan = plan::make(&roots, &forget, &previous, &indexed, rebuild, progress);
+    let plan = plan::make(&roots, &forget, &previous, &indexed, rebuild, !forgetting_only, progress);
     let mut summary = IndexSummary { files: plan.files.len(), bytes: plan.bytes_read, ..IndexSummary::default() };
     for p in &plan.problems {
         report(progress, &mut summary, p);
