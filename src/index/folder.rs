@@ -1,7 +1,7 @@
 //! The files of an index folder beside tantivy's: the `paperdex.json` sidecar, clean-up
 //! of what failed runs left, and the swap that publishes a fully built index at once.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -23,14 +23,40 @@ const HARMLESS: &[&str] = &["README.md", "README", ".gitkeep", ".gitignore"];
 pub struct Sidecar {
     pub paperdex_schema: u32,
     pub roots: Vec<Root>,
+    /// The segment files as the last run wrote them: a file whose length and time
+    /// still match is the one written; any other is checked against its checksum.
+    #[serde(default)]
+    pub files: BTreeMap<String, Stamp>,
+}
+
+/// A file's length and modification time (nanoseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub len: u64,
+    pub modified_ns: u64,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Stamp { len: meta.len(), modified_ns: u64::try_from(modified.as_nanos()).ok()? })
+    }
 }
 
 pub fn read_sidecar(dir: &Path) -> Option<Sidecar> {
     serde_json::from_slice(&std::fs::read(dir.join(SIDECAR)).ok()?).ok()
 }
 
+/// Writes the sidecar after a run: the folders it remembers and the stamps of the
+/// segment files the run left.
 pub fn write_sidecar(dir: &Path, roots: &[Root]) -> std::io::Result<()> {
-    let sidecar = Sidecar { paperdex_schema: schema::SCHEMA_VERSION, roots: roots.to_vec() };
+    let files = live_files(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|name| Some((name.clone(), Stamp::of(&dir.join(&name))?)))
+        .collect();
+    let sidecar = Sidecar { paperdex_schema: schema::SCHEMA_VERSION, roots: roots.to_vec(), files };
     atomic_write(&dir.join(SIDECAR), serde_json::to_string_pretty(&sidecar).unwrap_or_default().as_bytes())
 }
 

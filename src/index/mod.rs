@@ -144,8 +144,41 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexInd
             return Err(Error::Damaged { path: dir.to_path_buf(), reason: format!("{} is missing", file.display()) });
         }
     }
+    check_changed_files(&index, dir, &metas)?;
     let reader = index.reader_builder().reload_policy(policy).try_into().map_err(|e: TantivyError| damage(dir, &e))?;
     Ok(PaperdexIndex { index, fields, path: dir.to_path_buf(), info, reader })
+}
+
+/// The segment files whose damage the engine cannot survive (a column length read from
+/// a flipped byte becomes an allocation of petabytes, which aborts the process): the
+/// fast-field columns, field norms, term dictionaries and delete sets. They are small
+/// beside the postings and stored text.
+const CHECKSUMMED: &[&str] = &["fast", "fieldnorm", "term", "del"];
+
+/// Checks the checksum of every such file that is not as the last run left it (by its
+/// length and time in the sidecar): damage is found before the engine reads it, and an
+/// untouched index costs a `stat` per file.
+fn check_changed_files(index: &Index, dir: &Path, metas: &tantivy::IndexMeta) -> Result<()> {
+    let stamps = folder::read_sidecar(dir).map(|s| s.files).unwrap_or_default();
+    let mut files: Vec<PathBuf> = metas.list_segment_files().into_iter().collect();
+    files.sort();
+    for file in files {
+        if !file.extension().is_some_and(|e| CHECKSUMMED.iter().any(|c| e == *c)) {
+            continue;
+        }
+        let path = dir.join(&file);
+        let Some(stamp) = folder::Stamp::of(&path) else { continue };
+        if stamps.get(&file.to_string_lossy().into_owned()) == Some(&stamp) {
+            continue;
+        }
+        let reason = match index.directory().validate_checksum(&file) {
+            Ok(true) => continue,
+            Ok(false) => format!("{}: checksum mismatch", file.display()),
+            Err(e) => file_reason(&file, &e.to_string()),
+        };
+        return Err(Error::Damaged { path: dir.to_path_buf(), reason });
+    }
+    Ok(())
 }
 
 /// Opens the tantivy index at `dir` with paperdex's analyzer registered. An index that
