@@ -116,6 +116,24 @@ fn resolve(
     }
 }
 
+/// A facet as a path (`/2025/01/17`), a slash or backslash inside a step written `\/`,
+/// as tantivy writes it (which costs a regular expression per step).
+pub fn path_string(facet: &Facet) -> String {
+    let encoded = facet.encoded_str();
+    let mut out = String::with_capacity(encoded.len() + 2);
+    for step in encoded.split('\0') {
+        out.push('/');
+        for c in step.chars() {
+            if c == '/' || c == '\\' {
+                out.push_str("\\/");
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// The top-level values of a one-level facet field, as the index holds them.
 pub fn facet_values(searcher: &Searcher, field: Field) -> Vec<String> {
     let mut values = std::collections::BTreeSet::new();
@@ -237,6 +255,17 @@ fn date_range(fields: &Fields, since: Option<DatePath>, until: Option<DatePath>)
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn path_strings_are_tantivys() {
+        for facet in [
+            Facet::root(),
+            Facet::from("/2025/01/17"),
+            Facet::from_path(["a/b", "c\\d", "Vision-Language Models", "모델"]),
+        ] {
+            assert_eq!(path_string(&facet), facet.to_path_string());
+        }
+    }
     use super::*;
 
     #[test]

@@ -215,7 +215,7 @@ fn child_under(parent: &Facet, facet: &Facet) -> Option<String> {
     }
     let depth = if parent.is_root() { 0 } else { parent.to_path().len() };
     let path = facet.to_path();
-    (path.len() > depth).then(|| Facet::from_path(&path[..=depth]).to_path_string())
+    (path.len() > depth).then(|| super::filter::path_string(&Facet::from_path(&path[..=depth])))
 }
 
 #[cfg(test)]

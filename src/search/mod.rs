@@ -396,7 +396,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
                 FacetHandle::Records(h) => h
                     .extract(fruits.as_mut().expect("facet counts were gathered"))
                     .get(r.path.clone())
-                    .map(|(facet, count)| FacetCount { path: facet.to_path_string(), count })
+                    .map(|(facet, count)| FacetCount { path: filter::path_string(&facet), count })
                     .collect(),
                 FacetHandle::Pages(h) => {
                     let fruits = fruits.as_mut().expect("facet counts were gathered");
@@ -406,7 +406,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
             let more = request.facet_limit.map_or(0, |n| values.len().saturating_sub(n));
             values.truncate(values.len() - more);
-            FacetResult { field: r.name.clone(), parent: r.path.to_path_string(), counts: values, more }
+            FacetResult { field: r.name.clone(), parent: filter::path_string(&r.path), counts: values, more }
         })
         .collect();
 

@@ -313,7 +313,7 @@ fn stored_value(value: OwnedValue) -> serde_json::Value {
         OwnedValue::Date(d) => {
             serde_json::Value::from(crate::index::document::civil_date(d.into_timestamp_secs().div_euclid(86_400)))
         }
-        OwnedValue::Facet(f) => serde_json::Value::from(f.to_path_string()),
+        OwnedValue::Facet(f) => serde_json::Value::from(crate::search::filter::path_string(&f)),
         other => serde_json::to_value(&other).unwrap_or(serde_json::Value::Null),
     }
 }
