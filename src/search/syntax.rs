@@ -43,6 +43,20 @@ pub fn prefixes(ast: UserInputAst) -> UserInputAst {
     }
 }
 
+/// The byte of the `(` that a `)` right after `before` closes, if any.
+fn opening_paren(before: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in before.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => return Some(i),
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
     let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
@@ -66,7 +80,12 @@ pub fn forgiving(text: &str) -> Reading {
         } else if e.message.contains("expected ')'") {
             unclosed_paren(text).map(|at| (at, "a `(` that is never closed"))
         } else if e.message.contains("unparsed end of query") && text[e.pos.min(text.len())..].starts_with(')') {
-            Some((e.pos, "a `)` that closes nothing"))
+            // `x=(video)`: the `(` inside a word is part of the word, so its `)` closes
+            // no group; say where the `(` is.
+            Some(match opening_paren(&text[..e.pos.min(text.len())]) {
+                Some(at) => (at, "a `(` inside a word, which does not open a group"),
+                None => (e.pos, "a `)` that closes nothing"),
+            })
         } else {
             None
         };
@@ -283,6 +302,11 @@ mod tests {
         assert!(forgiving("x (a OR b").warnings[0].contains("column 3: a `(` that is never closed"));
         assert!(forgiving("(a OR b").warnings[0].contains("a `(` that is never closed"));
         assert!(forgiving("a)").warnings[0].contains("a `)` that closes nothing"));
+        let inside = forgiving("x=(video)");
+        assert_eq!(
+            inside.warnings,
+            ["read the query as words around column 3: a `(` inside a word, which does not open a group"]
+        );
         assert!(forgiving("GUI Agents: A Survey").warnings.is_empty());
     }
 }
