@@ -298,6 +298,12 @@ fn bad_requests_are_400_with_a_stable_kind() {
         ("q=a&q=b", "bad_argument", "more than once"),
         ("q=%22unclosed&strict=true", "query_syntax", "query syntax error"),
         ("q=nosuchfield:x&strict=true", "unknown_field", "unknown field"),
+        ("kind=", "bad_argument", "parameter `kind`"),
+        ("kind=page,", "bad_argument", "parameter `kind`"),
+        ("fuzzy=on", "bad_argument", "parameter `fuzzy`: `on` is not true or false"),
+        ("limit=10001", "bad_argument", "parameter `limit`: limit 10001 is more than the 10000"),
+        ("offset=100001", "bad_argument", "parameter `offset`: offset 100001 is more than"),
+        ("q=%ff%fe", "bad_argument", "parameter `q`: the value is not valid UTF-8"),
     ] {
         let (status, body) = server.get(&format!("/api/search?{query}"));
         assert_eq!(status, 400, "{query}: {body}");
@@ -308,6 +314,15 @@ fn bad_requests_are_400_with_a_stable_kind() {
     }
     let (_, body) = server.get("/api/search?q=%22unclosed&strict=true");
     assert!(body["error"]["column"].is_u64(), "{body}");
+    // The endpoints without parameters say so, rather than list none.
+    let id = server.get("/api/search?limit=1").1["hits"][0]["id"].as_str().unwrap().to_owned();
+    for path in ["/api/stats", &format!("/api/records/{id}"), "/healthz", "/readyz"] {
+        assert_eq!(server.get(path).0, 200, "{path}");
+        let (status, body) = server.get(&format!("{path}?x=1"));
+        assert_eq!((status, error_kind(&body)), (400, "bad_argument"), "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("unknown parameter `x`; this endpoint takes no parameters"), "{path}: {message}");
+    }
 }
 
 #[test]
@@ -320,6 +335,12 @@ fn limits_bound_what_one_request_may_ask() {
     assert_eq!((status, error_kind(&body)), (400, "query_too_large"), "{body}");
     let (status, body) = server.get(&format!("/api/search?{}", "kind=page&".repeat(300)));
     assert_eq!((status, error_kind(&body)), (400, "query_too_large"), "{body}");
+    // Up to 64 KB of request target paperdex answers itself; past that the HTTP layer
+    // answers 414 with no body.
+    let (status, body) = server.get(&format!("/api/search?q={}", "x".repeat(65_000)));
+    assert_eq!((status, error_kind(&body)), (400, "query_too_large"), "{body}");
+    let (status, _) = server.raw(&format!("GET /api/search?q={} HTTP/1.1", "x".repeat(100_000)));
+    assert_eq!(status, 414);
     // A body past the limit is refused before anything reads it.
     let (status, body) = server.raw("POST /api/search HTTP/1.1\r\nContent-Length: 1048576");
     assert_eq!(status, 413, "{body}");
@@ -509,6 +530,15 @@ fn the_page_is_served_from_the_binary_with_etags() {
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let (status, _, body) = server.get_raw("/", &[("If-None-Match", &etag)]);
     assert_eq!((status, body.as_str()), (304, ""));
+    // If-None-Match compares weakly: a weak tag of the same value, or one in a list, matches.
+    let weak = format!("W/{etag}");
+    let listed = format!("\"other\", {weak}");
+    for tags in [weak.as_str(), listed.as_str(), "*"] {
+        let (status, _, _) = server.get_raw("/", &[("If-None-Match", tags)]);
+        assert_eq!(status, 304, "{tags}");
+    }
+    let (status, _, _) = server.get_raw("/", &[("If-None-Match", "W/\"other\"")]);
+    assert_eq!(status, 200);
     for (path, file, content_type) in
         [("/app.js", "web/app.js", "text/javascript"), ("/app.css", "web/app.css", "text/css")]
     {
@@ -542,6 +572,74 @@ fn cors_is_off_unless_asked() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--cors: CORS origin `example.test` is not an origin"));
+    // Each value is one origin, checked before the index is opened or anything listens.
+    for (origin, why) in [
+        ("http://a.test,http://b.test", "a comma"),
+        ("http://localhost:99999", "the port `99999`"),
+        ("http://localhost:0", "the port `0`"),
+        ("http://a.test/page", "`/` after the host"),
+        ("ftp://a.test", "the scheme is `ftp`"),
+        ("http://", "no host"),
+        ("http://:80", "no host"),
+        ("http://a..test", "is not a host name"),
+        ("http://[::g]:80", "is not an IPv6 address"),
+    ] {
+        let out = paperdex()
+            .args(["serve", "--addr", "127.0.0.1:0", "--cors", origin, "--index"])
+            .arg(synth_index())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{origin}: {stderr}");
+        assert!(stderr.contains(&format!("CORS origin `{origin}` is not an origin (")), "{origin}: {stderr}");
+        assert!(stderr.contains(why), "{origin}: {stderr}");
+        assert!(!stderr.contains("serving the index"), "{origin}: {stderr}");
+        assert!(out.stdout.is_empty(), "{origin}: it listened anyway");
+    }
+    // Spellings of real origins are taken (the scheme and host as browsers send them).
+    let server = Server::start(&synth_index(), &["--cors", "HTTP://Example.TEST:8080/", "--cors", "http://[::1]:3000"]);
+    let (_, headers, _) = server.get_raw("/healthz", &[("Origin", "http://example.test:8080")]);
+    assert_eq!(headers["access-control-allow-origin"], "http://example.test:8080");
+    let (_, headers, _) = server.get_raw("/healthz", &[("Origin", "http://[::1]:3000")]);
+    assert_eq!(headers["access-control-allow-origin"], "http://[::1]:3000");
+}
+
+/// Reads from `stream` until the server closes it (or 40 s pass): how long that took.
+fn time_to_close(mut stream: TcpStream) -> Duration {
+    let started = Instant::now();
+    stream.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return started.elapsed(),
+            Ok(_) => {}
+        }
+    }
+}
+
+#[test]
+fn idle_and_half_sent_connections_are_closed() {
+    let server = Server::start(&synth_index(), &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    // Nothing sent; a request line and a header but no blank line; a kept-alive
+    // connection after its answer.
+    let silent = TcpStream::connect(&addr).unwrap();
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(format!("GET /api/search?q=model HTTP/1.1\r\nHost: {addr}\r\n").as_bytes()).unwrap();
+    let mut kept = TcpStream::connect(&addr).unwrap();
+    kept.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    let mut reader = BufReader::new(kept.try_clone().unwrap());
+    assert_eq!(read_response(&mut reader).0, 200);
+    let waits: Vec<_> = [silent, half, kept]
+        .map(|stream| std::thread::spawn(move || time_to_close(stream)))
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    for (what, waited) in ["silent", "half-sent", "idle kept-alive"].iter().zip(&waits) {
+        assert!(*waited < Duration::from_secs(25), "the {what} connection stayed open {waited:?}");
+    }
+    // The server goes on for everyone else.
+    assert_eq!(server.get("/healthz").0, 200);
 }
 
 #[test]

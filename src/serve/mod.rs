@@ -26,6 +26,13 @@ pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(5);
 /// one more is refused at once with 503 rather than queued without bound.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 
+/// How long a client has to send a request's head (the request line and headers), from
+/// when the server is ready to read it: on a new connection, and again after each answer
+/// on a kept-alive one. Past it the connection is closed without an answer.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most connections open at once (fewer when the file-descriptor limit is lower).
+pub const MAX_CONNECTIONS: usize = 4096;
+
 /// A resolved `paperdex serve` configuration.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -111,10 +118,12 @@ async fn serve(config: ServeConfig) -> Result<()> {
         time_limit: config.time_limit,
         max_in_flight: config.max_in_flight,
     });
-    // A watched folder that cannot be read is an error before anything else is said.
+    // A watched folder that cannot be read, or a CORS origin that is not one, is an error
+    // before anything else is said.
     for root in &config.watch {
         index::Root::resolve(root)?;
     }
+    let app = routes::router(Arc::clone(&state), &config.cors)?;
     match state.try_open() {
         Ok(()) => {}
         Err(e @ Error::NoIndex { .. }) if !config.watch.is_empty() => {
@@ -128,7 +137,6 @@ async fn serve(config: ServeConfig) -> Result<()> {
     } else {
         Some(watch::Watcher::start(config.index.clone(), config.watch.clone(), Arc::clone(&state))?)
     };
-    let app = routes::router(Arc::clone(&state), &config.cors)?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| Error::BadArgument(format!("cannot listen on {}: {e}", config.addr)))?;
@@ -139,15 +147,88 @@ async fn serve(config: ServeConfig) -> Result<()> {
         writeln!(out, "listening on http://{bound}")?;
         out.flush()?;
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Error::Internal(format!("the server stopped: {e}")))?;
+    accept_loop(listener, app, connection_limit()).await;
     if let Some(watcher) = watcher {
         watcher.stop();
     }
     log("stopped");
     Ok(())
+}
+
+/// Accepts connections until SIGINT or SIGTERM, at most `limit` open at once (past it the
+/// next waits in the kernel's backlog until one closes). A client has
+/// [`HEADER_READ_TIMEOUT`] for each request's head, counted from when the server is ready
+/// to read it: a connection that sends nothing, stops halfway through a head or sits idle
+/// between keep-alive requests is closed then. On the signal the listener closes, idle
+/// connections close, and requests in flight are answered before this returns.
+async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, limit: usize) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let connections = Arc::new(Semaphore::new(limit));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // A connection reset before it was accepted is the client's business;
+                    // anything else (out of file descriptors) is said, then waited out.
+                    if !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+                    ) {
+                        log(&format!("cannot accept a connection: {e}; trying again in a second"));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopped.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every connection's permit back: each has answered its request in flight and closed.
+    let _ = connections.acquire_many(u32::try_from(limit).unwrap_or(u32::MAX)).await;
+}
+
+/// The most connections open at once: [`MAX_CONNECTIONS`], or fewer when the process may
+/// not open that many files (a few hundred kept for the index's own).
+fn connection_limit() -> usize {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit(2) writes one rlimit into the struct it is given.
+    let files = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024
+    };
+    files.saturating_sub(256).clamp(16, MAX_CONNECTIONS)
 }
 
 /// Resolves on the first SIGINT or SIGTERM.

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use clap::ValueEnum;
 
 use crate::error::{Error, Result};
-use crate::search::{FacetSpec, FacetUnit, Group, SearchRequest, Sort};
+use crate::search::{FacetSpec, FacetUnit, Group, SearchRequest, Sort, limits};
 
 /// The longest query string read, in bytes (a pasted abstract and its filters fit).
 pub const MAX_QUERY_STRING_BYTES: usize = 32 * 1024;
@@ -53,8 +53,18 @@ impl Params {
                 ),
             });
         }
-        let pairs: Vec<(String, String)> =
-            form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let pairs = raw
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = decode(name)
+                    .map_err(|_| Error::BadArgument("a parameter name is not valid UTF-8 once decoded".into()))?;
+                let value =
+                    decode(value).map_err(|_| bad(&shown(&name), "the value is not valid UTF-8 once decoded"))?;
+                Ok((name, value))
+            })
+            .collect::<Result<Vec<_>>>()?;
         if pairs.len() > MAX_PARAMETERS {
             return Err(Error::QueryTooLarge {
                 message: format!("the request has {} parameters; at most {MAX_PARAMETERS} are read", pairs.len()),
@@ -66,6 +76,10 @@ impl Params {
     /// Refuses any parameter not in `known` (a typo would otherwise be ignored silently).
     pub fn only(&self, known: &[&str]) -> Result<()> {
         match self.pairs.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            Some((name, _)) if known.is_empty() => Err(Error::BadArgument(format!(
+                "unknown parameter `{}`; this endpoint takes no parameters",
+                shown(name)
+            ))),
             Some((name, _)) => Err(Error::BadArgument(format!(
                 "unknown parameter `{}`; the parameters are: {}",
                 shown(name),
@@ -106,14 +120,14 @@ impl Params {
             .transpose()
     }
 
-    /// `true`, `false`, `1`, `0`, `yes`, `no`, `on`, `off`; present with no value is true.
+    /// `true`, `false`, `1`, `0`, `yes`, `no`; present with no value is true.
     fn flag(&self, name: &str) -> Result<bool> {
         match self.one(name)?.map(|v| v.trim().to_ascii_lowercase()) {
             None => Ok(false),
             Some(v) => match v.as_str() {
-                "" | "true" | "1" | "yes" | "on" => Ok(true),
-                "false" | "0" | "no" | "off" => Ok(false),
-                _ => Err(bad(name, &format!("`{}` is not true or false", shown(&v)))),
+                "" | "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(bad(name, &format!("`{}` is not true or false (nor 1, 0, yes, no)", shown(&v)))),
             },
         }
     }
@@ -133,6 +147,27 @@ impl Params {
     }
 }
 
+/// One `application/x-www-form-urlencoded` name or value decoded: `+` is a space, `%XX`
+/// a byte (a `%` not followed by two hex digits stays itself); the bytes must be UTF-8.
+fn decode(text: &str) -> std::result::Result<String, std::string::FromUtf8Error> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'+', ..) => out.push(b' '),
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 2;
+            }
+            (b, ..) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out)
+}
+
 fn bad(name: &str, why: &str) -> Error {
     Error::BadArgument(format!("parameter `{name}`: {why}"))
 }
@@ -150,13 +185,18 @@ fn shown(text: &str) -> String {
 pub fn search_request(params: &Params) -> Result<SearchRequest> {
     params.only(SEARCH_PARAMETERS)?;
     let defaults = SearchRequest::default();
+    // The search core checks these again; here its errors name the parameter.
+    let limit = params.number("limit")?.unwrap_or(defaults.limit);
+    limits::check_paging(limit, 0).map_err(|e| bad("limit", &e.to_string()))?;
+    let offset = params.number("offset")?.unwrap_or(defaults.offset);
+    limits::check_paging(0, offset).map_err(|e| bad("offset", &e.to_string()))?;
     Ok(SearchRequest {
         query: params.one("q")?.map(str::to_owned).filter(|q| !q.trim().is_empty()),
         kinds: params
             .all("kind")
-            // `kind=page,method` as well as `kind=page&kind=method`.
+            // `kind=page,method` as well as `kind=page&kind=method`; an empty one is an
+            // error like any other value that is not a kind.
             .flat_map(|v| v.split(','))
-            .filter(|v| !v.trim().is_empty())
             .map(|v| v.parse().map_err(|e: String| bad("kind", &e)))
             .collect::<Result<_>>()?,
         filters: params.parsed_all("filter")?,
@@ -168,8 +208,8 @@ pub fn search_request(params: &Params) -> Result<SearchRequest> {
         since: params.parsed("since")?,
         until: params.parsed("until")?,
         sort: params.choice::<Sort>("sort")?,
-        limit: params.number("limit")?.unwrap_or(defaults.limit),
-        offset: params.number("offset")?.unwrap_or(defaults.offset),
+        limit,
+        offset,
         fuzzy: params.flag("fuzzy")?,
         strict: params.flag("strict")?,
         ..defaults
@@ -256,9 +296,26 @@ mod tests {
     }
 
     #[test]
-    fn empty_values_mean_unset() {
-        let r = request("q=&kind=").unwrap();
+    fn an_empty_query_browses_but_an_empty_kind_is_refused() {
+        let r = request("q=&limit=3").unwrap();
         assert!(r.query.is_none() && r.kinds.is_empty());
-        assert_eq!(r.limit, 10);
+        assert_eq!(r.limit, 3);
+        for bad in ["kind=", "kind=page,", "fuzzy=on", "strict=off"] {
+            assert!(request(bad).unwrap_err().to_string().starts_with("parameter `"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_are_decoded_strictly() {
+        assert_eq!(request("q=a+b%20c%2").unwrap().query.as_deref(), Some("a b c%2"));
+        assert_eq!(request("q=%C3%A9").unwrap().query.as_deref(), Some("é"));
+        let e = request("q=%ff%fe").unwrap_err();
+        assert_eq!(e.kind(), "bad_argument");
+        assert!(e.to_string().contains("parameter `q`: the value is not valid UTF-8"), "{e}");
+        let e = request("limit=10001").unwrap_err().to_string();
+        assert!(e.starts_with("parameter `limit`: limit 10001 is more than the 10000"), "{e}");
+        assert!(Params::parse(Some("")).unwrap().only(&[]).is_ok());
+        let e = Params::parse(Some("x=1")).unwrap().only(&[]).unwrap_err().to_string();
+        assert!(e.contains("takes no parameters"), "{e}");
     }
 }

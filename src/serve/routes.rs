@@ -72,16 +72,69 @@ fn cors_layer(origins: &[String]) -> Result<CorsLayer> {
     let values = origins
         .iter()
         .map(|o| {
-            let origin = o.trim_end_matches('/');
-            let scheme_ok = origin.starts_with("http://") || origin.starts_with("https://");
-            HeaderValue::from_str(origin).ok().filter(|_| scheme_ok).ok_or_else(|| {
+            let origin = parse_origin(o).map_err(|why| {
                 Error::BadArgument(format!(
-                    "CORS origin `{o}` is not an origin; write it as scheme://host[:port] (http://localhost:3000) or *"
+                    "CORS origin `{o}` is not an origin ({why}); write it as scheme://host[:port] (http://localhost:3000) or *"
                 ))
-            })
+            })?;
+            HeaderValue::from_str(&origin).map_err(|e| Error::Internal(e.to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(layer.allow_origin(AllowOrigin::list(values)))
+}
+
+/// An origin as a browser sends it in `Origin`: `http` or `https`, a host name, an IPv4
+/// address or a bracketed IPv6 one, and a port (1 to 65535) if any; one trailing `/` is
+/// dropped. The scheme and host are lowercased, as browsers send them.
+pub(crate) fn parse_origin(text: &str) -> std::result::Result<String, String> {
+    if text.contains(',') {
+        return Err("a comma; name each origin on its own".into());
+    }
+    let lower = text.to_ascii_lowercase();
+    let (scheme, rest) = lower.split_once("://").ok_or("no scheme")?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("the scheme is `{scheme}`, not http or https"));
+    }
+    if let Some(c) = rest.chars().find(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace() || c.is_control()) {
+        return Err(format!("`{}` after the host; an origin has no path, query, user or spaces", c.escape_default()));
+    }
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (address, after) = v6.split_once(']').ok_or("an IPv6 address without its `]`")?;
+            address.parse::<std::net::Ipv6Addr>().map_err(|_| format!("`{address}` is not an IPv6 address"))?;
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':').ok_or("text after the IPv6 address")?),
+            };
+            (None, port)
+        }
+        None => match rest.rsplit_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(rest), None),
+        },
+    };
+    if let Some(host) = host {
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if host.is_empty() {
+            return Err("no host".into());
+        }
+        if host.len() > 253 || !host.split('.').all(label_ok) {
+            return Err(format!("`{host}` is not a host name"));
+        }
+    }
+    if let Some(port) = port
+        && !(port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0))
+    {
+        return Err(format!("the port `{port}` is not between 1 and 65535"));
+    }
+    Ok(format!("{scheme}://{rest}"))
 }
 
 /// An error as the API answers it.
@@ -326,12 +379,14 @@ async fn stats_route(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery
 }
 
 /// `GET /healthz`: the server is up.
-async fn healthz() -> Response {
-    json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec())
+async fn healthz(RawQuery(raw): RawQuery) -> Answer {
+    Params::parse(raw.as_deref())?.only(&[])?;
+    Ok(json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
 }
 
 /// `GET /readyz`: the index is open (503 until it is).
-async fn readyz(State(state): State<Arc<AppState>>) -> Answer {
+async fn readyz(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Answer {
+    Params::parse(raw.as_deref())?.only(&[])?;
     let px = state.index()?;
     let body = to_json(&serde_json::json!({"status": "ready", "index": px.path.display().to_string()}))?;
     Ok(json_response(StatusCode::OK, body))
@@ -352,7 +407,7 @@ async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Answer {
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|tags| tags.split(',').any(|t| weak_match(t.trim(), etag)));
     let mut response = if fresh {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
@@ -368,6 +423,13 @@ async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Answer {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(response)
+}
+
+/// `If-None-Match` compares weakly (RFC 9110 §13.1.2): `W/"x"` matches `"x"`, and `*`
+/// matches anything.
+fn weak_match(tag: &str, etag: &str) -> bool {
+    let opaque = |t: &'_ str| t.strip_prefix("W/").unwrap_or(t).to_owned();
+    tag == "*" || opaque(tag) == opaque(etag)
 }
 
 fn method_error() -> ApiError {
