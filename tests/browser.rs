@@ -211,6 +211,8 @@ return {
   hits: [...document.querySelectorAll('#hits .hit')].map((h) => ({
     id: h.dataset.id,
     badge: h.querySelector('.badge').textContent,
+    title: text('#' + CSS.escape(h.querySelector('.hit-title').id) + ' .hit-link'),
+    meta: h.querySelector('.hit-meta').textContent,
     date: (h.querySelector('time') || { getAttribute: () => null }).getAttribute('datetime'),
     marks: [...h.querySelectorAll('.snippet mark')].map((m) => m.textContent),
   })),
@@ -223,8 +225,13 @@ return {
   busy: document.body.classList.contains('loading'),
   filters_open: document.getElementById('filters-panel').open,
   messages: text('#messages'),
+  empty: text('#hits .empty'),
+  // Matrix row labels whose text is cut (wider than the cell shows).
+  clipped_labels: [...document.querySelectorAll('#matrix tbody th')]
+    .filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent),
   active: document.activeElement ? (document.activeElement.id || document.activeElement.className) : null,
-  overflow: document.documentElement.scrollWidth - window.innerWidth,
+  // Against the screen too: at phone width the layout viewport may widen to fit the page.
+  overflow: document.documentElement.scrollWidth - Math.min(window.innerWidth, screen.width),
   dark: matchMedia('(prefers-color-scheme: dark)').matches,
   background: getComputedStyle(document.body).backgroundColor,
 };
@@ -494,6 +501,26 @@ async fn drive(client: &Client, base: &str) {
     let matrix =
         wait_until(client, "the category × mechanism matrix", |s| !s["cells"].as_array().is_none_or(|c| c.is_empty()))
             .await;
+    // Each method hit is headed by its method's name, the survey's title beneath it; the
+    // matrix's row labels read whole.
+    let methods: Vec<&Value> =
+        matrix["hits"].as_array().expect("hits").iter().filter(|h| h["badge"] == "method").collect();
+    assert!(methods.len() > 1, "method hits for `personalized`: {:#}", matrix["hits"]);
+    let mut titles: Vec<&str> = methods.iter().filter_map(|h| h["title"].as_str()).collect();
+    assert!(
+        methods
+            .iter()
+            .all(|h| h["meta"].as_str().is_some_and(|m| m.contains("Personalized Multimodal Large Language Models"))),
+        "the survey's title in each method hit's meta line: {methods:#?}"
+    );
+    assert!(
+        !titles.iter().any(|t| t.contains("Personalized Multimodal Large Language Models")),
+        "method hits are headed by their names, not the survey's title: {titles:?}"
+    );
+    titles.sort_unstable();
+    titles.dedup();
+    assert_eq!(titles.len(), methods.len(), "each method hit has its own headline: {titles:?}");
+    assert_eq!(matrix["clipped_labels"], json!([]), "matrix row labels are cut off at 1280 px");
     let cell =
         matrix["cells"].as_array().expect("cells").iter().max_by_key(|c| c["count"].as_u64()).cloned().expect("a cell");
     let (category, mechanism, n) = (
@@ -547,6 +574,59 @@ async fn drive(client: &Client, base: &str) {
     save_screenshot(client, "light").await;
     assert_no_console_errors(client, "on the desktop").await;
 
+    // A page number past the end says so and offers the last page (not "nothing
+    // matches"); Back returns to the link as it was.
+    let grouped_pages = get_json(&format!("{base}/api/search?q=video&filter=kind:/page&group=page&limit=0"));
+    // The README's example link, paged past the end of this index's papers.
+    let grouped_link = "?q=video&filter=kind:/page&sort=-date&page=9&group=page&open=date:/2025";
+    let model = get_json(&format!("{base}/api/search?q=model&limit=0"));
+    for (link, total, page) in [
+        ("?q=model&page=999", model["total_hits"].as_u64().expect("a total"), "999"),
+        (grouped_link, grouped_pages["total_pages"].as_u64().expect("a paper count"), "9"),
+    ] {
+        let last = total.div_ceil(20).max(1);
+        assert!(last < page.parse().expect("a page number"), "{link} should be past the last page ({last})");
+        client.goto(&format!("{base}/{link}")).await.expect("the page loads");
+        let past = wait_until(client, &format!("{link} to say it is past the end"), |s| {
+            s["empty"].as_str().is_some_and(|t| t.contains("past the end"))
+        })
+        .await;
+        let empty = past["empty"].as_str().unwrap_or_default();
+        assert!(!empty.contains("Nothing matches") && !empty.contains("Clear the filters"), "{link}: {empty}");
+        assert!(empty.contains(&format!("Page {page} ")), "{link} names the page: {empty}");
+        if page == "999" {
+            save_screenshot(client, "past-end").await;
+        }
+        client
+            .find(Locator::Css("#hits .past-end button"))
+            .await
+            .expect("the last-page button")
+            .click()
+            .await
+            .expect("a click");
+        let at_last = wait_until(client, &format!("{link}: the last page"), |s| {
+            !s["hits"].as_array().is_none_or(|h| h.is_empty())
+        })
+        .await;
+        let params = url_params(&at_last);
+        let want = (last > 1).then(|| last.to_string());
+        assert_eq!(
+            params.iter().find(|(k, _)| k == "page").map(|(_, v)| v.clone()),
+            want,
+            "the URL names the last page: {}",
+            at_last["url"]
+        );
+        let kept: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "page").collect();
+        let before: Vec<(String, String)> = url_params(&past).into_iter().filter(|(k, _)| k != "page").collect();
+        assert_eq!(kept, before.iter().collect::<Vec<_>>(), "only the page changes");
+        client.back().await.expect("history back");
+        wait_until(client, &format!("Back to {link}"), |s| {
+            url_params(s).contains(&("page".into(), page.into()))
+                && s["empty"].as_str().is_some_and(|t| t.contains("past the end"))
+        })
+        .await;
+    }
+
     // Dark, and phone width, on the `video` results.
     client.goto(&format!("{base}/?q=video")).await.expect("the page loads again");
     desktop(client, true).await;
@@ -573,6 +653,20 @@ async fn drive(client: &Client, base: &str) {
         phone["overflow"]
     );
     save_screenshot(client, "phone").await;
+    // With the category × mechanism matrix shown, only the matrix scrolls sideways.
+    client.goto(&format!("{base}/?q=personalized")).await.expect("the matrix page loads at phone width");
+    let phone_matrix = wait_until(client, "the matrix at phone width", |s| {
+        !s["cells"].as_array().is_none_or(|c| c.is_empty()) && !s["hits"].as_array().is_none_or(|h| h.is_empty())
+    })
+    .await;
+    assert!(
+        phone_matrix["overflow"].as_i64().is_some_and(|o| o <= 0),
+        "with the matrix shown, nothing wider than a 390-px screen: {} px over",
+        phone_matrix["overflow"]
+    );
+    save_screenshot(client, "phone-matrix").await;
+    client.goto(&format!("{base}/?q=video")).await.expect("the page loads at phone width");
+    wait_until(client, "the results at phone width again", |s| summary_total(s) == Some(total)).await;
     // The filters start folded at phone width and open from their summary.
     assert_eq!(phone["filters_open"], false, "the filters start folded on a phone");
     client

@@ -268,18 +268,23 @@ function hitLinks(hit) {
   return links;
 }
 
+// A method hit is headed by the method's name (every method of a survey shares the
+// survey's title); other hits by their paper's title.
+const headline = (hit) => (hit.kind === "method" && hit.name ? hit.name : hit.title || hit.page_id);
+
 function hitNode(hit, index) {
   const kind = KIND_LABELS[hit.kind] || hit.kind;
   const links = hitLinks(hit);
   const titleId = `hit-${index}-title`;
   const head = el("h3", { class: "hit-title", id: titleId },
     el("span", { class: `badge badge-${kind}`, text: kind }), " ",
-    el("a", { href: links[0].href, class: "hit-link", text: hit.title || hit.page_id }));
+    el("a", { href: links[0].href, class: "hit-link", text: headline(hit) }));
   const meta = el("p", { class: "hit-meta" });
   const metaParts = [];
   if (hit.date) metaParts.push(el("time", { datetime: hit.date, text: hit.date }));
   if (hit.kind === "method") {
-    if (hit.name) metaParts.push(el("strong", { text: hit.name }));
+    // The method's name is the headline; the paper it is listed in comes first here.
+    if (hit.name && hit.title) metaParts.push(el("cite", { class: "paper", text: hit.title }));
     if (hit.citation) metaParts.push(document.createTextNode(hit.citation));
     if (hit.category || hit.mechanism) metaParts.push(document.createTextNode([hit.category, hit.mechanism].filter(Boolean).join(" › ")));
   } else if (hit.label) {
@@ -327,6 +332,17 @@ function renderMessages(results, error) {
 function renderHits(results) {
   const list = $("hits");
   list.replaceChildren(...results.hits.map(hitNode));
+  const total = results.total_pages ?? results.total_hits;
+  if (!results.hits.length && total > 0 && state.page > 1) {
+    // A page number past the end (an old link, a narrower search): the hits are there,
+    // on earlier pages.
+    const last = lastPage(total);
+    const what = results.total_pages !== undefined && results.total_pages !== null ? (total === 1 ? "paper" : "papers") : total === 1 ? "result" : "results";
+    list.append(el("li", { class: "empty past-end" },
+      el("p", { text: `Page ${fmt.format(state.page)} is past the end: the ${fmt.format(total)} ${what} fill ${last === 1 ? "one page" : `${fmt.format(last)} pages`}.` }),
+      el("button", { type: "button", class: "link", text: last === 1 ? "Go to the results" : `Go to the last page (${fmt.format(last)})`, onclick: () => goToPage(last) })));
+    return;
+  }
   if (!results.hits.length) {
     const empty = el("li", { class: "empty" },
       el("p", { text: state.q ? `Nothing matches “${state.q}”${state.filters.length ? " with these filters" : ""}.` : "Nothing matches these filters." }));
@@ -334,6 +350,14 @@ function renderHits(results) {
     else if (state.q) empty.append(el("p", { class: "hint", text: "Try fewer words, a prefix such as gen*, or check the spelling." }));
     list.append(empty);
   }
+}
+
+const lastPage = (total) => Math.max(1, Math.ceil(total / PAGE_SIZE));
+
+function goToPage(page) {
+  go({ ...state, page });
+  $("results").focus({ preventScroll: true });
+  window.scrollTo(0, 0);
 }
 
 function renderPager(results) {
@@ -346,10 +370,11 @@ function renderPager(results) {
   const button = (page, text, labelText) => el("button", {
     type: "button", class: page === current ? "current" : "", "aria-current": page === current ? "page" : null,
     "aria-label": labelText || `Page ${page}`, disabled: page < 1 || page > pages || null,
-    onclick: () => { go({ ...state, page }); $("results").focus({ preventScroll: true }); window.scrollTo(0, 0); },
+    onclick: () => goToPage(page),
     text,
   });
-  nav.append(button(current - 1, "‹ Prev", "Previous page"));
+  // Past the end, Previous goes to the last page.
+  nav.append(button(Math.min(current - 1, pages), "‹ Prev", "Previous page"));
   const shown = new Set([1, pages, current - 2, current - 1, current, current + 1, current + 2].filter((p) => p >= 1 && p <= pages));
   let last = 0;
   for (const p of [...shown].sort((a, b) => a - b)) {
