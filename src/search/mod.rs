@@ -396,7 +396,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
                 FacetHandle::Records(h) => h
                     .extract(fruits.as_mut().expect("facet counts were gathered"))
                     .get(r.path.clone())
-                    .map(|(facet, count)| FacetCount { path: filter::path_string(&facet), count })
+                    .map(|(facet, count)| FacetCount { path: filter::path_string(facet), count })
                     .collect(),
                 FacetHandle::Pages(h) => {
                     let fruits = fruits.as_mut().expect("facet counts were gathered");
