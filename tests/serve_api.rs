@@ -584,11 +584,11 @@ fn cors_is_off_unless_asked() {
         ("http://a..test", "is not a host name"),
         ("http://[::g]:80", "is not an IPv6 address"),
     ] {
-        let out = paperdex()
-            .args(["serve", "--addr", "127.0.0.1:0", "--cors", origin, "--index"])
-            .arg(synth_index())
-            .output()
-            .unwrap();
+        let out = exits_within_20s(
+            Command::new(env!("CARGO_BIN_EXE_paperdex"))
+                .args(["serve", "--addr", "127.0.0.1:0", "--cors", origin, "--index"])
+                .arg(synth_index()),
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{origin}: {stderr}");
         assert!(stderr.contains(&format!("CORS origin `{origin}` is not an origin (")), "{origin}: {stderr}");
@@ -602,6 +602,22 @@ fn cors_is_off_unless_asked() {
     assert_eq!(headers["access-control-allow-origin"], "http://example.test:8080");
     let (_, headers, _) = server.get_raw("/healthz", &[("Origin", "http://[::1]:3000")]);
     assert_eq!(headers["access-control-allow-origin"], "http://[::1]:3000");
+}
+
+/// Runs `command` to its end, failing (not hanging) should it still run after 20 s: a
+/// server that took a bad option would serve forever.
+fn exits_within_20s(command: &mut Command) -> std::process::Output {
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after 20 s; stderr: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 /// Reads from `stream` until the server closes it (or 40 s pass): how long that took.
