@@ -2,7 +2,9 @@
 //! by relevance or date, facet counts gathered in the same pass, and snippets.
 
 mod automata;
+pub mod browse;
 pub mod expand;
+mod facets;
 pub mod filter;
 mod group;
 pub mod ids;
@@ -16,13 +18,14 @@ pub mod syntax;
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Count, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
 use tantivy::schema::{Field, Value};
 use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
+pub use browse::TermCounts;
 pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
 pub use snippet::Snippet;
@@ -307,6 +310,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     if let Some(q) = &text_query {
         clauses.push((Occur::Must, q.box_clone()));
     }
+    let filters_empty = filters.must.is_empty() && filters.must_not.is_empty();
     clauses.extend(filters.must.into_iter().map(|q| (Occur::Must, q)));
     clauses.extend(filters.must_not.into_iter().map(|q| (Occur::MustNot, q)));
     let full_query: Box<dyn Query> = match clauses.len() {
@@ -331,13 +335,11 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             let name = px.index.schema().get_field_name(r.field).to_owned();
             match request.facet_unit {
                 FacetUnit::Records => {
-                    let mut c = FacetCollector::for_field(name);
-                    c.add_facet(r.path.clone());
-                    FacetHandle::Records(facet_collectors.add_collector(c))
+                    facet_collectors.add_collector(facets::RecordFacetCounts { field: name, parent: r.path.clone() })
                 }
-                FacetUnit::Pages => FacetHandle::Pages(
-                    facet_collectors.add_collector(group::PageFacetCounts { field: name, parent: r.path.clone() }),
-                ),
+                FacetUnit::Pages => {
+                    facet_collectors.add_collector(group::PageFacetCounts { field: name, parent: r.path.clone() })
+                }
             }
         })
         .collect();
@@ -353,31 +355,61 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let (limit, offset) = (request.limit, request.offset);
     let scored = sort == Sort::Relevance && text_query.is_some();
     let q = &*full_query;
-    let gathered = match (limit, sort, request.group) {
-        (_, _, Some(Group::Page)) => {
+    let extract = move |fruits: Option<tantivy::collector::MultiFruit>| -> Vec<Vec<(String, u64)>> {
+        let Some(mut fruits) = fruits else { return Vec::new() };
+        facet_handles.into_iter().map(|h| h.extract(&mut fruits)).collect()
+    };
+    // Browsing everything is answered from the term dictionaries where they can.
+    let everything = match sort {
+        Sort::Date | Sort::DateDesc
+            if text_query.is_none()
+                && filters_empty
+                && request.group.is_none()
+                && request.facet_unit == FacetUnit::Records =>
+        {
+            let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
+            browse::everything(&px.term_counts, searcher, f.date, &facet_requests, order, limit, offset)
+                .map_err(failed)?
+        }
+        _ => None,
+    };
+    let gathered = match (everything, limit, sort, request.group) {
+        (Some(all), ..) => Gathered {
+            count: all.count,
+            top: Top::Docs(all.top.into_iter().map(|a| (None, a)).collect()),
+            facets: all.facets,
+        },
+        (None, _, _, Some(Group::Page)) => {
             let pages = group::PageGroups { sort, scored };
             let (count, pages, facets) = searcher.search(q, &(Count, pages, facet_collectors)).map_err(failed)?;
-            Gathered { count, top: Top::Pages(pages), facets }
+            Gathered { count, top: Top::Pages(pages), facets: extract(facets) }
         }
-        (0, _, None) => {
+        (None, 0, _, None) => {
             let (count, facets) = searcher.search(q, &(Count, facet_collectors)).map_err(failed)?;
-            Gathered { count, top: Top::Docs(Vec::new()), facets }
+            Gathered { count, top: Top::Docs(Vec::new()), facets: extract(facets) }
         }
-        (_, Sort::Relevance, None) => {
+        (None, _, Sort::Relevance, None) => {
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
             let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
-            Gathered { count, top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()), facets }
+            Gathered {
+                count,
+                top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
+                facets: extract(facets),
+            }
         }
-        (_, Sort::Date | Sort::DateDesc, None) => {
+        (None, _, Sort::Date | Sort::DateDesc, None) => {
             let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
             let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
-            Gathered { count, top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()), facets }
+            Gathered {
+                count,
+                top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()),
+                facets: extract(facets),
+            }
         }
     };
     let searched = started.elapsed();
     let total_hits = gathered.count;
-    let mut fruits = gathered.facets;
     let mut total_pages = None;
     let mut groups: Vec<group::PageGroup> = Vec::new();
     let ranked: Vec<(Option<f32>, DocAddress)> = match gathered.top {
@@ -390,19 +422,10 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     };
     let facets = facet_requests
         .iter()
-        .zip(facet_handles)
-        .map(|(r, h)| {
-            let mut values: Vec<FacetCount> = match h {
-                FacetHandle::Records(h) => h
-                    .extract(fruits.as_mut().expect("facet counts were gathered"))
-                    .get(r.path.clone())
-                    .map(|(facet, count)| FacetCount { path: filter::path_string(facet), count })
-                    .collect(),
-                FacetHandle::Pages(h) => {
-                    let fruits = fruits.as_mut().expect("facet counts were gathered");
-                    h.extract(fruits).into_iter().map(|(path, count)| FacetCount { path, count }).collect()
-                }
-            };
+        .zip(gathered.facets)
+        .map(|(r, counts)| {
+            let mut values: Vec<FacetCount> =
+                counts.into_iter().map(|(path, count)| FacetCount { path, count }).collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
             let more = request.facet_limit.map_or(0, |n| values.len().saturating_sub(n));
             values.truncate(values.len() - more);
@@ -450,7 +473,8 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
 struct Gathered {
     count: usize,
     top: Top,
-    facets: Option<tantivy::collector::MultiFruit>,
+    /// Per facet request, its children's paths and counts.
+    facets: Vec<Vec<(String, u64)>>,
 }
 
 enum Top {
@@ -460,10 +484,8 @@ enum Top {
     Pages(Vec<group::PageGroup>),
 }
 
-enum FacetHandle {
-    Records(tantivy::collector::FruitHandle<tantivy::collector::FacetCounts>),
-    Pages(tantivy::collector::FruitHandle<Vec<(String, u64)>>),
-}
+/// One facet field's counts, as child paths and counts, by records or by pages.
+type FacetHandle = tantivy::collector::FruitHandle<Vec<(String, u64)>>;
 
 /// With one hit per page: how many of the page's records matched, and the next best.
 #[derive(Debug, Clone, Serialize)]
