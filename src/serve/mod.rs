@@ -141,13 +141,14 @@ async fn serve(config: ServeConfig) -> Result<()> {
         .await
         .map_err(|e| Error::BadArgument(format!("cannot listen on {}: {e}", config.addr)))?;
     let bound = listener.local_addr().map_err(Error::Output)?;
+    let shutdown = shutdown_signal();
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{bound}")?;
         out.flush()?;
     }
-    accept_loop(listener, app, connection_limit()).await;
+    accept_loop(listener, app, connection_limit(), shutdown).await;
     if let Some(watcher) = watcher {
         watcher.stop();
     }
@@ -161,7 +162,12 @@ async fn serve(config: ServeConfig) -> Result<()> {
 /// to read it: a connection that sends nothing, stops halfway through a head or sits idle
 /// between keep-alive requests is closed then. On the signal the listener closes, idle
 /// connections close, and requests in flight are answered before this returns.
-async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, limit: usize) {
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limit: usize,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
 
@@ -169,7 +175,6 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, limit
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
-    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -231,24 +236,34 @@ fn connection_limit() -> usize {
     files.saturating_sub(256).clamp(16, MAX_CONNECTIONS)
 }
 
-/// Resolves on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Resolves on the first SIGINT or SIGTERM. The handlers are installed here, before the
+/// first connection is accepted: a signal that comes while the first requests are served
+/// must not find the default action (ending the process) still in place.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    async move {
+        let interrupted = async {
+            match interrupt.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = interrupted => {}
+            () = terminated => {}
         }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        log("shutting down: answering the requests in flight");
     }
-    log("shutting down: answering the requests in flight");
 }
