@@ -2,6 +2,7 @@
 //! from a file), run with warm-up, timed per run, and summarised as percentiles and
 //! throughput on one thread and on several.
 
+pub mod cold;
 pub mod fts5;
 pub mod plot;
 mod queries;
