@@ -129,6 +129,11 @@ pub struct BenchArgs {
     /// its repeats' percentiles, with the lowest and highest.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub repeat: usize,
+    /// Also run every query in this many fresh `paperdex search` processes per repeat, and
+    /// report the first search of a process (`cold p50`) and the whole process (`process
+    /// ms`); 0 skips the cold runs.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub cold: usize,
     /// A saved `--json` report to compare with: only changes beyond both runs' spread count.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -1,6 +1,6 @@
 //! Query-speed measurement: query classes drawn from an index's own vocabulary (or read
 //! from a file), run with warm-up, timed per run, and summarised as percentiles and
-//! throughput on one thread and on several.
+//! throughput on one thread and on several; and each query again in fresh processes, cold.
 
 pub mod cold;
 pub mod fts5;
@@ -13,6 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
+pub use cold::{ColdSample, FreshSearch};
 pub use queries::{BenchQuery, CLASSES, default_queries, load_queries};
 
 use crate::error::{Error, Result};
@@ -89,6 +90,23 @@ pub struct ClassReport {
     pub search_p50_us: f64,
     /// Median of reading stored fields and making snippets for the top hits.
     pub fetch_p50_us: f64,
+    /// The first search of a fresh `paperdex search` process, its own `took_us`: per repeat
+    /// the median over the class's cold runs, then the median repeat, with the lowest and
+    /// highest. Absent without cold runs (`--cold 0`, and reports from before them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_min_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_max_us: Option<f64>,
+    /// The whole fresh process, from spawn to exit, in milliseconds; summarised as
+    /// `cold_p50_us`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_p50_min_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_p50_max_ms: Option<f64>,
     /// The queries of the class, as a `--queries` file line would give them.
     #[serde(default)]
     pub drawn: Vec<String>,
@@ -104,6 +122,9 @@ pub struct BenchReport {
     /// How many times the whole measurement ran.
     #[serde(default = "one")]
     pub repeat: usize,
+    /// Fresh `paperdex search` processes per query in each repeat; 0: no cold runs.
+    #[serde(default)]
+    pub cold: usize,
     pub classes: Vec<ClassReport>,
     /// With a baseline: each class against it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -166,12 +187,14 @@ pub struct BenchSettings {
     pub repeat: usize,
 }
 
-/// Runs every class of `queries` and reports on each, in the order classes first appear.
+/// Runs every class of `queries` and reports on each, in the order classes first appear;
+/// with `cold`, each repeat then runs every query in fresh processes too.
 pub fn run(
     px: &PaperdexIndex,
     searcher: &Searcher,
     queries: &[BenchQuery],
     settings: BenchSettings,
+    cold: Option<&FreshSearch>,
 ) -> Result<BenchReport> {
     if settings.iterations == 0 {
         return Err(Error::BadArgument("--iterations must be at least 1".into()));
@@ -182,6 +205,17 @@ pub fn run(
             classes.push(&q.class);
         }
     }
+    let class_of: Vec<usize> =
+        queries.iter().map(|q| classes.iter().position(|c| *c == q.class).unwrap_or_default()).collect();
+    let cold = cold.filter(|c| c.runs > 0);
+    // What a fresh process must find for each query: the count of the same search here.
+    let expected_hits: Vec<usize> = match cold {
+        Some(_) => {
+            queries.iter().map(|q| Ok(search::search(px, searcher, &q.request)?.total_hits)).collect::<Result<_>>()?
+        }
+        None => Vec::new(),
+    };
+    let cold_order = interleaved(&class_of, classes.len());
     // Each repeat measures every class once, so slow drift on a shared machine spreads
     // over all of them rather than landing on one.
     let mut runs: Vec<Vec<ClassReport>> = vec![Vec::new(); classes.len()];
@@ -189,6 +223,27 @@ pub fn run(
         for (i, class) in classes.iter().enumerate() {
             let members: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == *class).collect();
             runs[i].push(run_class(px, searcher, class, &members, settings)?);
+        }
+        let Some(fresh) = cold else { continue };
+        // After the warm runs, so the index files are in the page cache: what stays cold is
+        // the process (its first touch of the mapped files, stored-field blocks, set-up).
+        let mut samples: Vec<Vec<ColdSample>> = vec![Vec::new(); classes.len()];
+        for _ in 0..fresh.runs {
+            for &q in &cold_order {
+                samples[class_of[q]].push(fresh.run(&queries[q], expected_hits[q])?);
+            }
+        }
+        for (class_runs, samples) in runs.iter_mut().zip(samples) {
+            let Some(report) = class_runs.last_mut() else { continue };
+            let median = |mut v: Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                percentile(&v, 50.0)
+            };
+            let took = median(samples.iter().map(|s| s.took_us).collect());
+            let process = median(samples.iter().map(|s| s.process_ms).collect());
+            (report.cold_p50_us, report.cold_p50_min_us, report.cold_p50_max_us) = (Some(took), Some(took), Some(took));
+            (report.process_p50_ms, report.process_p50_min_ms, report.process_p50_max_ms) =
+                (Some(process), Some(process), Some(process));
         }
     }
     let reports = classes
@@ -211,6 +266,7 @@ pub fn run(
         iterations: settings.iterations,
         threads: settings.threads,
         repeat: settings.repeat.max(1),
+        cold: cold.map_or(0, |c| c.runs),
         classes: reports,
         baseline: Vec::new(),
     })
@@ -228,6 +284,8 @@ fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
     let p90s: Vec<f64> = repeats.iter().map(|r| r.p90_us).collect();
     let p99s: Vec<f64> = repeats.iter().map(|r| r.p99_us).collect();
     let max = repeats.iter().map(|r| r.max_us).fold(0.0, f64::max);
+    let cold: Vec<Option<f64>> = repeats.iter().map(|r| r.cold_p50_us).collect();
+    let process: Vec<Option<f64>> = repeats.iter().map(|r| r.process_p50_ms).collect();
     repeats.sort_by(|a, b| a.p50_us.total_cmp(&b.p50_us));
     let mut report = repeats.swap_remove(repeats.len() / 2);
     report.max_us = max;
@@ -238,7 +296,30 @@ fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
     report.p99_us = median(p99s.clone());
     report.p99_min_us = p99s.iter().copied().fold(f64::INFINITY, f64::min);
     report.p99_max_us = p99s.iter().copied().fold(0.0, f64::max);
+    (report.cold_p50_us, report.cold_p50_min_us, report.cold_p50_max_us) = median_and_range(&cold);
+    (report.process_p50_ms, report.process_p50_min_ms, report.process_p50_max_ms) = median_and_range(&process);
     report
+}
+
+/// The median, lowest and highest of the values there are; none without any.
+fn median_and_range(values: &[Option<f64>]) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let mut v: Vec<f64> = values.iter().flatten().copied().collect();
+    if v.is_empty() {
+        return (None, None, None);
+    }
+    v.sort_by(f64::total_cmp);
+    (Some(v[v.len() / 2]), v.first().copied(), v.last().copied())
+}
+
+/// Query positions taking one query of each class in turn (the first of every class, then
+/// the second, ...), so that drift during a cold pass lands on every class alike.
+fn interleaved(class_of: &[usize], classes: usize) -> Vec<usize> {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
+    for (q, &c) in class_of.iter().enumerate() {
+        by_class[c].push(q);
+    }
+    let longest = by_class.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest).flat_map(|k| by_class.iter().filter_map(move |members| members.get(k).copied())).collect()
 }
 
 fn run_class(
@@ -292,6 +373,12 @@ fn run_class(
         qps_threads,
         search_p50_us: percentile(&searching, 50.0),
         fetch_p50_us: percentile(&fetching, 50.0),
+        cold_p50_us: None,
+        cold_p50_min_us: None,
+        cold_p50_max_us: None,
+        process_p50_ms: None,
+        process_p50_min_ms: None,
+        process_p50_max_ms: None,
         drawn: Vec::new(),
     })
 }
@@ -359,5 +446,18 @@ mod tests {
         assert_eq!(percentile(&v, 99.0), 99.0);
         assert_eq!(percentile(&[7.0], 99.0), 7.0);
         assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+
+    #[test]
+    fn cold_runs_take_the_classes_in_turn() {
+        // Classes 0, 0, 0, 1, 2, 2: one of each in turn, the longest class last.
+        assert_eq!(interleaved(&[0, 0, 0, 1, 2, 2], 3), [0, 3, 4, 1, 5, 2]);
+        assert_eq!(interleaved(&[], 0), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn cold_figures_are_the_median_repeat_with_the_range() {
+        assert_eq!(median_and_range(&[Some(3.0), Some(1.0), Some(2.0)]), (Some(2.0), Some(1.0), Some(3.0)));
+        assert_eq!(median_and_range(&[None, None]), (None, None, None));
     }
 }
