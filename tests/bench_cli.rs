@@ -310,6 +310,15 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
         "{}",
         &picture[..200]
     );
+    // The old report has no cold figures to compare; one with them compares them too.
+    assert!(compared["baseline"].as_array().unwrap().iter().all(|c| c.get("cold_verdict").is_none()), "{compared}");
+    let cold_base = dir.join("cold-base.json");
+    std::fs::write(&cold_base, compared.to_string()).unwrap();
+    let again = run(&["--repeat", "1", "--cold", "1", "--baseline", cold_base.to_str().unwrap()]);
+    for c in again["baseline"].as_array().unwrap() {
+        assert!(["faster", "slower", "same"].contains(&c["cold_verdict"].as_str().unwrap()), "{c}");
+        assert!(c["baseline_cold_p50_us"].as_f64().unwrap() > 0.0 && c["cold_p50_us"].as_f64().unwrap() > 0.0, "{c}");
+    }
     // A baseline that is not a report is a clear error.
     std::fs::write(dir.join("junk.json"), "{}").unwrap();
     paperdex()

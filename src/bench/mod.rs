@@ -145,36 +145,64 @@ pub struct Comparison {
     pub change: f64,
     /// `faster` or `slower` when the repeats of the two runs do not overlap, else `same`.
     pub verdict: String,
+    /// When both reports have cold figures: the cold p50s, their change and verdict, as for
+    /// the warm p50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_cold_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_change: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_verdict: Option<String>,
 }
 
 /// Compares `now` with a saved report, class by class: a change counts only when the two
-/// runs' p50 ranges (lowest to highest repeat) do not overlap.
+/// runs' p50 ranges (lowest to highest repeat) do not overlap. The cold p50s are compared
+/// the same way when both reports have them (older reports do not).
 pub fn compare(now: &BenchReport, base: &BenchReport) -> Vec<Comparison> {
     now.classes
         .iter()
         .filter_map(|c| {
             let b = base.classes.iter().find(|b| b.class == c.class)?;
-            let range = |r: &ClassReport| {
+            // A report from before the spread was kept has the p50 alone.
+            let warm = |r: &ClassReport| {
                 let lo = if r.p50_min_us > 0.0 { r.p50_min_us } else { r.p50_us };
-                (lo, r.p50_max_us.max(r.p50_us))
+                (r.p50_us, lo, r.p50_max_us.max(r.p50_us))
             };
-            let ((now_lo, now_hi), (base_lo, base_hi)) = (range(c), range(b));
-            let verdict = if now_lo > base_hi {
-                "slower"
-            } else if now_hi < base_lo {
-                "faster"
-            } else {
-                "same"
+            let cold = |r: &ClassReport| {
+                let mid = r.cold_p50_us?;
+                Some((mid, r.cold_p50_min_us.unwrap_or(mid), r.cold_p50_max_us.unwrap_or(mid)))
             };
+            let (change, verdict) = judge(warm(c), warm(b));
+            let cold_judged = cold(c).zip(cold(b)).map(|(now, base)| judge(now, base));
             Some(Comparison {
                 class: c.class.clone(),
                 baseline_p50_us: b.p50_us,
                 p50_us: c.p50_us,
-                change: if b.p50_us > 0.0 { c.p50_us / b.p50_us - 1.0 } else { 0.0 },
+                change,
                 verdict: verdict.to_owned(),
+                baseline_cold_p50_us: cold_judged.and(b.cold_p50_us),
+                cold_p50_us: cold_judged.and(c.cold_p50_us),
+                cold_change: cold_judged.map(|(change, _)| change),
+                cold_verdict: cold_judged.map(|(_, verdict)| verdict.to_owned()),
             })
         })
         .collect()
+}
+
+/// A figure now against the baseline, each as (median, lowest, highest) over its repeats:
+/// the relative change of the medians, and `slower` or `faster` only when the ranges do
+/// not overlap.
+fn judge((now, now_lo, now_hi): (f64, f64, f64), (base, base_lo, base_hi): (f64, f64, f64)) -> (f64, &'static str) {
+    let verdict = if now_lo > base_hi {
+        "slower"
+    } else if now_hi < base_lo {
+        "faster"
+    } else {
+        "same"
+    };
+    (if base > 0.0 { now / base - 1.0 } else { 0.0 }, verdict)
 }
 
 /// Settings of a run.
@@ -446,6 +474,15 @@ mod tests {
         assert_eq!(percentile(&v, 99.0), 99.0);
         assert_eq!(percentile(&[7.0], 99.0), 7.0);
         assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+
+    #[test]
+    fn a_change_counts_beyond_both_spreads() {
+        let (change, verdict) = judge((120.0, 118.0, 125.0), (100.0, 98.0, 103.0));
+        assert!((change - 0.2).abs() < 1e-9 && verdict == "slower", "{change} {verdict}");
+        assert_eq!(judge((80.0, 79.0, 82.0), (100.0, 98.0, 103.0)).1, "faster");
+        assert_eq!(judge((101.0, 97.0, 104.0), (100.0, 98.0, 103.0)).1, "same");
+        assert_eq!(judge((5.0, 5.0, 5.0), (0.0, 0.0, 0.0)).0, 0.0);
     }
 
     #[test]

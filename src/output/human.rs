@@ -257,17 +257,27 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
         )?;
     }
     if !r.baseline.is_empty() {
-        writeln!(out, "\nagainst the baseline (p50; a change counts only beyond both runs' spread):")?;
+        writeln!(
+            out,
+            "\nagainst the baseline (p50, and cold p50 when both runs have it; a change counts only beyond both runs' spread):"
+        )?;
         for b in &r.baseline {
-            writeln!(
-                out,
+            let warm = format!(
                 "{:<14} {:>9.1} → {:>9.1} µs  {:>+7.1}%  {}",
                 b.class,
                 b.baseline_p50_us,
                 b.p50_us,
                 b.change * 100.0,
                 b.verdict
-            )?;
+            );
+            match (b.baseline_cold_p50_us, b.cold_p50_us, b.cold_change, &b.cold_verdict) {
+                (Some(base), Some(now), Some(change), Some(verdict)) => writeln!(
+                    out,
+                    "{warm:<57}   cold {base:>7.0} → {now:>7.0} µs  {:>+7.1}%  {verdict}",
+                    change * 100.0
+                )?,
+                _ => writeln!(out, "{warm}")?,
+            }
         }
     }
     Ok(())
