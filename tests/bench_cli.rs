@@ -310,6 +310,12 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
         "{}",
         &picture[..200]
     );
+    // With cold runs, a third bar per class: the cold p50, in orange.
+    assert!(
+        picture.contains("cold p50 (orange)") && picture.matches("fill=\"#E68C28\"").count() == verdicts.len(),
+        "{}",
+        &picture[..200]
+    );
     // The old report has no cold figures to compare; one with them compares them too.
     assert!(compared["baseline"].as_array().unwrap().iter().all(|c| c.get("cold_verdict").is_none()), "{compared}");
     let cold_base = dir.join("cold-base.json");
