@@ -137,7 +137,8 @@ pub struct BenchArgs {
     /// A saved `--json` report to compare with: only changes beyond both runs' spread count.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Also draw the per-class p50 and p99 (log scale) into this SVG file.
+    /// Also draw the per-class p50 and p99, and the cold p50 with cold runs (log scale),
+    /// into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
     /// Print one JSON object (schema in the README).

@@ -142,11 +142,12 @@ impl FreshSearch {
         let mut args: Vec<OsString> = vec!["search".into(), "--index".into(), self.index.clone().into()];
         args.extend(flags.iter().map(OsString::from));
         let started = Instant::now();
-        let output = Command::new(&self.exe)
-            .args(&args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| Error::Read { path: self.exe.clone(), source })?;
+        let output = Command::new(&self.exe).args(&args).stdin(Stdio::null()).output().map_err(|e| {
+            Error::BadArgument(format!(
+                "cannot start the cold run `{}`: {e}; --cold 0 skips the cold runs",
+                self.command_line(&flags)
+            ))
+        })?;
         let process_ms = started.elapsed().as_secs_f64() * 1000.0;
         let command = || self.command_line(&flags);
         // Exit 1 is a search with no hits: its JSON is there as for any other.
