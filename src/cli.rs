@@ -129,10 +129,16 @@ pub struct BenchArgs {
     /// its repeats' percentiles, with the lowest and highest.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub repeat: usize,
+    /// Also run every query in this many fresh `paperdex search` processes per repeat, and
+    /// report the first search of a process (`cold p50`) and the whole process (`process
+    /// ms`); 0 skips the cold runs.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub cold: usize,
     /// A saved `--json` report to compare with: only changes beyond both runs' spread count.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Also draw the per-class p50 and p99 (log scale) into this SVG file.
+    /// Also draw the per-class p50 and p99, and the cold p50 with cold runs (log scale),
+    /// into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
     /// Print one JSON object (schema in the README).

@@ -124,7 +124,7 @@ fn synth_refuses_bad_arguments() {
 #[test]
 fn bench_reports_every_class_as_json() {
     let out = paperdex()
-        .args(["bench", "--warmup", "1", "--iterations", "2", "--threads", "2", "--json", "--index"])
+        .args(["bench", "--warmup", "1", "--iterations", "2", "--threads", "2", "--cold", "1", "--json", "--index"])
         .arg(SYNTH.path().join("idx"))
         .output()
         .unwrap();
@@ -143,7 +143,18 @@ fn bench_reports_every_class_as_json() {
         assert!(c["p50_us"].as_f64() <= c["p90_us"].as_f64() && c["p90_us"].as_f64() <= c["p99_us"].as_f64(), "{c}");
         assert!(c["p99_us"].as_f64() <= c["max_us"].as_f64(), "{c}");
         assert!(c["qps"].as_f64().unwrap() > 0.0 && c["queries"].as_u64().unwrap() > 0, "{c}");
+        // Cold: fresh processes ran every query (and found what the warm runs found, or
+        // the bench would have failed), timed by the search and from spawn to exit.
+        for (figure, unit) in [("cold_p50", "us"), ("process_p50", "ms")] {
+            let value = |suffix: &str| {
+                let key = format!("{figure}{suffix}_{unit}");
+                c[&key].as_f64().unwrap_or_else(|| panic!("{key} in {c}"))
+            };
+            assert!(value("") > 0.0, "{figure} in {c}");
+            assert!(value("_min") <= value("") && value("") <= value("_max"), "{figure} in {c}");
+        }
     }
+    assert_eq!(doc["cold"], 1);
     let hits = |class: &str| {
         doc["classes"].as_array().unwrap().iter().find(|c| c["class"] == class).unwrap()["hits"].as_u64().unwrap()
     };
@@ -157,11 +168,13 @@ fn bench_reads_a_queries_file() {
     let file = dir.path().join("queries.tsv");
     std::fs::write(
         &file,
-        "# class, query, options\nmine\tmodel\tkind=caption\tfacet=category\nbrowse\t\tfacet=kind\nplain query words\n",
+        "# class, query, options\nmine\tmodel\tkind=caption\tfacet=category\nbrowse\t\tfacet=kind\n\
+         dash\t-video model\texclude=kind=table\tsort=-date\tlimit=3\tfuzzy\nplain query words\n",
     )
     .unwrap();
+    // Every line also runs in fresh `paperdex search` processes, the dash query after `--`.
     let out = paperdex()
-        .args(["bench", "--iterations", "2", "--json", "--queries"])
+        .args(["bench", "--iterations", "2", "--cold", "2", "--json", "--queries"])
         .arg(&file)
         .arg("--index")
         .arg(SYNTH.path().join("idx"))
@@ -170,16 +183,20 @@ fn bench_reads_a_queries_file() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let classes: Vec<&str> = doc["classes"].as_array().unwrap().iter().map(|c| c["class"].as_str().unwrap()).collect();
-    assert_eq!(classes, ["mine", "browse", "custom"]);
-    // Human output is a table with the machine on top.
+    assert_eq!(classes, ["mine", "browse", "dash", "custom"]);
+    assert!(doc["classes"].as_array().unwrap().iter().all(|c| c["cold_p50_us"].as_f64().is_some()), "{doc}");
+    // Human output is a table with the machine on top, cold figures beside the warm p50.
     paperdex()
-        .args(["bench", "--iterations", "1", "--queries"])
+        .args(["bench", "--iterations", "1", "--repeat", "1", "--queries"])
         .arg(&file)
         .arg("--index")
         .arg(SYNTH.path().join("idx"))
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("machine  ").and(predicate::str::contains("p50 µs")));
+        .stdout(
+            predicate::str::starts_with("machine  ")
+                .and(predicate::str::is_match(r"p50 µs +p50 spread +cold p50 +process ms").unwrap()),
+        );
 }
 
 #[test]
@@ -201,6 +218,8 @@ fn bench_bad_input_is_a_clear_error() {
             format!("{}:1: unknown option `colour=red`", bad_option.display()),
         ),
         (vec!["--iterations".into(), "0".into()], "--iterations must be between 1 and 100000".into()),
+        (vec!["--cold".into(), "1001".into()], "--cold must be between 0 and 1000 (0 skips the cold runs)".into()),
+        (vec!["--cold=-1".into()], "invalid value '-1' for '--cold <N>'".into()),
     ];
     for (args, message) in cases {
         paperdex()
@@ -235,6 +254,7 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
         let out = paperdex()
             .args(["bench", "--iterations", "2", "--warmup", "0", "--threads", "1", "--json", "--index"])
             .arg(dir.join("idx"))
+            .args(if extra.contains(&"--cold") { &[][..] } else { &["--cold", "0"][..] })
             .args(extra)
             .output()
             .unwrap();
@@ -243,6 +263,7 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
     };
     let first = run(&["--repeat", "3"]);
     assert_eq!(first["repeat"], 3);
+    assert_eq!(first["cold"], 0);
     for class in first["classes"].as_array().unwrap() {
         let (lo, mid, hi) = (
             class["p50_min_us"].as_f64().unwrap(),
@@ -250,6 +271,9 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
             class["p50_max_us"].as_f64().unwrap(),
         );
         assert!(lo <= mid && mid <= hi, "{class}");
+        for key in ["cold_p50_us", "cold_p50_min_us", "cold_p50_max_us", "process_p50_ms"] {
+            assert!(class.get(key).is_none(), "--cold 0 leaves out {key}: {class}");
+        }
         let drawn = class["drawn"].as_array().unwrap();
         assert_eq!(drawn.len() as u64, class["queries"].as_u64().unwrap());
         assert!(drawn.iter().all(|q| q.as_str().unwrap().starts_with(class["class"].as_str().unwrap())), "{class}");
@@ -266,11 +290,16 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
     let replay = run(&["--repeat", "1", "--queries", file.to_str().unwrap()]);
     let classes = |d: &Value| d["classes"].as_array().unwrap().iter().map(|c| c["class"].clone()).collect::<Vec<_>>();
     assert_eq!(classes(&replay), classes(&first));
-    // A baseline: every class compared, with a verdict.
+    // A baseline from before cold runs (no `cold`, no cold figures), against a run with
+    // them: every class compared, with a verdict.
+    let mut old = first.clone();
+    old.as_object_mut().unwrap().remove("cold");
     let base = dir.join("base.json");
-    std::fs::write(&base, first.to_string()).unwrap();
+    std::fs::write(&base, old.to_string()).unwrap();
     let svg = dir.join("bench.svg");
-    let compared = run(&["--repeat", "2", "--baseline", base.to_str().unwrap(), "--plot", svg.to_str().unwrap()]);
+    let compared =
+        run(&["--repeat", "2", "--cold", "1", "--baseline", base.to_str().unwrap(), "--plot", svg.to_str().unwrap()]);
+    assert_eq!(compared["cold"], 1);
     let verdicts: Vec<&str> =
         compared["baseline"].as_array().unwrap().iter().map(|c| c["verdict"].as_str().unwrap()).collect();
     assert_eq!(verdicts.len(), first["classes"].as_array().unwrap().len());
@@ -281,6 +310,21 @@ fn bench_repeats_lists_its_queries_compares_with_a_baseline_and_draws() {
         "{}",
         &picture[..200]
     );
+    // With cold runs, a third bar per class: the cold p50, in orange.
+    assert!(
+        picture.contains("cold p50 (orange)") && picture.matches("fill=\"#E68C28\"").count() == verdicts.len(),
+        "{}",
+        &picture[..200]
+    );
+    // The old report has no cold figures to compare; one with them compares them too.
+    assert!(compared["baseline"].as_array().unwrap().iter().all(|c| c.get("cold_verdict").is_none()), "{compared}");
+    let cold_base = dir.join("cold-base.json");
+    std::fs::write(&cold_base, compared.to_string()).unwrap();
+    let again = run(&["--repeat", "1", "--cold", "1", "--baseline", cold_base.to_str().unwrap()]);
+    for c in again["baseline"].as_array().unwrap() {
+        assert!(["faster", "slower", "same"].contains(&c["cold_verdict"].as_str().unwrap()), "{c}");
+        assert!(c["baseline_cold_p50_us"].as_f64().unwrap() > 0.0 && c["cold_p50_us"].as_f64().unwrap() > 0.0, "{c}");
+    }
     // A baseline that is not a report is a clear error.
     std::fs::write(dir.join("junk.json"), "{}").unwrap();
     paperdex()

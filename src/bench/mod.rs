@@ -1,7 +1,8 @@
 //! Query-speed measurement: query classes drawn from an index's own vocabulary (or read
 //! from a file), run with warm-up, timed per run, and summarised as percentiles and
-//! throughput on one thread and on several.
+//! throughput on one thread and on several; and each query again in fresh processes, cold.
 
+pub mod cold;
 pub mod fts5;
 pub mod plot;
 mod queries;
@@ -12,6 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
+pub use cold::{ColdSample, FreshSearch};
 pub use queries::{BenchQuery, CLASSES, default_queries, load_queries};
 
 use crate::error::{Error, Result};
@@ -88,6 +90,23 @@ pub struct ClassReport {
     pub search_p50_us: f64,
     /// Median of reading stored fields and making snippets for the top hits.
     pub fetch_p50_us: f64,
+    /// The first search of a fresh `paperdex search` process, its own `took_us`: per repeat
+    /// the median over the class's cold runs, then the median repeat, with the lowest and
+    /// highest. Absent without cold runs (`--cold 0`, and reports from before them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_min_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_max_us: Option<f64>,
+    /// The whole fresh process, from spawn to exit, in milliseconds; summarised as
+    /// `cold_p50_us`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_p50_min_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_p50_max_ms: Option<f64>,
     /// The queries of the class, as a `--queries` file line would give them.
     #[serde(default)]
     pub drawn: Vec<String>,
@@ -103,6 +122,9 @@ pub struct BenchReport {
     /// How many times the whole measurement ran.
     #[serde(default = "one")]
     pub repeat: usize,
+    /// Fresh `paperdex search` processes per query in each repeat; 0: no cold runs.
+    #[serde(default)]
+    pub cold: usize,
     pub classes: Vec<ClassReport>,
     /// With a baseline: each class against it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -123,36 +145,64 @@ pub struct Comparison {
     pub change: f64,
     /// `faster` or `slower` when the repeats of the two runs do not overlap, else `same`.
     pub verdict: String,
+    /// When both reports have cold figures: the cold p50s, their change and verdict, as for
+    /// the warm p50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_cold_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_change: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_verdict: Option<String>,
 }
 
 /// Compares `now` with a saved report, class by class: a change counts only when the two
-/// runs' p50 ranges (lowest to highest repeat) do not overlap.
+/// runs' p50 ranges (lowest to highest repeat) do not overlap. The cold p50s are compared
+/// the same way when both reports have them (older reports do not).
 pub fn compare(now: &BenchReport, base: &BenchReport) -> Vec<Comparison> {
     now.classes
         .iter()
         .filter_map(|c| {
             let b = base.classes.iter().find(|b| b.class == c.class)?;
-            let range = |r: &ClassReport| {
+            // A report from before the spread was kept has the p50 alone.
+            let warm = |r: &ClassReport| {
                 let lo = if r.p50_min_us > 0.0 { r.p50_min_us } else { r.p50_us };
-                (lo, r.p50_max_us.max(r.p50_us))
+                (r.p50_us, lo, r.p50_max_us.max(r.p50_us))
             };
-            let ((now_lo, now_hi), (base_lo, base_hi)) = (range(c), range(b));
-            let verdict = if now_lo > base_hi {
-                "slower"
-            } else if now_hi < base_lo {
-                "faster"
-            } else {
-                "same"
+            let cold = |r: &ClassReport| {
+                let mid = r.cold_p50_us?;
+                Some((mid, r.cold_p50_min_us.unwrap_or(mid), r.cold_p50_max_us.unwrap_or(mid)))
             };
+            let (change, verdict) = judge(warm(c), warm(b));
+            let cold_judged = cold(c).zip(cold(b)).map(|(now, base)| judge(now, base));
             Some(Comparison {
                 class: c.class.clone(),
                 baseline_p50_us: b.p50_us,
                 p50_us: c.p50_us,
-                change: if b.p50_us > 0.0 { c.p50_us / b.p50_us - 1.0 } else { 0.0 },
+                change,
                 verdict: verdict.to_owned(),
+                baseline_cold_p50_us: cold_judged.and(b.cold_p50_us),
+                cold_p50_us: cold_judged.and(c.cold_p50_us),
+                cold_change: cold_judged.map(|(change, _)| change),
+                cold_verdict: cold_judged.map(|(_, verdict)| verdict.to_owned()),
             })
         })
         .collect()
+}
+
+/// A figure now against the baseline, each as (median, lowest, highest) over its repeats:
+/// the relative change of the medians, and `slower` or `faster` only when the ranges do
+/// not overlap.
+fn judge((now, now_lo, now_hi): (f64, f64, f64), (base, base_lo, base_hi): (f64, f64, f64)) -> (f64, &'static str) {
+    let verdict = if now_lo > base_hi {
+        "slower"
+    } else if now_hi < base_lo {
+        "faster"
+    } else {
+        "same"
+    };
+    (if base > 0.0 { now / base - 1.0 } else { 0.0 }, verdict)
 }
 
 /// Settings of a run.
@@ -165,12 +215,14 @@ pub struct BenchSettings {
     pub repeat: usize,
 }
 
-/// Runs every class of `queries` and reports on each, in the order classes first appear.
+/// Runs every class of `queries` and reports on each, in the order classes first appear;
+/// with `cold`, each repeat then runs every query in fresh processes too.
 pub fn run(
     px: &PaperdexIndex,
     searcher: &Searcher,
     queries: &[BenchQuery],
     settings: BenchSettings,
+    cold: Option<&FreshSearch>,
 ) -> Result<BenchReport> {
     if settings.iterations == 0 {
         return Err(Error::BadArgument("--iterations must be at least 1".into()));
@@ -181,6 +233,17 @@ pub fn run(
             classes.push(&q.class);
         }
     }
+    let class_of: Vec<usize> =
+        queries.iter().map(|q| classes.iter().position(|c| *c == q.class).unwrap_or_default()).collect();
+    let cold = cold.filter(|c| c.runs > 0);
+    // What a fresh process must find for each query: the count of the same search here.
+    let expected_hits: Vec<usize> = match cold {
+        Some(_) => {
+            queries.iter().map(|q| Ok(search::search(px, searcher, &q.request)?.total_hits)).collect::<Result<_>>()?
+        }
+        None => Vec::new(),
+    };
+    let cold_order = interleaved(&class_of, classes.len());
     // Each repeat measures every class once, so slow drift on a shared machine spreads
     // over all of them rather than landing on one.
     let mut runs: Vec<Vec<ClassReport>> = vec![Vec::new(); classes.len()];
@@ -188,6 +251,27 @@ pub fn run(
         for (i, class) in classes.iter().enumerate() {
             let members: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == *class).collect();
             runs[i].push(run_class(px, searcher, class, &members, settings)?);
+        }
+        let Some(fresh) = cold else { continue };
+        // After the warm runs, so the index files are in the page cache: what stays cold is
+        // the process (its first touch of the mapped files, stored-field blocks, set-up).
+        let mut samples: Vec<Vec<ColdSample>> = vec![Vec::new(); classes.len()];
+        for _ in 0..fresh.runs {
+            for &q in &cold_order {
+                samples[class_of[q]].push(fresh.run(&queries[q], expected_hits[q])?);
+            }
+        }
+        for (class_runs, samples) in runs.iter_mut().zip(samples) {
+            let Some(report) = class_runs.last_mut() else { continue };
+            let median = |mut v: Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                percentile(&v, 50.0)
+            };
+            let took = median(samples.iter().map(|s| s.took_us).collect());
+            let process = median(samples.iter().map(|s| s.process_ms).collect());
+            (report.cold_p50_us, report.cold_p50_min_us, report.cold_p50_max_us) = (Some(took), Some(took), Some(took));
+            (report.process_p50_ms, report.process_p50_min_ms, report.process_p50_max_ms) =
+                (Some(process), Some(process), Some(process));
         }
     }
     let reports = classes
@@ -210,6 +294,7 @@ pub fn run(
         iterations: settings.iterations,
         threads: settings.threads,
         repeat: settings.repeat.max(1),
+        cold: cold.map_or(0, |c| c.runs),
         classes: reports,
         baseline: Vec::new(),
     })
@@ -227,6 +312,8 @@ fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
     let p90s: Vec<f64> = repeats.iter().map(|r| r.p90_us).collect();
     let p99s: Vec<f64> = repeats.iter().map(|r| r.p99_us).collect();
     let max = repeats.iter().map(|r| r.max_us).fold(0.0, f64::max);
+    let cold: Vec<Option<f64>> = repeats.iter().map(|r| r.cold_p50_us).collect();
+    let process: Vec<Option<f64>> = repeats.iter().map(|r| r.process_p50_ms).collect();
     repeats.sort_by(|a, b| a.p50_us.total_cmp(&b.p50_us));
     let mut report = repeats.swap_remove(repeats.len() / 2);
     report.max_us = max;
@@ -237,7 +324,30 @@ fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
     report.p99_us = median(p99s.clone());
     report.p99_min_us = p99s.iter().copied().fold(f64::INFINITY, f64::min);
     report.p99_max_us = p99s.iter().copied().fold(0.0, f64::max);
+    (report.cold_p50_us, report.cold_p50_min_us, report.cold_p50_max_us) = median_and_range(&cold);
+    (report.process_p50_ms, report.process_p50_min_ms, report.process_p50_max_ms) = median_and_range(&process);
     report
+}
+
+/// The median, lowest and highest of the values there are; none without any.
+fn median_and_range(values: &[Option<f64>]) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let mut v: Vec<f64> = values.iter().flatten().copied().collect();
+    if v.is_empty() {
+        return (None, None, None);
+    }
+    v.sort_by(f64::total_cmp);
+    (Some(v[v.len() / 2]), v.first().copied(), v.last().copied())
+}
+
+/// Query positions taking one query of each class in turn (the first of every class, then
+/// the second, ...), so that drift during a cold pass lands on every class alike.
+fn interleaved(class_of: &[usize], classes: usize) -> Vec<usize> {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
+    for (q, &c) in class_of.iter().enumerate() {
+        by_class[c].push(q);
+    }
+    let longest = by_class.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest).flat_map(|k| by_class.iter().filter_map(move |members| members.get(k).copied())).collect()
 }
 
 fn run_class(
@@ -291,6 +401,12 @@ fn run_class(
         qps_threads,
         search_p50_us: percentile(&searching, 50.0),
         fetch_p50_us: percentile(&fetching, 50.0),
+        cold_p50_us: None,
+        cold_p50_min_us: None,
+        cold_p50_max_us: None,
+        process_p50_ms: None,
+        process_p50_min_ms: None,
+        process_p50_max_ms: None,
         drawn: Vec::new(),
     })
 }
@@ -358,5 +474,27 @@ mod tests {
         assert_eq!(percentile(&v, 99.0), 99.0);
         assert_eq!(percentile(&[7.0], 99.0), 7.0);
         assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+
+    #[test]
+    fn a_change_counts_beyond_both_spreads() {
+        let (change, verdict) = judge((120.0, 118.0, 125.0), (100.0, 98.0, 103.0));
+        assert!((change - 0.2).abs() < 1e-9 && verdict == "slower", "{change} {verdict}");
+        assert_eq!(judge((80.0, 79.0, 82.0), (100.0, 98.0, 103.0)).1, "faster");
+        assert_eq!(judge((101.0, 97.0, 104.0), (100.0, 98.0, 103.0)).1, "same");
+        assert_eq!(judge((5.0, 5.0, 5.0), (0.0, 0.0, 0.0)).0, 0.0);
+    }
+
+    #[test]
+    fn cold_runs_take_the_classes_in_turn() {
+        // Classes 0, 0, 0, 1, 2, 2: one of each in turn, the longest class last.
+        assert_eq!(interleaved(&[0, 0, 0, 1, 2, 2], 3), [0, 3, 4, 1, 5, 2]);
+        assert_eq!(interleaved(&[], 0), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn cold_figures_are_the_median_repeat_with_the_range() {
+        assert_eq!(median_and_range(&[Some(3.0), Some(1.0), Some(2.0)]), (Some(2.0), Some(1.0), Some(3.0)));
+        assert_eq!(median_and_range(&[None, None]), (None, None, None));
     }
 }

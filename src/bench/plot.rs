@@ -1,5 +1,6 @@
-//! The bench report as a picture: per class, the p50 and the p99 as bars on a log scale,
-//! the repeats' spread as a line through each bar's top (plotters, SVG).
+//! The bench report as a picture: per class, the p50, the p99 and (with cold runs) the
+//! cold p50 as bars on a log scale, the repeats' spread as a line through each bar's top
+//! (plotters, SVG).
 
 use std::path::Path;
 
@@ -15,11 +16,22 @@ pub fn write_svg(report: &BenchReport, path: &Path) -> Result<()> {
     let width = 160 + 110 * classes;
     let root = SVGBackend::new(path, (width, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-    let top = report.classes.iter().map(|c| c.p99_max_us.max(c.p99_us)).fold(10.0, f64::max) * 2.0;
+    let cold = |c: &super::ClassReport| {
+        c.cold_p50_us.map(|mid| (mid, c.cold_p50_min_us.unwrap_or(mid), c.cold_p50_max_us.unwrap_or(mid)))
+    };
+    let top = report
+        .classes
+        .iter()
+        .map(|c| c.p99_max_us.max(c.p99_us).max(cold(c).map_or(0.0, |(_, _, hi)| hi)))
+        .fold(10.0, f64::max)
+        * 2.0;
     let low = report.classes.iter().map(|c| c.p50_min_us.min(c.p50_us)).fold(top, f64::min).max(1.0) / 2.0;
     let title = format!(
-        "paperdex bench: {} records, {} cores, p50 (dark) and p99 (light), µs, {} repeats",
-        report.index.records, report.machine.cores, report.repeat
+        "paperdex bench: {} records, {} cores, p50 (dark) and p99 (light){}, µs, {} repeats",
+        report.index.records,
+        report.machine.cores,
+        if report.cold > 0 { ", cold p50 (orange)" } else { "" },
+        report.repeat
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 16))
@@ -42,12 +54,20 @@ pub fn write_svg(report: &BenchReport, path: &Path) -> Result<()> {
         .map_err(|e| fail(e.to_string()))?;
     let dark = RGBColor(31, 78, 140);
     let light = RGBColor(140, 180, 225);
+    let orange = RGBColor(230, 140, 40);
     for (i, c) in report.classes.iter().enumerate() {
         let x = i as f64;
-        let bars = [
+        let mut bars = vec![
             (x + 0.15, x + 0.48, c.p50_us, dark, c.p50_min_us, c.p50_max_us),
             (x + 0.52, x + 0.85, c.p99_us, light, c.p99_min_us, c.p99_max_us),
         ];
+        if let Some((mid, lo, hi)) = cold(c) {
+            bars = vec![
+                (x + 0.1, x + 0.35, c.p50_us, dark, c.p50_min_us, c.p50_max_us),
+                (x + 0.375, x + 0.625, c.p99_us, light, c.p99_min_us, c.p99_max_us),
+                (x + 0.65, x + 0.9, mid, orange, lo, hi),
+            ];
+        }
         for (from, to, value, color, lo, hi) in bars {
             chart
                 .draw_series(std::iter::once(Rectangle::new([(from, low), (to, value.max(low))], color.filled())))

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::bench::{self, BenchReport, BenchSettings};
+use crate::bench::{self, BenchReport, BenchSettings, FreshSearch};
 use crate::cli::BenchArgs;
 use crate::commands::Outcome;
 use crate::config::IndexDir;
@@ -14,6 +14,8 @@ use crate::output;
 pub const MAX_RUNS: usize = 100_000;
 /// The most repeats of a whole measurement.
 pub const MAX_REPEAT: usize = 100;
+/// The most fresh processes per query and repeat.
+pub const MAX_COLD: usize = 1_000;
 
 pub fn run(args: &BenchArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
@@ -32,6 +34,9 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
     }
     if args.repeat == 0 || args.repeat > MAX_REPEAT {
         return Err(Error::BadArgument(format!("--repeat must be between 1 and {MAX_REPEAT}")));
+    }
+    if args.cold > MAX_COLD {
+        return Err(Error::BadArgument(format!("--cold must be between 0 and {MAX_COLD} (0 skips the cold runs)")));
     }
     let baseline: Option<BenchReport> = match &args.baseline {
         Some(path) => {
@@ -54,15 +59,31 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
     };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let settings = BenchSettings { warmup: args.warmup, iterations: args.iterations, threads, repeat: args.repeat };
+    // The cold runs start this very executable, so they measure the build being benched.
+    let cold = match args.cold {
+        0 => None,
+        runs => {
+            let exe = std::env::current_exe().map_err(|e| {
+                Error::BadArgument(format!(
+                    "cannot find paperdex's own executable for the cold runs ({e}); pass --cold 0"
+                ))
+            })?;
+            Some(FreshSearch::new(&exe, &dir.path, runs))
+        }
+    };
     let _ = writeln!(
         std::io::stderr(),
-        "benchmarking {} queries, {} warm-up and {} timed runs each, {} times over, throughput on 1 and {threads} threads",
+        "benchmarking {} queries, {} warm-up and {} timed runs each, {} times over, throughput on 1 and {threads} threads{}",
         queries.len(),
         args.warmup,
         args.iterations,
-        args.repeat
+        args.repeat,
+        match args.cold {
+            0 => String::new(),
+            n => format!("; cold: {n} fresh `paperdex search` processes per query and repeat"),
+        }
     );
-    let mut report: BenchReport = bench::run(&px, &searcher, &queries, settings)?;
+    let mut report: BenchReport = bench::run(&px, &searcher, &queries, settings, cold.as_ref())?;
     if let Some(base) = &baseline {
         report.baseline = bench::compare(&report, base);
     }

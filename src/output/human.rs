@@ -208,14 +208,23 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
         "runs     {} warm-up + {} timed per query, the whole {} times (median, [lowest-highest] repeat); throughput on 1 and {} threads",
         r.warmup, r.iterations, r.repeat, r.threads
     )?;
+    if r.cold > 0 {
+        writeln!(
+            out,
+            "cold     {} fresh `paperdex search` processes per query, each repeat: the first search's took_us (cold p50, µs) and spawn to exit (process ms), medians",
+            r.cold
+        )?;
+    }
     writeln!(
         out,
-        "{:<14} {:>7} {:>9} {:>9} {:>17} {:>9} {:>9} {:>17} {:>9} {:>9} {:>10} {:>9}",
+        "{:<14} {:>7} {:>9} {:>9} {:>17} {:>9} {:>10} {:>9} {:>9} {:>17} {:>9} {:>9} {:>10} {:>9}",
         "class",
         "queries",
         "hits",
         "p50 µs",
         "p50 spread",
+        "cold p50",
+        "process ms",
         "p90 µs",
         "p99 µs",
         "p99 spread",
@@ -224,15 +233,20 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
         "search p50",
         "fetch p50"
     )?;
+    // No cold runs: a dash, not a zero that reads as a measurement.
+    let figure =
+        |value: Option<f64>, decimals: usize| value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"));
     for c in &r.classes {
         writeln!(
             out,
-            "{:<14} {:>7} {:>9} {:>9.1} {:>17} {:>9.1} {:>9.1} {:>17} {:>9.0} {:>9.0} {:>10.1} {:>9.1}",
+            "{:<14} {:>7} {:>9} {:>9.1} {:>17} {:>9} {:>10} {:>9.1} {:>9.1} {:>17} {:>9.0} {:>9.0} {:>10.1} {:>9.1}",
             c.class,
             c.queries,
             c.hits,
             c.p50_us,
             format!("[{:.1}-{:.1}]", c.p50_min_us, c.p50_max_us),
+            figure(c.cold_p50_us, 0),
+            figure(c.process_p50_ms, 2),
             c.p90_us,
             c.p99_us,
             format!("[{:.1}-{:.1}]", c.p99_min_us, c.p99_max_us),
@@ -243,17 +257,27 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
         )?;
     }
     if !r.baseline.is_empty() {
-        writeln!(out, "\nagainst the baseline (p50; a change counts only beyond both runs' spread):")?;
+        writeln!(
+            out,
+            "\nagainst the baseline (p50, and cold p50 when both runs have it; a change counts only beyond both runs' spread):"
+        )?;
         for b in &r.baseline {
-            writeln!(
-                out,
+            let warm = format!(
                 "{:<14} {:>9.1} → {:>9.1} µs  {:>+7.1}%  {}",
                 b.class,
                 b.baseline_p50_us,
                 b.p50_us,
                 b.change * 100.0,
                 b.verdict
-            )?;
+            );
+            match (b.baseline_cold_p50_us, b.cold_p50_us, b.cold_change, &b.cold_verdict) {
+                (Some(base), Some(now), Some(change), Some(verdict)) => writeln!(
+                    out,
+                    "{warm:<57}   cold {base:>7.0} → {now:>7.0} µs  {:>+7.1}%  {verdict}",
+                    change * 100.0
+                )?,
+                _ => writeln!(out, "{warm}")?,
+            }
         }
     }
     Ok(())
