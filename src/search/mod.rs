@@ -13,6 +13,7 @@ pub mod query;
 pub mod rank;
 pub mod request;
 mod snippet;
+mod stored;
 pub mod syntax;
 
 use std::time::Instant;
@@ -20,11 +21,12 @@ use std::time::Instant;
 use serde::Serialize;
 use tantivy::collector::{Count, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
-use tantivy::schema::{Field, Value};
-use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument};
+use tantivy::schema::Field;
+use tantivy::{DateTime, DocAddress, Order, Searcher};
 
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
+use stored::StoredDoc;
 pub use browse::TermCounts;
 pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
@@ -436,12 +438,12 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let mut snippets = snippet::Snippets::new(searcher, text_query.as_deref(), f, request.snippet_chars);
     let mut hits = Vec::with_capacity(ranked.len());
     for (i, (score, address)) in ranked.into_iter().enumerate() {
-        let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(&px.path, e))?;
+        let doc: StoredDoc = searcher.doc(address).map_err(|e| Error::tantivy(&px.path, e))?;
         let mut hit = hit(px, &doc, score, &mut snippets)?;
         if let Some(g) = groups.get(i) {
             let mut also = Vec::new();
             for &(s, a) in g.top.iter().skip(1) {
-                let doc: TantivyDocument = searcher.doc(a).map_err(|e| Error::tantivy(&px.path, e))?;
+                let doc: StoredDoc = searcher.doc(a).map_err(|e| Error::tantivy(&px.path, e))?;
                 also.push(AlsoMatched {
                     id: first(&doc, f.id).unwrap_or_default(),
                     kind: first(&doc, f.kind).unwrap_or_default(),
@@ -502,18 +504,18 @@ pub struct AlsoMatched {
     pub score: Option<f32>,
 }
 
-fn first(doc: &TantivyDocument, field: Field) -> Option<String> {
-    doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned)
+fn first(doc: &StoredDoc, field: Field) -> Option<String> {
+    doc.first(field).map(str::to_owned)
 }
 
-fn all(doc: &TantivyDocument, field: Field) -> Vec<String> {
-    doc.get_all(field).filter_map(|v| v.as_str()).map(str::to_owned).collect()
+fn all(doc: &StoredDoc, field: Field) -> Vec<String> {
+    doc.all(field).map(str::to_owned).collect()
 }
 
-fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: &mut snippet::Snippets) -> Result<Hit> {
+fn hit(px: &PaperdexIndex, doc: &StoredDoc, score: Option<f32>, snippets: &mut snippet::Snippets) -> Result<Hit> {
     let f = &px.fields;
     let kind = first(doc, f.kind).unwrap_or_default();
-    let date = doc.get_first(f.date).and_then(|v| v.as_datetime()).map(format_date);
+    let date = doc.date(f.date).map(format_date);
     let snippet = snippets.for_doc(doc, &kind).map_err(|e| Error::tantivy(&px.path, e))?;
     // `caption/table` is a caption: the kind or its first path segment.
     let detail = match kind.split('/').next().unwrap_or_default() {
@@ -533,7 +535,7 @@ fn hit(px: &PaperdexIndex, doc: &TantivyDocument, score: Option<f32>, snippets: 
         "method" => HitDetail::Method {
             name: first(doc, f.name).unwrap_or_default(),
             citation: first(doc, f.citation).unwrap_or_default(),
-            year: doc.get_first(f.year).and_then(|v| v.as_u64()),
+            year: doc.u64(f.year),
             category: first(doc, f.category).unwrap_or_default(),
             mechanism: first(doc, f.mechanism).unwrap_or_default(),
             section: first(doc, f.section),

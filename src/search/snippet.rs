@@ -6,14 +6,16 @@ use std::collections::HashMap;
 use memchr::memmem::Finder;
 
 use tantivy::query::Query;
-use tantivy::schema::{Field, Value};
+use tantivy::schema::Field;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
-use tantivy::{Searcher, TantivyDocument};
+use tantivy::Searcher;
 
 use crate::index::Fields;
 use crate::index::schema::{RecordKind, snippet_fields};
 use crate::index::tokenizer::WordTokenizer;
+
+use super::stored::StoredDoc;
 
 /// A snippet's text and the byte ranges in it that matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,7 +57,7 @@ impl<'a> Snippets<'a> {
         })
     }
 
-    pub fn for_doc(&mut self, doc: &TantivyDocument, kind: &str) -> tantivy::Result<Snippet> {
+    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str) -> tantivy::Result<Snippet> {
         let candidates = self.candidates(kind);
         if let Some(query) = self.query {
             for &field in &candidates {
@@ -94,7 +96,7 @@ impl<'a> Snippets<'a> {
                 if finder.len() == 0 || (single.is_some() && finder.len() < 2) {
                     continue;
                 }
-                for value in doc.get_all(field).filter_map(|v| v.as_str()) {
+                for value in doc.all(field) {
                     let places = finder.places(value, several);
                     if let Some(at) = places.pair {
                         return Ok(self.fragment(field, value, at));
@@ -137,7 +139,7 @@ impl<'a> Snippets<'a> {
         // Nothing matched in a snippet field (or no query): the start of the main text.
         let text = candidates
             .iter()
-            .find_map(|&field| doc.get_first(field).and_then(|v| v.as_str()).filter(|s| !s.is_empty()))
+            .find_map(|&field| doc.first(field).filter(|s| !s.is_empty()))
             .unwrap_or("");
         Ok(Snippet {
             text: shorten(&crate::ingest::text::collapse_whitespace(text), self.max_chars),
@@ -163,8 +165,8 @@ fn head(text: &str, max: usize) -> &str {
 }
 
 /// All values of a field, one per line.
-fn field_text(doc: &TantivyDocument, field: Field) -> String {
-    let values: Vec<&str> = doc.get_all(field).filter_map(|v| v.as_str()).collect();
+fn field_text(doc: &StoredDoc, field: Field) -> String {
+    let values: Vec<&str> = doc.all(field).collect();
     values.join("\n")
 }
 
