@@ -1,15 +1,16 @@
 //! Snippets: the best-matching stretch of a hit's text with the matched terms marked,
 //! taken from the field most telling for the record's kind.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use memchr::memmem::Finder;
 
+use tantivy::Searcher;
 use tantivy::query::Query;
-use tantivy::schema::Field;
+use tantivy::schema::{Field, Term};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
-use tantivy::Searcher;
 
 use crate::index::Fields;
 use crate::index::schema::{RecordKind, snippet_fields};
@@ -32,11 +33,21 @@ pub struct Snippets<'a> {
     max_chars: usize,
     /// Per field: its snippet generator (once needed) and the query's terms in that field.
     generators: HashMap<Field, (Option<SnippetGenerator>, TermFinder)>,
+    /// Per query term: whether any record holds it (the unstemmed field's terms are asked
+    /// for by every field).
+    held: HashMap<Term, bool>,
 }
 
 impl<'a> Snippets<'a> {
     pub fn new(searcher: &'a Searcher, query: Option<&'a dyn Query>, fields: &'a Fields, max_chars: usize) -> Self {
-        Snippets { searcher, query, fields, max_chars: max_chars.max(20), generators: HashMap::new() }
+        Snippets {
+            searcher,
+            query,
+            fields,
+            max_chars: max_chars.max(20),
+            generators: HashMap::new(),
+            held: HashMap::new(),
+        }
     }
 
     /// The fields a record's snippet is looked for in, most telling first (the schema
@@ -48,7 +59,7 @@ impl<'a> Snippets<'a> {
 
     /// The snippet around the term word at `at` of one of `field`'s values.
     fn fragment(&self, field: Field, value: &str, at: usize) -> Snippet {
-        let terms = &self.generators[&field].1.terms;
+        let terms = &self.generators[&field].1;
         let rows = field == self.fields.table;
         // The word at `at` is a term, so the fragment marks at least it.
         fragment(value, at, terms, self.max_chars, rows).map(merged).unwrap_or_else(|| Snippet {
@@ -75,8 +86,16 @@ impl<'a> Snippets<'a> {
                     in_field.truncate(MAX_SNIPPET_TERMS);
                     let mut terms = Vec::new();
                     for term in in_field {
+                        let held = match self.held.get(&term) {
+                            Some(&held) => held,
+                            None => {
+                                let held = self.searcher.doc_freq(&term)? > 0;
+                                self.held.insert(term.clone(), held);
+                                held
+                            }
+                        };
                         if let Some(text) = term.value().as_str()
-                            && self.searcher.doc_freq(&term)? > 0
+                            && held
                         {
                             terms.push(text.to_owned());
                         }
@@ -137,10 +156,7 @@ impl<'a> Snippets<'a> {
             }
         }
         // Nothing matched in a snippet field (or no query): the start of the main text.
-        let text = candidates
-            .iter()
-            .find_map(|&field| doc.first(field).filter(|s| !s.is_empty()))
-            .unwrap_or("");
+        let text = candidates.iter().find_map(|&field| doc.first(field).filter(|s| !s.is_empty())).unwrap_or("");
         Ok(Snippet {
             text: shorten(&crate::ingest::text::collapse_whitespace(text), self.max_chars),
             highlights: Vec::new(),
@@ -170,9 +186,8 @@ fn field_text(doc: &StoredDoc, field: Field) -> String {
     values.join("\n")
 }
 
-/// True when the word `word` (as written) is indexed as one of `terms`: its stem or its
-/// exact form. `1` is not `100`, and `model` is `models` but not `remodel`.
-fn word_is_term(word: &str, terms: &[String]) -> bool {
+/// Whether `word` is one of `terms`, where that is told without analysing the word.
+fn quick_verdict(word: &str, terms: &[String]) -> Option<bool> {
     if word.is_ascii() {
         // An English stem keeps the word's letters but for the last few (`studi` of
         // `studies`, `die` of `dying`): a word no term's head starts can be no term,
@@ -182,17 +197,22 @@ fn word_is_term(word: &str, terms: &[String]) -> bool {
             word.as_bytes().get(..head(t)).is_some_and(|w| w.eq_ignore_ascii_case(&t.as_bytes()[..head(t)]))
         };
         if !terms.iter().any(starts) {
-            return false;
+            return Some(false);
         }
         if terms.iter().any(|t| t.eq_ignore_ascii_case(word)) {
-            return true;
+            return Some(true);
         }
     } else {
         let first = word.chars().next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
         if !terms.iter().any(|t| t.starts_with(first.as_str())) {
-            return false;
+            return Some(false);
         }
     }
+    None
+}
+
+/// Whether `word`, analysed as the index analyses text, gives one of `terms`.
+fn analysed_is_term(word: &str, terms: &[String]) -> bool {
     let mut forms = crate::index::tokenizer::terms(word);
     forms.extend(crate::index::tokenizer::exact_terms(word));
     forms.iter().any(|f| terms.contains(f))
@@ -238,6 +258,9 @@ fn merged(mut snippet: Snippet) -> Snippet {
 pub struct TermFinder {
     terms: Vec<String>,
     finders: Vec<Finder<'static>>,
+    /// The words already analysed, and whether each is a term: the same words come back
+    /// in every hit (`models`, `modeling` for `model`), and analysing one costs a stemmer.
+    analysed: RefCell<HashMap<Box<str>, bool>>,
 }
 
 /// Where a text's first query-term word is, and its first two side by side.
@@ -247,13 +270,33 @@ struct Places {
     pair: Option<usize>,
 }
 
+/// The most analysed words a finder remembers (one query's snippets).
+const MAX_ANALYSED_WORDS: usize = 4096;
+
 /// The most words a scan analyses to tell whether they are query terms.
 const MAX_CHECKED_WORDS: usize = 512;
 
 impl TermFinder {
     pub fn new(terms: Vec<String>) -> Self {
         let finders = terms.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect();
-        TermFinder { terms, finders }
+        TermFinder { terms, finders, analysed: RefCell::new(HashMap::new()) }
+    }
+
+    /// True when the word `word` (as written) is indexed as one of the terms: its stem or
+    /// its exact form. `1` is not `100`, and `model` is `models` but not `remodel`.
+    fn is_term(&self, word: &str) -> bool {
+        if let Some(verdict) = quick_verdict(word, &self.terms) {
+            return verdict;
+        }
+        if let Some(&verdict) = self.analysed.borrow().get(word) {
+            return verdict;
+        }
+        let verdict = analysed_is_term(word, &self.terms);
+        let mut analysed = self.analysed.borrow_mut();
+        if analysed.len() < MAX_ANALYSED_WORDS {
+            analysed.insert(word.into(), verdict);
+        }
+        verdict
     }
 
     fn len(&self) -> usize {
@@ -288,7 +331,7 @@ impl TermFinder {
             if checked > MAX_CHECKED_WORDS {
                 break;
             }
-            if !word_is_term(word_at(text, at), &self.terms) {
+            if !self.is_term(word_at(text, at)) {
                 previous = None;
                 continue;
             }
@@ -322,12 +365,12 @@ fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, row
     let finder = TermFinder::new(terms.to_vec());
     let places = finder.places(text, true);
     let at = if pair { places.pair? } else { places.pair.or(places.first)? };
-    fragment(text, at, &finder.terms, max_chars, rows)
+    fragment(text, at, &finder, max_chars, rows)
 }
 
 /// The fragment of about `max_chars` characters around the term word at byte `first`,
 /// with every term word in it marked.
-fn fragment(text: &str, first: usize, terms: &[String], max_chars: usize, rows: bool) -> Option<Snippet> {
+fn fragment(text: &str, first: usize, terms: &TermFinder, max_chars: usize, rows: bool) -> Option<Snippet> {
     // Start up to a quarter of the fragment before the match, at a word boundary.
     let lead = text[..first].char_indices().rev().nth(max_chars / 4).map_or(0, |(i, _)| i);
     let start = if lead == 0 { 0 } else { text[lead..first].find(' ').map_or(lead, |s| lead + s + 1) };
@@ -352,14 +395,14 @@ fn fragment(text: &str, first: usize, terms: &[String], max_chars: usize, rows: 
 }
 
 /// The byte ranges of `fragment`'s words (as the index splits them) that are terms.
-fn marks(fragment: &str, terms: &[String]) -> Vec<[usize; 2]> {
+fn marks(fragment: &str, terms: &TermFinder) -> Vec<[usize; 2]> {
     let mut marks = Vec::new();
     if !fragment.is_ascii() {
         let mut tokenizer = WordTokenizer;
         let mut stream = tokenizer.token_stream(fragment);
         while stream.advance() {
             let token = stream.token();
-            if word_is_term(&fragment[token.offset_from..token.offset_to], terms) {
+            if terms.is_term(&fragment[token.offset_from..token.offset_to]) {
                 marks.push([token.offset_from, token.offset_to]);
             }
         }
@@ -368,7 +411,7 @@ fn marks(fragment: &str, terms: &[String]) -> Vec<[usize; 2]> {
     // ASCII text splits as the tokenizer splits it, without producing tokens: only the
     // words that start with a term's first letter are looked at.
     let mut first = [false; 256];
-    for t in terms {
+    for t in &terms.terms {
         if let Some(&b) = t.as_bytes().first() {
             first[b.to_ascii_lowercase() as usize] = true;
             first[b.to_ascii_uppercase() as usize] = true;
@@ -390,7 +433,7 @@ fn marks(fragment: &str, terms: &[String]) -> Vec<[usize; 2]> {
                 i += 1 + group.len();
             }
         }
-        if first[bytes[start] as usize] && word_is_term(&fragment[start..i], terms) {
+        if first[bytes[start] as usize] && terms.is_term(&fragment[start..i]) {
             marks.push([start, i]);
         }
     }
