@@ -134,8 +134,8 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexInd
         return Err(Error::NoIndex { path: dir.to_path_buf(), hint: hint.to_owned() });
     }
     let index = open_tantivy(dir)?;
-    let (info, fields) = check(&index, dir)?;
     let metas = index.load_metas().map_err(|e| damage(dir, &e))?;
+    let (info, fields) = check_metas(&index, dir, &metas)?;
     for file in metas.list_segment_files() {
         // A delete file exists only for a segment with deleted records (checked when it
         // is opened); every other listed file must be there.
@@ -210,6 +210,11 @@ pub(crate) enum Payload {
 
 pub(crate) fn payload(index: &Index) -> Payload {
     let Ok(metas) = index.load_metas() else { return Payload::Foreign };
+    payload_of(&metas)
+}
+
+/// What a commit's `meta.json` says about who wrote it.
+fn payload_of(metas: &tantivy::IndexMeta) -> Payload {
     let Some(text) = metas.payload.as_deref() else { return Payload::Foreign };
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Payload::Foreign };
     match value.get("paperdex_schema").and_then(serde_json::Value::as_u64) {
@@ -223,9 +228,16 @@ pub(crate) fn payload(index: &Index) -> Payload {
 
 /// Checks that `index` is a paperdex index of this schema version.
 pub(crate) fn check(index: &Index, dir: &Path) -> Result<(CommitInfo, Fields)> {
+    let metas = index.load_metas().map_err(|e| damage(dir, &e))?;
+    check_metas(index, dir, &metas)
+}
+
+/// [`check`] with the commit's `meta.json` already read (parsing it is a good part of
+/// opening an index).
+fn check_metas(index: &Index, dir: &Path, metas: &tantivy::IndexMeta) -> Result<(CommitInfo, Fields)> {
     let not_ours = |reason: String| Error::NotAnIndex { path: dir.to_path_buf(), reason };
     let (expected, fields) = schema::build();
-    let info = match payload(index) {
+    let info = match payload_of(metas) {
         Payload::Current(info) => info,
         Payload::OtherVersion(v) => {
             return Err(not_ours(format!(
