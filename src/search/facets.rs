@@ -53,11 +53,17 @@ impl Collector for RecordFacetCounts {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(Vec<u8>, u64)>>) -> tantivy::Result<Vec<(String, u64)>> {
-        let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
-        for (child, count) in fruits.into_iter().flatten() {
-            *counts.entry(child).or_default() += count;
-        }
+    fn merge_fruits(&self, mut fruits: Vec<Vec<(Vec<u8>, u64)>>) -> tantivy::Result<Vec<(String, u64)>> {
+        // One segment's children are distinct already; several segments' are summed.
+        let counts: Vec<(Vec<u8>, u64)> = if fruits.len() == 1 {
+            fruits.pop().unwrap_or_default()
+        } else {
+            let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+            for (child, count) in fruits.into_iter().flatten() {
+                *counts.entry(child).or_default() += count;
+            }
+            counts.into_iter().collect()
+        };
         Ok(counts
             .into_iter()
             .filter_map(|(child, count)| Some((super::filter::path_string(&Facet::from_encoded(child).ok()?), count)))
@@ -98,19 +104,21 @@ fn children_of(facets: &FacetReader, parent: &[u8]) -> tantivy::Result<(Vec<u32>
     if !parent.is_empty() {
         start.push(0);
     }
-    let mut stream = dict.range().ge(&start).into_stream()?;
+    let range = if start.is_empty() { dict.range() } else { dict.range().ge(&start) };
+    let mut stream = range.into_stream()?;
     while stream.advance() {
         let key = stream.key();
         if !key.starts_with(&start) {
             break;
         }
         let rest = &key[start.len()..];
-        let step = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+        let step = memchr::memchr(0, rest).unwrap_or(rest.len());
         if step == 0 {
             continue;
         }
         let child = &key[..start.len() + step];
-        if children.last().is_none_or(|last| last.as_slice() != child) {
+        // Values come in order, so a child's values follow one another.
+        if children.last().is_none_or(|last| last.len() != child.len() || !key.starts_with(last)) {
             children.push(child.to_vec());
         }
         if let Some(slot) = child_of.get_mut(stream.term_ord() as usize) {
