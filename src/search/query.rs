@@ -1,14 +1,15 @@
 //! The text part of a search: tantivy's query syntax, terms joined by AND, words and
 //! phrases with no field ranked by BM25F over every text field (`rank`), a bonus for a
-//! title that holds the whole query, optional typo tolerance, and errors that point at
-//! the column where the query broke.
+//! title that holds the whole query, pseudo-relevance feedback for long requests, optional
+//! typo tolerance, and errors that point at the column where the query broke.
 
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryParser, QueryParserError, TermQuery,
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{Index, Searcher, Term};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{Index, Searcher, TantivyDocument, Term};
 
 use std::collections::HashMap;
 
@@ -90,6 +91,7 @@ fn parse_text(
     let repeats = word_counts(&dashless);
     let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats, kinds: reading.kinds };
     let whole = whole_query_words(&ast);
+    let long_request = is_long_request(&ast);
     let query = match context.build(ast) {
         Ok(query) => query,
         Err(e) if reading.strict => return Err(explain(text, e)),
@@ -97,10 +99,133 @@ fn parse_text(
         // pasted text is never a syntax error.
         Err(_) => context.build(syntax::plain_words(&dashless)).map_err(|e| explain(text, e))?,
     };
+    let query = if long_request { with_feedback(searcher, fields, query, reading.kinds) } else { query };
     Ok(match whole {
         Some(words) => with_title_bonus(fields, query, &words),
         _ => query,
     })
+}
+
+/// Whether the query is a request written as a sentence and searched as `a OR b OR ...`:
+/// nothing but plain optional words, enough of them for feedback.
+fn is_long_request(ast: &UserInputAst) -> bool {
+    let UserInputAst::Clause(clauses) = ast else { return false };
+    clauses.len() >= rank::RANKING.feedback_min_words
+        && clauses.iter().all(|(occur, sub)| {
+            let UserInputAst::Leaf(leaf) = sub else { return false };
+            let UserInputLeaf::Literal(l) = leaf.as_ref() else { return false };
+            *occur == Some(Occur::Should) && l.field_name.is_none() && !l.prefix && l.delimiter == Delimiter::None
+        })
+}
+
+/// `query`, its records re-ranked by pseudo-relevance feedback: the words its first
+/// records (of the kinds the search keeps) hold far more often than the index at large
+/// are searched beside it, each weighed by Amati's Bose-Einstein model (Bo1, as in
+/// Terrier's query expansion) relative to the heaviest, which counts as much as a query
+/// word said once. A long request names its subject in only a few of its words; the
+/// records that hold them use the subject's other words too. The feedback words only
+/// re-rank: the records that match are the query's, and snippets mark only its words.
+/// (An index that cannot be read for feedback leaves the query as it is; the search
+/// itself then reports what is wrong.)
+fn with_feedback(searcher: &Searcher, fields: &Fields, query: Box<dyn Query>, kinds: rank::Kinds) -> Box<dyn Query> {
+    match feedback_words(searcher, fields, query.as_ref(), kinds) {
+        Ok(words) if !words.is_empty() => {
+            let feedback: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words).kept(kinds).unmarked());
+            Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Should, feedback)]))
+        }
+        _ => query,
+    }
+}
+
+/// The feedback words for `query`, weighed (see [`with_feedback`]).
+fn feedback_words(
+    searcher: &Searcher,
+    fields: &Fields,
+    query: &dyn Query,
+    kinds: rank::Kinds,
+) -> tantivy::Result<Vec<rank::Word>> {
+    use tantivy::schema::Value;
+    let first_records = TopDocs::with_limit(rank::RANKING.feedback_records).order_by_score();
+    let top = match kinds.kept() {
+        None => searcher.search(query, &first_records)?,
+        Some(kept) => {
+            let of_kind: Vec<(Occur, Box<dyn Query>)> = kept
+                .into_iter()
+                .map(|k| {
+                    let term = Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path()));
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
+            let filter = ConstScoreQuery::new(Box::new(BooleanQuery::new(of_kind)), 0.0);
+            let filtered = BooleanQuery::new(vec![(Occur::Must, query.box_clone()), (Occur::Must, Box::new(filter))]);
+            searcher.search(&filtered, &first_records)?
+        }
+    };
+    // How often the feedback records hold each word, as the text fields index it.
+    let mut in_feedback: HashMap<String, u32> = HashMap::new();
+    for (_, address) in &top {
+        let record: TantivyDocument = searcher.doc(*address)?;
+        for field in TEXT_FIELDS.iter().filter_map(|f| fields.text(f.name)) {
+            for text in record.get_all(field).filter_map(|v| v.as_str()) {
+                for word in terms(text) {
+                    *in_feedback.entry(word).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    let searched = rank::default_fields();
+    let field_list: Vec<tantivy::schema::Field> = searched.iter().filter_map(|f| fields.text(f.name)).collect();
+    let records = searcher.num_docs().max(1);
+    let mut tokens = 0;
+    for &field in &field_list {
+        tokens += tantivy::query::Bm25StatisticsProvider::total_num_tokens(searcher, field)?;
+    }
+    // Bo1 falls as a word's mean rises to its count in the feedback records, then rises:
+    // over the means a word can have (from `least` up to `densest`, every word the fields
+    // hold per record) it is at most its weight at one end. Words are taken most frequent
+    // first; one whose most cannot beat the lightest word kept so far is not weighed (its
+    // postings are not read), and once even the least mean cannot, neither are the rest.
+    // The words kept are those that weighing every candidate would keep.
+    let densest = tokens as f32 / records as f32;
+    let most = |n: f32, least: f32| rank::bo1(n, least).max(rank::bo1(n, densest));
+    let mut candidates: Vec<(u32, String)> = in_feedback
+        .into_iter()
+        .filter(|(word, _)| !rank::is_stopword(word) && !rank::is_stopword_stem(word))
+        .map(|(word, n)| (n, word))
+        .collect();
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let limit = rank::RANKING.feedback_words;
+    let heavier = |a: &(f32, String), b: &(f32, String)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1));
+    let mut weighed: Vec<(f32, String)> = Vec::with_capacity(limit + 1);
+    for (n, word) in candidates {
+        let n = n as f32;
+        let lightest = if weighed.len() < limit { f32::NEG_INFINITY } else { weighed[limit - 1].0 };
+        if most(n, 1.0 / records as f32) < lightest {
+            break;
+        }
+        let terms: Vec<Term> = field_list.iter().map(|&f| Term::from_field_text(f, &word)).collect();
+        let mut doc_freq = 0;
+        for term in &terms {
+            doc_freq = doc_freq.max(searcher.doc_freq(term)?);
+        }
+        // A word in more than half the records has its idf floored: it would rank nothing.
+        if doc_freq * 2 > records || most(n, doc_freq as f32 / records as f32) < lightest {
+            continue;
+        }
+        let mut frequency = 0;
+        for term in &terms {
+            frequency += rank::collection_frequency(searcher, term)?;
+        }
+        let entry = (rank::bo1(n, frequency as f32 / records as f32), word);
+        let at = weighed.partition_point(|w| heavier(w, &entry).is_lt());
+        weighed.insert(at, entry);
+        weighed.truncate(limit);
+    }
+    let heaviest = weighed.first().map_or(1.0, |(w, _)| *w);
+    Ok(weighed
+        .into_iter()
+        .map(|(weight, word)| rank::Word::new(fields, &searched, &word, None).boosted(weight / heaviest))
+        .collect())
 }
 
 /// The most words a query may have for the title bonus to be looked for.
@@ -550,6 +675,75 @@ mod tests {
         // A short query keeps them.
         assert_eq!(body_terms("the OR cost"), ["cost", "the"]);
         assert_eq!(body_terms("to be or not to be"), ["be", "not", "or", "to"]);
+    }
+
+    /// An index of pages with these bodies.
+    fn bodies(texts: &[&str]) -> (Index, Fields) {
+        let (schema, fields) = crate::index::schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for text in texts {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            doc.add_text(fields.body, text);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    #[test]
+    fn long_requests_are_reranked_by_feedback_without_new_matches_or_marks() {
+        let mut texts = vec!["library catalogues subject headings"; 3];
+        // Records 3 and 4 hold one word of the request each, in bodies of one length.
+        texts.push("library weather report cinema football");
+        texts.push("library subject headings thesaurus chemistry");
+        // Record 5 holds the feedback words only.
+        texts.push("subject headings for a thesaurus");
+        // Record 3's other words are common: not what the first records stand out by.
+        let common = ["weather", "report", "cinema", "football", "music", "garden", "travel", "river"];
+        let others: Vec<String> = (0..32).map(|i| format!("{} {}", common[i % 8], common[(i + 3) % 8])).collect();
+        texts.extend(others.iter().map(String::as_str));
+        let (index, fields) = bodies(&texts);
+        let searcher = index.reader().unwrap().searcher();
+        let reading = Reading { fuzzy: false, strict: false, kinds: rank::Kinds::ALL };
+        let scores = |text: &str| -> HashMap<u32, f32> {
+            let parsed = parse(&index, &searcher, &fields, text, reading).unwrap();
+            let hits = searcher.search(&parsed.query, &TopDocs::with_limit(20).order_by_score()).unwrap();
+            hits.into_iter().map(|(score, address)| (address.doc_id, score)).collect()
+        };
+        let request = "how OR are OR library OR catalogues OR indexed";
+        let ranked = scores(request);
+        // The records holding a word of the request, not the one only feedback reaches.
+        let mut matched: Vec<u32> = ranked.keys().copied().collect();
+        matched.sort();
+        assert_eq!(matched, [0, 1, 2, 3, 4]);
+        // Alone, `library` ranks records 3 and 4 alike; the request's feedback
+        // (`subject`, `headings`, from the first records) puts record 4 above record 3.
+        let alone = scores("library");
+        assert_eq!(alone[&3], alone[&4]);
+        assert!(ranked[&4] > ranked[&3], "{ranked:?}");
+        // Snippets mark only the request's words.
+        let parsed = parse(&index, &searcher, &fields, request, reading).unwrap();
+        let mut marked = Vec::new();
+        parsed.query.query_terms(&mut |term, _| {
+            if term.field() == fields.body {
+                marked.extend(term.value().as_str().map(str::to_owned));
+            }
+        });
+        marked.sort();
+        assert_eq!(marked, ["catalogu", "index", "librari"]);
+    }
+
+    #[test]
+    fn long_requests_are_plain_optional_words() {
+        let long = |text: &str| is_long_request(&syntax::forgiving(text).ast);
+        assert!(long("how OR are OR library OR catalogues OR indexed"));
+        assert!(!long("library OR catalogues OR indexed"));
+        assert!(!long("a OR b OR c OR d OR title:e"));
+        assert!(!long("a OR b OR c OR d OR \"e f\""));
+        assert!(!long("how are library catalogues indexed"));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! outweigh one a long body keeps returning to (Robertson and Zaragoza, "The
 //! Probabilistic Relevance Framework: BM25 and Beyond", 2009, section 6). For quoted words
 //! and phrases the unstemmed copy of the text is one more field, so the exact form of a
-//! word counts beside its stem.
+//! word counts beside its stem. A long request is expanded by pseudo-relevance feedback,
+//! each feedback word weighed by Amati's Bose-Einstein model ([`bo1`]).
 
 use std::fmt;
 
@@ -38,6 +39,14 @@ pub struct Ranking {
     /// In a group of at least this many optional words (a request written as a sentence
     /// and searched as `a OR b OR ...`), the words of [`STOPWORDS`] are left out.
     pub stopword_min_words: usize,
+    /// A query made only of at least this many optional words (a request written as a
+    /// sentence) is expanded by pseudo-relevance feedback.
+    pub feedback_min_words: usize,
+    /// How many of the query's first records the feedback reads.
+    pub feedback_records: usize,
+    /// How many words the feedback adds: those the records hold most beyond chance
+    /// ([`bo1`]).
+    pub feedback_words: usize,
 }
 
 pub const RANKING: Ranking = Ranking {
@@ -49,6 +58,9 @@ pub const RANKING: Ranking = Ranking {
     adjacent_pair_boost: 0.2,
     adjacent_pair_min_words: 3,
     stopword_min_words: 5,
+    feedback_min_words: 5,
+    feedback_records: 10,
+    feedback_words: 10,
 };
 
 /// English function words (NLTK's list, without its contractions). In a long request
@@ -72,6 +84,40 @@ pub const STOPWORDS: &[&str] = &[
 /// Whether `word` (as typed) is one of [`STOPWORDS`].
 pub fn is_stopword(word: &str) -> bool {
     STOPWORDS.contains(&word.to_lowercase().as_str())
+}
+
+/// Whether `stem` (a word as the text fields index it) is a stopword's stem (`does` is
+/// indexed as `doe`).
+pub fn is_stopword_stem(stem: &str) -> bool {
+    static STEMS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    STEMS.get_or_init(|| STOPWORDS.iter().flat_map(|w| crate::index::tokenizer::terms(w)).collect()).contains(stem)
+}
+
+/// The weight of a feedback word by Amati's Bose-Einstein model of randomness (Bo1, the
+/// default of Terrier's query expansion): `in_feedback` is how often the feedback records
+/// hold the word, `mean` how often a record holds it on average over the whole index
+/// (its collection frequency over the record count). A word the feedback records hold far
+/// more often than its mean predicts weighs most.
+pub fn bo1(in_feedback: f32, mean: f32) -> f32 {
+    let mean = mean.max(f32::MIN_POSITIVE);
+    in_feedback * ((1.0 + mean) / mean).log2() + (1.0 + mean).log2()
+}
+
+/// How many times the index's records hold `term`, deleted ones included (as document
+/// frequencies count them). It reads the term's postings a block at a time, frequencies
+/// only.
+pub fn collection_frequency(searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<u64> {
+    let mut total = 0u64;
+    for reader in searcher.segment_readers() {
+        let inverted = reader.inverted_index(term.field())?;
+        if let Some(mut blocks) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs)? {
+            while !blocks.docs().is_empty() {
+                total += blocks.freqs().iter().map(|&f| u64::from(f)).sum::<u64>();
+                blocks.advance();
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// One word of a query as BM25F sees it: its term in each field it is searched in, and
@@ -150,6 +196,15 @@ impl Kinds {
         }
     }
 
+    /// The kinds kept; `None` when all are.
+    pub fn kept(self) -> Option<Vec<RecordKind>> {
+        if self == Kinds::ALL {
+            return None;
+        }
+        let all = [RecordKind::Page, RecordKind::Caption, RecordKind::Method];
+        Some(all.into_iter().filter(|&k| self.0 & Kinds::bit(k) != 0).collect())
+    }
+
     /// Whether any of `kinds` is kept.
     fn keeps_any(self, kinds: &[RecordKind]) -> bool {
         kinds.iter().any(|&k| self.0 & Kinds::bit(k) != 0)
@@ -164,6 +219,8 @@ pub struct Bm25fQuery {
     kinds: Vec<(Term, RecordKind)>,
     /// The kinds of records the search keeps.
     kept: Kinds,
+    /// Whether snippets mark the words (not the words feedback added).
+    marked: bool,
 }
 
 impl fmt::Debug for Bm25fQuery {
@@ -179,13 +236,19 @@ impl Bm25fQuery {
             .into_iter()
             .map(|k| (Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path())), k))
             .collect();
-        Bm25fQuery { words, kinds, kept: Kinds::ALL }
+        Bm25fQuery { words, kinds, kept: Kinds::ALL, marked: true }
     }
 
     /// Reads only the fields that records of `kept` kinds carry. The words' statistics
     /// still come from every field, so the scores of the records kept are the same.
     pub fn kept(mut self, kept: Kinds) -> Self {
         self.kept = kept;
+        self
+    }
+
+    /// Words that rank records but are not the query's own: snippets do not mark them.
+    pub fn unmarked(mut self) -> Self {
+        self.marked = false;
         self
     }
 }
@@ -242,6 +305,9 @@ impl Query for Bm25fQuery {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        if !self.marked {
+            return;
+        }
         for p in self.words.iter().flat_map(|w| &w.parts) {
             visitor(&p.term, false);
         }
@@ -745,6 +811,34 @@ mod tests {
         let tf = 1.0 / (1.0 - 0.75 + 0.75 * 4.0 / average);
         let want = idf * 2.2 * tf / (1.2 + tf);
         assert!((once - want).abs() < 1e-4, "{once} {want}");
+    }
+
+    #[test]
+    fn collection_frequency_counts_every_occurrence() {
+        let (index, fields) = pages(90);
+        let searcher = index.reader().unwrap().searcher();
+        // `alpha` is twice in each of 10 bodies and once in 20 more.
+        let alpha = Term::from_field_text(fields.body, "alpha");
+        assert_eq!(collection_frequency(&searcher, &alpha).unwrap(), 40);
+        let absent = Term::from_field_text(fields.body, "gamma");
+        assert_eq!(collection_frequency(&searcher, &absent).unwrap(), 0);
+    }
+
+    #[test]
+    fn bo1_weighs_a_word_by_how_far_the_feedback_exceeds_its_mean() {
+        // By hand: 3 · log2(1.01 / 0.01) + log2(1.01).
+        let want = 3.0 * (101.0f32).log2() + (1.01f32).log2();
+        assert!((bo1(3.0, 0.01) - want).abs() < 1e-4);
+        // Rarer in the index, or more frequent in the feedback records: heavier.
+        assert!(bo1(3.0, 0.01) > bo1(3.0, 0.5));
+        assert!(bo1(5.0, 0.5) > bo1(3.0, 0.5));
+        assert!(bo1(1.0, 0.0).is_finite());
+    }
+
+    #[test]
+    fn stopwords_are_known_by_their_stems() {
+        assert!(is_stopword_stem("doe") && is_stopword_stem("the"));
+        assert!(!is_stopword_stem("retriev"));
     }
 
     #[test]
