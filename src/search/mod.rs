@@ -26,11 +26,11 @@ use tantivy::{DateTime, DocAddress, Order, Searcher};
 
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
-use stored::StoredDoc;
 pub use browse::TermCounts;
 pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
 pub use snippet::Snippet;
+use stored::StoredDoc;
 
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]

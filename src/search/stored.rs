@@ -2,9 +2,9 @@
 //! and its snippet print, without the document tree tantivy builds for a `TantivyDocument`
 //! (a second copy of every value, a page body among them).
 
+use tantivy::DateTime;
 use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::{Field, OwnedValue};
-use tantivy::DateTime;
 
 /// The stored values of one record, in the order they were written.
 pub struct StoredDoc {
