@@ -62,6 +62,8 @@ pub struct PaperdexIndex {
     pub reader: IndexReader,
     /// Counts read from the term dictionaries, kept per commit (browsing everything).
     pub term_counts: crate::search::TermCounts,
+    /// The doc-store readers hits are read with, per commit.
+    pub stores: crate::search::StoreReaders,
 }
 
 impl PaperdexIndex {
@@ -148,7 +150,15 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexInd
     }
     check_changed_files(&index, dir, &metas)?;
     let reader = index.reader_builder().reload_policy(policy).try_into().map_err(|e: TantivyError| damage(dir, &e))?;
-    Ok(PaperdexIndex { index, fields, path: dir.to_path_buf(), info, reader, term_counts: Default::default() })
+    Ok(PaperdexIndex {
+        index,
+        fields,
+        path: dir.to_path_buf(),
+        info,
+        reader,
+        term_counts: Default::default(),
+        stores: Default::default(),
+    })
 }
 
 /// The segment files whose damage the engine cannot survive (a column length read from

@@ -30,6 +30,7 @@ pub use browse::TermCounts;
 pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
 pub use snippet::Snippet;
+pub use stored::StoreReaders;
 use stored::StoredDoc;
 
 /// How hits are ordered.
@@ -438,12 +439,12 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let mut snippets = snippet::Snippets::new(searcher, text_query.as_deref(), f, request.snippet_chars);
     let mut hits = Vec::with_capacity(ranked.len());
     for (i, (score, address)) in ranked.into_iter().enumerate() {
-        let doc: StoredDoc = searcher.doc(address).map_err(|e| Error::tantivy(&px.path, e))?;
+        let doc = StoredDoc::read(&px.stores, searcher, address).map_err(|e| Error::tantivy(&px.path, e))?;
         let mut hit = hit(px, &doc, score, &mut snippets)?;
         if let Some(g) = groups.get(i) {
             let mut also = Vec::new();
             for &(s, a) in g.top.iter().skip(1) {
-                let doc: StoredDoc = searcher.doc(a).map_err(|e| Error::tantivy(&px.path, e))?;
+                let doc = StoredDoc::read(&px.stores, searcher, a).map_err(|e| Error::tantivy(&px.path, e))?;
                 also.push(AlsoMatched {
                     id: first(&doc, f.id).unwrap_or_default(),
                     kind: first(&doc, f.kind).unwrap_or_default(),

@@ -1,35 +1,98 @@
-//! A hit's stored fields, read from the doc store as a plain list of values: what a hit
-//! and its snippet print, without the document tree tantivy builds for a `TantivyDocument`
-//! (a second copy of every value, a page body among them).
+//! A hit's stored fields, read straight from the doc store's bytes: what a hit and its
+//! snippet print, without a `String` allocated, zeroed and copied for every stored value
+//! (a page body among them) as tantivy's document reader does.
+//!
+//! A record is stored as a count, then per value its field, a type code and the value
+//! (text as a length and UTF-8 bytes, numbers and dates as eight bytes), in tantivy's
+//! doc-store encoding. Text is checked to be UTF-8 once, when the record is read, and
+//! then lent out of the stored block. A record holding a type this reader does not know
+//! is read by tantivy's reader instead.
 
-use tantivy::DateTime;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use tantivy::directory::OwnedBytes;
+use tantivy::index::SegmentId;
 use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::{Field, OwnedValue};
+use tantivy::store::StoreReader;
+use tantivy::{DateTime, DocAddress, Searcher};
+use tantivy_common::{BinarySerializable, VInt};
 
 /// The stored values of one record, in the order they were written.
 pub struct StoredDoc {
-    values: Vec<(Field, OwnedValue)>,
+    bytes: OwnedBytes,
+    values: Vec<(Field, Stored)>,
 }
 
-impl DocumentDeserialize for StoredDoc {
-    fn deserialize<'de, D: DocumentDeserializer<'de>>(mut deserializer: D) -> Result<Self, DeserializeError> {
-        let mut values = Vec::with_capacity(deserializer.size_hint());
-        while let Some(value) = deserializer.next_field::<OwnedValue>()? {
-            values.push(value);
-        }
-        Ok(StoredDoc { values })
-    }
+enum Stored {
+    /// Text: its bytes in the record.
+    Text(Range<usize>),
+    U64(u64),
+    Date(DateTime),
+    /// A value a hit never prints (a facet).
+    Other,
+    /// A value read by tantivy's reader.
+    Owned(OwnedValue),
 }
+
+/// Doc-store type codes (tantivy's `schema::document::type_codes`).
+const TEXT_CODE: u8 = 0;
+const U64_CODE: u8 = 1;
+const FACET_CODE: u8 = 3;
+const DATE_CODE: u8 = 5;
 
 impl StoredDoc {
-    fn of(&self, field: Field) -> impl Iterator<Item = &OwnedValue> {
+    /// The record at `address`.
+    pub fn read(stores: &StoreReaders, searcher: &Searcher, address: DocAddress) -> tantivy::Result<StoredDoc> {
+        let readers = stores.for_searcher(searcher)?;
+        let store = readers.get(address.segment_ord as usize).ok_or_else(|| {
+            tantivy::TantivyError::InvalidArgument(format!("no segment {} for a hit", address.segment_ord))
+        })?;
+        let bytes = store.get_document_bytes(address.doc_id)?;
+        match StoredDoc::parse(bytes) {
+            Some(doc) => Ok(doc),
+            None => searcher.doc(address),
+        }
+    }
+
+    /// The record in `bytes`, or `None` when it holds what this reader does not read.
+    fn parse(bytes: OwnedBytes) -> Option<StoredDoc> {
+        let all = bytes.as_slice();
+        let mut rest = all;
+        let count = VInt::deserialize(&mut rest).ok()?.val();
+        let mut values = Vec::with_capacity(usize::try_from(count).ok()?.min(all.len()));
+        for _ in 0..count {
+            let field = Field::from_field_id(u32::deserialize(&mut rest).ok()?);
+            let code = u8::deserialize(&mut rest).ok()?;
+            let value = match code {
+                TEXT_CODE | FACET_CODE => {
+                    let len = usize::try_from(VInt::deserialize(&mut rest).ok()?.val()).ok()?;
+                    let text = rest.get(..len)?;
+                    std::str::from_utf8(text).ok()?;
+                    let start = all.len() - rest.len();
+                    rest = &rest[len..];
+                    if code == TEXT_CODE { Stored::Text(start..start + len) } else { Stored::Other }
+                }
+                U64_CODE => Stored::U64(u64::deserialize(&mut rest).ok()?),
+                DATE_CODE => Stored::Date(DateTime::from_timestamp_nanos(i64::deserialize(&mut rest).ok()?)),
+                _ => return None,
+            };
+            values.push((field, value));
+        }
+        rest.is_empty().then_some(StoredDoc { bytes, values })
+    }
+
+    fn of(&self, field: Field) -> impl Iterator<Item = &Stored> {
         self.values.iter().filter(move |(f, _)| *f == field).map(|(_, v)| v)
     }
 
     /// Every text value of `field`.
     pub fn all(&self, field: Field) -> impl Iterator<Item = &str> {
         self.of(field).filter_map(|v| match v {
-            OwnedValue::Str(s) => Some(s.as_str()),
+            // Checked to be UTF-8 when read.
+            Stored::Text(range) => std::str::from_utf8(&self.bytes.as_slice()[range.clone()]).ok(),
+            Stored::Owned(OwnedValue::Str(s)) => Some(s.as_str()),
             _ => None,
         })
     }
@@ -42,7 +105,7 @@ impl StoredDoc {
     /// The first date of `field`.
     pub fn date(&self, field: Field) -> Option<DateTime> {
         self.of(field).find_map(|v| match v {
-            OwnedValue::Date(d) => Some(*d),
+            Stored::Date(d) | Stored::Owned(OwnedValue::Date(d)) => Some(*d),
             _ => None,
         })
     }
@@ -50,8 +113,96 @@ impl StoredDoc {
     /// The first unsigned number of `field`.
     pub fn u64(&self, field: Field) -> Option<u64> {
         self.of(field).find_map(|v| match v {
-            OwnedValue::U64(n) => Some(*n),
+            Stored::U64(n) | Stored::Owned(OwnedValue::U64(n)) => Some(*n),
             _ => None,
         })
+    }
+}
+
+/// Tantivy's reader, for a record this one does not read.
+impl DocumentDeserialize for StoredDoc {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(mut deserializer: D) -> Result<Self, DeserializeError> {
+        let mut values = Vec::with_capacity(deserializer.size_hint());
+        while let Some((field, value)) = deserializer.next_field::<OwnedValue>()? {
+            values.push((field, Stored::Owned(value)));
+        }
+        Ok(StoredDoc { bytes: OwnedBytes::empty(), values })
+    }
+}
+
+/// One doc-store reader per segment of the searcher's commit, opened once per commit
+/// for an open index (each keeps its own cache of decompressed blocks).
+#[derive(Default)]
+pub struct StoreReaders {
+    kept: Mutex<(Vec<SegmentId>, Arc<Vec<StoreReader>>)>,
+}
+
+/// Decompressed blocks each segment's reader keeps (tantivy's default).
+const CACHED_BLOCKS: usize = 100;
+
+impl StoreReaders {
+    fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<Arc<Vec<StoreReader>>> {
+        let segments: Vec<SegmentId> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+        let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.0 != segments || kept.1.len() != segments.len() {
+            let readers = searcher
+                .segment_readers()
+                .iter()
+                .map(|s| s.get_store_reader(CACHED_BLOCKS))
+                .collect::<std::io::Result<Vec<_>>>()?;
+            *kept = (segments, Arc::new(readers));
+        }
+        Ok(kept.1.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{FAST, STORED, STRING, Schema, TEXT};
+    use tantivy::{Index, TantivyDocument, doc};
+
+    use super::*;
+
+    #[test]
+    fn records_read_as_tantivy_stored_them() {
+        let mut b = Schema::builder();
+        let title = b.add_text_field("title", TEXT | STORED);
+        let kind = b.add_text_field("kind", STRING | STORED);
+        let year = b.add_u64_field("year", STORED | FAST);
+        let date = b.add_date_field("date", STORED);
+        let topic = b.add_facet_field("topic", STORED);
+        let flag = b.add_bool_field("flag", STORED);
+        let index = Index::create_in_ram(b.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let when = DateTime::from_timestamp_secs(1_736_000_000);
+        writer
+            .add_document(doc!(
+                title => "Café au lait, ünïcode", title => "second value", kind => "page",
+                year => 2025u64, date => when, topic => tantivy::schema::Facet::from("/a/b"),
+            ))
+            .unwrap();
+        // A type this reader does not read: tantivy's reader reads the record.
+        writer.add_document(doc!(title => "with a flag", flag => true)).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let stores = StoreReaders::default();
+        let first = StoredDoc::read(&stores, &searcher, DocAddress::new(0, 0)).unwrap();
+        assert_eq!(first.all(title).collect::<Vec<_>>(), ["Café au lait, ünïcode", "second value"]);
+        assert_eq!(first.first(kind), Some("page"));
+        assert_eq!(first.u64(year), Some(2025));
+        assert_eq!(first.date(date), Some(when));
+        assert_eq!(first.first(topic), None, "a facet is not text");
+        assert!(!first.bytes.is_empty(), "read from the stored bytes");
+        let second = StoredDoc::read(&stores, &searcher, DocAddress::new(0, 1)).unwrap();
+        assert_eq!(second.first(title), Some("with a flag"));
+        assert!(second.bytes.is_empty(), "read by tantivy's reader");
+        let expected: TantivyDocument = searcher.doc(DocAddress::new(0, 1)).unwrap();
+        assert_eq!(expected.get_first(title).and_then(|v| tantivy::schema::Value::as_str(&v)), Some("with a flag"));
+        // Bytes that end early or run on are not a record.
+        let bytes = searcher.segment_readers()[0].get_store_reader(1).unwrap().get_document_bytes(0).unwrap();
+        assert!(StoredDoc::parse(bytes.slice(0..bytes.len() - 1)).is_none());
+        let mut longer = bytes.as_slice().to_vec();
+        longer.push(0);
+        assert!(StoredDoc::parse(OwnedBytes::new(longer)).is_none());
     }
 }
