@@ -261,6 +261,8 @@ pub struct TermFinder {
     /// The words already analysed, and whether each is a term: the same words come back
     /// in every hit (`models`, `modeling` for `model`), and analysing one costs a stemmer.
     analysed: RefCell<HashMap<Box<str>, bool>>,
+    /// A scanned value, lower-cased.
+    lower: RefCell<Vec<u8>>,
 }
 
 /// Where a text's first query-term word is, and its first two side by side.
@@ -279,7 +281,7 @@ const MAX_CHECKED_WORDS: usize = 512;
 impl TermFinder {
     pub fn new(terms: Vec<String>) -> Self {
         let finders = terms.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect();
-        TermFinder { terms, finders, analysed: RefCell::new(HashMap::new()) }
+        TermFinder { terms, finders, analysed: RefCell::new(HashMap::new()), lower: RefCell::new(Vec::new()) }
     }
 
     /// True when the word `word` (as written) is indexed as one of the terms: its stem or
@@ -311,8 +313,11 @@ impl TermFinder {
             return found;
         }
         let pair = pair && self.terms.len() > 1;
-        let lower = text.to_ascii_lowercase();
-        let bytes = lower.as_bytes();
+        // The text lower-cased into the finder's own buffer, reused from value to value.
+        let mut lower = self.lower.borrow_mut();
+        lower.clear();
+        lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+        let bytes = lower.as_slice();
         let find = |finder: &Finder, from: usize| finder.find(&bytes[from..]).map(|i| from + i);
         // Each term's next match at or after where the scan is.
         let mut next: Vec<Option<usize>> = self.finders.iter().map(|f| find(f, 0)).collect();

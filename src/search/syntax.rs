@@ -43,6 +43,31 @@ pub fn prefixes(ast: UserInputAst) -> UserInputAst {
     }
 }
 
+/// The query tantivy's grammar reads from lower-case letters, digits and spaces alone
+/// (each word a literal, ANDed by the parser's default), built without running the
+/// grammar: most queries are such words, and the grammar costs more than the rest of
+/// reading them. `None` for anything else.
+fn lower_case_words(text: &str) -> Option<UserInputAst> {
+    if !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ') {
+        return None;
+    }
+    let literal = |w: &str| {
+        UserInputAst::from(UserInputLeaf::Literal(UserInputLiteral {
+            field_name: None,
+            phrase: w.to_owned(),
+            delimiter: Delimiter::None,
+            slop: 0,
+            prefix: false,
+        }))
+    };
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [] => None,
+        [one] => Some(literal(one)),
+        many => Some(UserInputAst::Clause(many.iter().map(|w| (None, literal(w))).collect())),
+    }
+}
+
 /// The byte of the `(` that a `)` right after `before` closes, if any.
 fn opening_paren(before: &str) -> Option<usize> {
     let mut depth = 0usize;
@@ -59,6 +84,12 @@ fn opening_paren(before: &str) -> Option<usize> {
 
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
+    if let Some(ast) = lower_case_words(text) {
+        return Reading {
+            ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query),
+            warnings: Vec::new(),
+        };
+    }
     let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
     // A quote that is never closed would make the rest one phrase: the words are read
     // as words, the quote as a space.
@@ -265,6 +296,44 @@ fn literal_words(literal: UserInputLiteral) -> Option<UserInputAst> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every part of an AST, spelled out (the grammar's own `Debug` leaves some out).
+    fn spelled(ast: &UserInputAst) -> String {
+        match ast {
+            UserInputAst::Clause(clauses) => {
+                let parts: Vec<String> = clauses.iter().map(|(o, sub)| format!("{o:?}:{}", spelled(sub))).collect();
+                format!("Clause[{}]", parts.join(", "))
+            }
+            UserInputAst::Boost(inner, boost) => format!("Boost({}, {boost:?})", spelled(inner)),
+            UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+                UserInputLeaf::Literal(l) => format!(
+                    "Literal(field={:?}, phrase={:?}, delimiter={:?}, slop={}, prefix={})",
+                    l.field_name, l.phrase, l.delimiter, l.slop, l.prefix
+                ),
+                other => format!("Other({other:?})"),
+            },
+        }
+    }
+
+    #[test]
+    fn lower_case_words_read_as_the_grammar_reads_them() {
+        for text in [
+            "video",
+            "video generation",
+            "  video   generation models ",
+            "3dv ton 2025",
+            "a b c d e f",
+            "and or not to",
+        ] {
+            let fast = lower_case_words(text).unwrap();
+            let (slow, errors) = tantivy::query_grammar::parse_query_lenient(text);
+            assert!(errors.is_empty(), "{text:?}");
+            assert_eq!(spelled(&fast), spelled(&slow), "{text:?}");
+        }
+        for text in ["", "   ", "Video", "a-b", "x:y", "\"q\"", "a*", "AND", "é"] {
+            assert!(lower_case_words(text).is_none(), "{text:?}");
+        }
+    }
 
     fn read(text: &str) -> String {
         format!("{:?}", forgiving(text).ast)
