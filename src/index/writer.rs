@@ -436,12 +436,20 @@ fn commit(writer: &mut IndexWriter, roots: &[Root], complete: bool) -> tantivy::
     Ok(())
 }
 
+/// How many bytes of stored records are compressed together. A hit decompresses its
+/// whole block, which the first search of a process (every `paperdex search`) cannot
+/// find cached: 4 KB blocks make that search's one-word page queries about a quarter
+/// faster than tantivy's 16 KB, for a stored-text file 10 % larger (5,000 pages: 44.6 →
+/// 49.0 MB), with warm searches and indexing unchanged.
+const DOCSTORE_BLOCK_BYTES: usize = 4096;
+
 /// A new, empty index in `dir`, sorted by corpus order.
 fn create_index(dir: &Path) -> tantivy::Result<Index> {
     let (schema, _) = schema::build();
     let directory = IndexDirectory::open(dir)?;
     let settings = tantivy::IndexSettings {
         sort_by_field: Some(tantivy::IndexSortByField { field: schema::SORT_FIELD.into(), order: tantivy::Order::Asc }),
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         ..tantivy::IndexSettings::default()
     };
     let index = Index::create(directory, schema, settings)?;
