@@ -87,3 +87,40 @@ fn browsing_everything_counts_as_the_full_pass_does() {
     assert_browses_agree(&index);
     assert!(search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap() > total);
 }
+
+fn ids(index: &Path, args: &[&str]) -> Vec<String> {
+    search(index, args)["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn records_of_one_date_keep_corpus_order_after_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    let (updated, fresh) = (dir.path().join("updated"), dir.path().join("fresh"));
+    common::paperdex().args(["synth", "--pages", "40", "--seed", "5", "--out"]).arg(&pages).assert().success();
+    common::paperdex().arg("index").arg(&pages).arg("--index").arg(&updated).arg("--quiet").assert().success();
+    // Edit two pages: their records move to a new segment of the updated index.
+    let mut edited = 0;
+    for entry in walkdir::WalkDir::new(&pages).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        if entry.file_name() == "index.md" && edited < 2 {
+            let mut text = std::fs::read_to_string(entry.path()).unwrap();
+            text.push_str("\n\nOne more closing paragraph.\n");
+            std::fs::write(entry.path(), text).unwrap();
+            edited += 1;
+        }
+    }
+    common::paperdex().arg("index").arg(&pages).arg("--index").arg(&updated).arg("--quiet").assert().success();
+    common::paperdex().arg("index").arg(&pages).arg("--index").arg(&fresh).arg("--quiet").assert().success();
+    for args in [
+        &["--sort", "-date", "--limit", "10000"][..],
+        &["--sort", "date", "--limit", "10000"],
+        &["model", "--sort", "-date", "--limit", "10000"],
+        &["--sort", "-date", "--limit", "5", "--offset", "20"],
+        &["--group", "page", "--sort", "-date", "--limit", "10000"],
+        &["model", "--group", "page", "--sort", "date", "--limit", "10000"],
+    ] {
+        let (a, b) = (ids(&updated, args), ids(&fresh, args));
+        assert!(!b.is_empty(), "{args:?}");
+        assert_eq!(a, b, "{args:?}");
+    }
+}
