@@ -430,3 +430,21 @@ fn man_pages_for_each_command() {
     );
     paperdex().args(["man", "nosuch"]).assert().code(2).stderr(predicate::str::contains("the commands: index, search"));
 }
+
+#[test]
+fn groups_of_exclusions_exclude_from_everything() {
+    let total = |q: &str| json(&["--limit", "0", "--", q])["total_hits"].as_u64().unwrap();
+    let (all, word, both) = (total("*"), total("generation"), total("generation model"));
+    assert!(0 < both && both < word && word < all, "{both} {word} {all}");
+    // Negated twice is the word itself.
+    for q in ["NOT NOT generation", "NOT (NOT generation)", "-(-generation)"] {
+        assert_eq!(total(q), word, "{q}");
+    }
+    assert_eq!(total("model -(-generation)"), both);
+    // A group of exclusions inside the query narrows it like the exclusions themselves.
+    let without = total("personalized -generation");
+    assert!(0 < without && without < all, "{without}");
+    assert_eq!(total("personalized (-generation)"), without);
+    assert_eq!(total("(NOT generation) AND personalized"), without);
+    assert_eq!(total("personalized (-generation -benchmark)"), total("personalized -generation -benchmark"));
+}

@@ -78,6 +78,13 @@ fn parse_text(
         warnings.extend(reading.warnings);
         reading.ast
     };
+    // A group of nothing but exclusions inside the query (`model (-video -physics)`,
+    // `NOT (NOT video)`) is everything but what it excludes, as the whole query is below.
+    if let UserInputAst::Clause(clauses) = &mut ast {
+        for (_, sub) in clauses.iter_mut() {
+            syntax::complete_exclusions(sub);
+        }
+    }
     if let UserInputAst::Clause(clauses) = &mut ast
         && !clauses.is_empty()
         && clauses.iter().all(|(occur, _)| *occur == Some(Occur::MustNot))

@@ -68,6 +68,24 @@ fn lower_case_words(text: &str) -> Option<UserInputAst> {
     }
 }
 
+/// Gives every group made only of exclusions, at any depth, an "everything" to exclude
+/// from: alone, such a group matches nothing, so `NOT (NOT video)` would match every
+/// record and `model (-video)` none.
+pub fn complete_exclusions(ast: &mut UserInputAst) {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            for (_, sub) in clauses.iter_mut() {
+                complete_exclusions(sub);
+            }
+            if !clauses.is_empty() && clauses.iter().all(|(occur, _)| *occur == Some(Occur::MustNot)) {
+                clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
+            }
+        }
+        UserInputAst::Boost(inner, _) => complete_exclusions(inner),
+        UserInputAst::Leaf(_) => {}
+    }
+}
+
 /// The byte of the `(` that a `)` right after `before` closes, if any.
 fn opening_paren(before: &str) -> Option<usize> {
     let mut depth = 0usize;
