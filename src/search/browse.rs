@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
+use tantivy::collector::TopDocs;
 use tantivy::columnar::{Cardinality, MonotonicallyMappableToU64};
 use tantivy::index::SegmentId;
 use tantivy::query::InvertedIndexRangeQuery;
@@ -178,7 +179,7 @@ fn newest(
         Order::Desc => InvertedIndexRangeQuery::new(bound, Bound::Unbounded),
         Order::Asc => InvertedIndexRangeQuery::new(Bound::Unbounded, bound),
     };
-    let top = super::by_date(limit, offset, order);
+    let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
     Ok(Some(searcher.search(&range, &top)?.into_iter().map(|(_, address)| address).collect()))
 }
 

@@ -20,9 +20,8 @@ pub struct PageGroup {
     pub key: String,
     /// Matching records of the page.
     pub count: u64,
-    /// Its best records, best first (at most 1 + [`GROUP_ALSO`]), with their place in
-    /// the corpus (ties go in corpus order: a page before its captions).
-    pub top: Vec<(Score, u64, DocAddress)>,
+    /// Its best records, best first (at most 1 + [`GROUP_ALSO`]).
+    pub top: Vec<(Score, DocAddress)>,
     /// The page's date (seconds), for ordering by date.
     pub date: Option<i64>,
 }
@@ -37,13 +36,8 @@ pub struct PageGroupsSegment {
     segment: SegmentOrdinal,
     keys: Option<StrColumn>,
     dates: Option<tantivy::columnar::Column<tantivy::DateTime>>,
-    seqs: Option<tantivy::columnar::Column<u64>>,
-    /// Per page key ordinal: its matching records' count and its best records.
-    groups: HashMap<u64, (u64, Vec<Ranked>)>,
+    groups: HashMap<u64, (u64, Vec<(Score, DocId)>)>,
 }
-
-/// A matching record in a segment: its score, its place in the corpus and its id.
-type Ranked = (Score, u64, DocId);
 
 impl Collector for PageGroups {
     type Fruit = Vec<PageGroup>;
@@ -55,7 +49,6 @@ impl Collector for PageGroups {
             segment,
             keys: fast.str("page_key")?,
             dates: fast.date("date").ok(),
-            seqs: fast.u64(crate::index::schema::SORT_FIELD).ok(),
             groups: HashMap::new(),
         })
     }
@@ -90,13 +83,9 @@ impl Collector for PageGroups {
     }
 }
 
-/// Best first, ties in corpus order (then document address), at most 1 + `GROUP_ALSO`.
-fn keep_best<T: PartialOrd + Copy>(top: &mut Vec<(Score, u64, T)>) {
-    top.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.cmp(&b.1))
-            .then_with(|| a.2.partial_cmp(&b.2).unwrap_or(std::cmp::Ordering::Equal))
-    });
+/// Best first, ties in corpus order (document address), at most 1 + `GROUP_ALSO`.
+fn keep_best<T: PartialOrd + Copy>(top: &mut Vec<(Score, T)>) {
+    top.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal)));
     top.truncate(1 + GROUP_ALSO);
 }
 
@@ -107,8 +96,7 @@ impl SegmentCollector for PageGroupsSegment {
         let Some(ord) = self.keys.as_ref().and_then(|k| k.term_ords(doc).next()) else { return };
         let group = self.groups.entry(ord).or_insert_with(|| (0, Vec::new()));
         group.0 += 1;
-        let seq = self.seqs.as_ref().and_then(|c| c.first(doc)).unwrap_or(u64::MAX);
-        group.1.push((score, seq, doc));
+        group.1.push((score, doc));
         if group.1.len() > 4 * (1 + GROUP_ALSO) {
             keep_best(&mut group.1);
         }
@@ -125,9 +113,9 @@ impl SegmentCollector for PageGroupsSegment {
             keep_best(&mut top);
             let date = top
                 .first()
-                .and_then(|(_, _, doc)| self.dates.as_ref().and_then(|d| d.first(*doc)))
+                .and_then(|(_, doc)| self.dates.as_ref().and_then(|d| d.first(*doc)))
                 .map(|d| d.into_timestamp_secs());
-            let top = top.into_iter().map(|(s, seq, doc)| (s, seq, DocAddress::new(self.segment, doc))).collect();
+            let top = top.into_iter().map(|(s, doc)| (s, DocAddress::new(self.segment, doc))).collect();
             out.push(PageGroup { key, count, top, date });
         }
         out

@@ -402,8 +402,8 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         }
         (None, _, Sort::Date | Sort::DateDesc, None) => {
             let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
-            let (count, hits, facets) =
-                searcher.search(q, &(Count, by_date(limit, offset, order), facet_collectors)).map_err(failed)?;
+            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
+            let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
             Gathered {
                 count,
                 top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()),
@@ -420,7 +420,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         Top::Pages(all) => {
             total_pages = Some(all.len());
             groups = all.into_iter().skip(offset).take(limit).collect();
-            groups.iter().filter_map(|g| g.top.first().map(|&(s, _, a)| (scored.then_some(s), a))).collect()
+            groups.iter().filter_map(|g| g.top.first().map(|&(s, a)| (scored.then_some(s), a))).collect()
         }
     };
     let facets = facet_requests
@@ -443,7 +443,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         let mut hit = hit(px, &doc, score, &mut snippets)?;
         if let Some(g) = groups.get(i) {
             let mut also = Vec::new();
-            for &(s, _, a) in g.top.iter().skip(1) {
+            for &(s, a) in g.top.iter().skip(1) {
                 let doc = StoredDoc::read(&px.stores, searcher, a).map_err(|e| Error::tantivy(&px.path, e))?;
                 also.push(AlsoMatched {
                     id: first(&doc, f.id).unwrap_or_default(),
@@ -471,20 +471,6 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         corrected: None,
     })
 }
-
-/// The top records by date, `limit` from `offset`; records of one date in corpus order
-/// (a page, then its captions and methods), however updates have spread them over
-/// segments.
-pub(crate) fn by_date(limit: usize, offset: usize, order: Order) -> impl tantivy::collector::Collector<Fruit = ByDate> {
-    use tantivy::collector::sort_key::SortByStaticFastValue;
-    TopDocs::with_limit(limit).and_offset(offset).order_by((
-        (SortByStaticFastValue::<DateTime>::for_field("date"), order),
-        (SortByStaticFastValue::<u64>::for_field(crate::index::schema::SORT_FIELD), Order::Asc),
-    ))
-}
-
-/// Records by date: (date, place in the corpus) and address.
-pub(crate) type ByDate = Vec<((Option<DateTime>, Option<u64>), DocAddress)>;
 
 /// What one pass over the matching records gathers.
 struct Gathered {
