@@ -51,21 +51,7 @@ fn lower_case_words(text: &str) -> Option<UserInputAst> {
     if !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ') {
         return None;
     }
-    let literal = |w: &str| {
-        UserInputAst::from(UserInputLeaf::Literal(UserInputLiteral {
-            field_name: None,
-            phrase: w.to_owned(),
-            delimiter: Delimiter::None,
-            slop: 0,
-            prefix: false,
-        }))
-    };
-    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
-    match words.as_slice() {
-        [] => None,
-        [one] => Some(literal(one)),
-        many => Some(UserInputAst::Clause(many.iter().map(|w| (None, literal(w))).collect())),
-    }
+    literals(text.split(' ').filter(|w| !w.is_empty()).collect())
 }
 
 /// Gives every group made only of exclusions, at any depth, an "everything" to exclude
@@ -187,6 +173,12 @@ fn is_operator(word: &str) -> bool {
 /// Plain words for the query, as if typed with no syntax: one literal per
 /// whitespace-separated word (a word the analyzer splits, `fine-tuning`, stays a phrase).
 fn word(text: &str) -> Option<UserInputAst> {
+    literals(text.split_whitespace().filter(|w| !terms(w).is_empty()).collect())
+}
+
+/// The words as the grammar reads words with no syntax: one literal alone, several
+/// literals in a clause (ANDed by the parser's default); `None` for no word.
+fn literals(words: Vec<&str>) -> Option<UserInputAst> {
     let literal = |w: &str| {
         UserInputAst::from(UserInputLeaf::Literal(UserInputLiteral {
             field_name: None,
@@ -196,7 +188,6 @@ fn word(text: &str) -> Option<UserInputAst> {
             prefix: false,
         }))
     };
-    let words: Vec<&str> = text.split_whitespace().filter(|w| !terms(w).is_empty()).collect();
     match words[..] {
         [] => None,
         [one] => Some(literal(one)),
