@@ -64,6 +64,8 @@ pub struct PaperdexIndex {
     pub term_counts: crate::search::TermCounts,
     /// The doc-store readers hits are read with, per commit.
     pub stores: crate::search::StoreReaders,
+    /// Each segment's facet values by child of the parents counted under, per commit.
+    pub child_maps: std::sync::Arc<crate::search::ChildMaps>,
 }
 
 impl PaperdexIndex {
@@ -158,6 +160,7 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexInd
         reader,
         term_counts: Default::default(),
         stores: Default::default(),
+        child_maps: Default::default(),
     })
 }
 

@@ -5,12 +5,15 @@
 //! first value to its last: that gives every value's child and the child's name, so a
 //! record is counted with one array lookup per value and naming a child costs nothing
 //! at the end (looking names up by ordinal afterwards costs a dictionary block scan per
-//! child, more than the counting itself).
+//! child, more than the counting itself). A segment's dictionary never changes, so
+//! that reading is kept per segment, field and parent for an open index ([`ChildMaps`]).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::fastfield::FacetReader;
+use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
@@ -18,18 +21,79 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 pub struct RecordFacetCounts {
     pub field: String,
     pub parent: Facet,
+    pub maps: Arc<ChildMaps>,
 }
 
 pub struct RecordFacetSegment {
     facets: Option<FacetReader>,
-    /// Facet ordinal → the index of its child of the parent in `children`, or `NONE`.
-    child_of: Vec<u32>,
-    /// Each child's encoded facet, in dictionary order.
-    children: Vec<Vec<u8>>,
+    map: Arc<ChildMap>,
     counts: Vec<u64>,
 }
 
+/// One segment's facet values under one parent, read from its dictionary.
+#[derive(Default)]
+pub struct ChildMap {
+    /// Facet ordinal → the index of its child of the parent in `children`, or `NONE`.
+    pub child_of: Vec<u32>,
+    /// Each child's encoded facet, in dictionary order.
+    pub children: Vec<Vec<u8>>,
+}
+
+impl ChildMap {
+    /// The index in `children` of the child that ordinal `ord` falls under, if any.
+    pub fn child(&self, ord: u64) -> Option<usize> {
+        let child = *self.child_of.get(usize::try_from(ord).ok()?)?;
+        (child != NONE).then_some(child as usize)
+    }
+}
+
 const NONE: u32 = u32::MAX;
+
+/// The child maps of an open index, kept while their segments are searched: a facet
+/// request costs one dictionary read per segment, field and parent, not one per search.
+#[derive(Default)]
+pub struct ChildMaps {
+    kept: Mutex<HashMap<MapKey, Arc<ChildMap>>>,
+}
+
+/// A segment, a facet field's name and a parent's encoded path.
+type MapKey = (SegmentId, String, Vec<u8>);
+
+/// Maps kept at most; past it the oldest segments' are dropped with the rest (drilling
+/// into a thousand date paths must not hold a thousand maps).
+const KEPT_MAPS: usize = 256;
+
+impl ChildMaps {
+    /// The map of `parent`'s children in `field` for one segment, read on first use.
+    pub fn get(
+        &self,
+        reader: &SegmentReader,
+        field: &str,
+        facets: &FacetReader,
+        parent: &Facet,
+    ) -> tantivy::Result<Arc<ChildMap>> {
+        let key = (reader.segment_id(), field.to_owned(), parent.encoded_str().as_bytes().to_vec());
+        if let Some(map) = self.lock().get(&key) {
+            return Ok(map.clone());
+        }
+        let map = Arc::new(children_of(facets, &key.2)?);
+        let mut kept = self.lock();
+        if kept.len() >= KEPT_MAPS {
+            kept.clear();
+        }
+        kept.insert(key, map.clone());
+        Ok(map)
+    }
+
+    /// Forgets the maps of segments no longer searched (after a commit or a merge).
+    pub fn retain_segments(&self, segments: &[SegmentId]) {
+        self.lock().retain(|(segment, _, _), _| segments.contains(segment));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MapKey, Arc<ChildMap>>> {
+        self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 impl Collector for RecordFacetCounts {
     type Fruit = Vec<(String, u64)>;
@@ -37,16 +101,11 @@ impl Collector for RecordFacetCounts {
 
     fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<RecordFacetSegment> {
         let Ok(facets) = reader.facet_reader(&self.field) else {
-            return Ok(RecordFacetSegment {
-                facets: None,
-                child_of: Vec::new(),
-                children: Vec::new(),
-                counts: Vec::new(),
-            });
+            return Ok(RecordFacetSegment { facets: None, map: Arc::default(), counts: Vec::new() });
         };
-        let (child_of, children) = children_of(&facets, self.parent.encoded_str().as_bytes())?;
-        let counts = vec![0; children.len()];
-        Ok(RecordFacetSegment { facets: Some(facets), child_of, children, counts })
+        let map = self.maps.get(reader, &self.field, &facets, &self.parent)?;
+        let counts = vec![0; map.children.len()];
+        Ok(RecordFacetSegment { facets: Some(facets), map, counts })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -80,7 +139,7 @@ impl SegmentCollector for RecordFacetSegment {
         // the child is counted once.
         let mut previous = NONE;
         for ord in facets.facet_ords(doc) {
-            let child = self.child_of.get(ord as usize).copied().unwrap_or(NONE);
+            let child = self.map.child_of.get(ord as usize).copied().unwrap_or(NONE);
             if child != NONE && child != previous {
                 self.counts[child as usize] += 1;
             }
@@ -89,13 +148,19 @@ impl SegmentCollector for RecordFacetSegment {
     }
 
     fn harvest(self) -> Self::Fruit {
-        self.children.into_iter().zip(self.counts).filter(|&(_, count)| count > 0).collect()
+        let children = &self.map.children;
+        children
+            .iter()
+            .zip(self.counts)
+            .filter(|&(_, count)| count > 0)
+            .map(|(child, count)| (child.clone(), count))
+            .collect()
     }
 }
 
 /// For each facet ordinal of the segment, the index of its child of `parent` (encoded),
 /// and the children's encoded facets: one pass over the parent's values.
-fn children_of(facets: &FacetReader, parent: &[u8]) -> tantivy::Result<(Vec<u32>, Vec<Vec<u8>>)> {
+fn children_of(facets: &FacetReader, parent: &[u8]) -> tantivy::Result<ChildMap> {
     let dict = facets.facet_dict();
     let mut child_of = vec![NONE; dict.num_terms()];
     let mut children: Vec<Vec<u8>> = Vec::new();
@@ -125,5 +190,51 @@ fn children_of(facets: &FacetReader, parent: &[u8]) -> tantivy::Result<(Vec<u32>
             *slot = (children.len() - 1) as u32;
         }
     }
-    Ok((child_of, children))
+    Ok(ChildMap { child_of, children })
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{FacetOptions, Schema};
+    use tantivy::{Index, TantivyDocument};
+
+    use super::*;
+
+    fn children(index: &Index, parent: &str) -> Vec<String> {
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let facets = segment.facet_reader("date").unwrap();
+        let maps = ChildMaps::default();
+        let map = maps.get(segment, "date", &facets, &Facet::from(parent)).unwrap();
+        // Every ordinal maps to the child its value lies under, or to none.
+        for ord in 0..facets.facet_dict().num_terms() as u64 {
+            let mut value = Facet::root();
+            facets.facet_from_ord(ord, &mut value).unwrap();
+            let expected = map.children.iter().position(|c| {
+                let c = Facet::from_encoded(c.clone()).unwrap();
+                c == value || c.is_prefix_of(&value)
+            });
+            assert_eq!(map.child(ord), expected, "{value} under {parent}");
+        }
+        map.children.iter().map(|c| Facet::from_encoded(c.clone()).unwrap().to_string()).collect()
+    }
+
+    #[test]
+    fn children_of_a_parent_in_the_dictionary() {
+        let mut b = Schema::builder();
+        let date = b.add_facet_field("date", FacetOptions::default());
+        let index = Index::create_in_ram(b.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for day in ["/2025/01/17", "/2025/01/18", "/2025/02/01", "/2024/12/31", "/20251/01/01"] {
+            let mut doc = TantivyDocument::new();
+            doc.add_facet(date, Facet::from(day));
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        assert_eq!(children(&index, "/"), ["/2024", "/2025", "/20251"]);
+        assert_eq!(children(&index, "/2025"), ["/2025/01", "/2025/02"]);
+        assert_eq!(children(&index, "/2025/01"), ["/2025/01/17", "/2025/01/18"]);
+        assert!(children(&index, "/2023").is_empty());
+        assert!(children(&index, "/2025/01/17").is_empty());
+    }
 }

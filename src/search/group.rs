@@ -3,6 +3,7 @@
 //! `page_key` fast field, so a page's records count once however many match.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -10,6 +11,7 @@ use tantivy::schema::Facet;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::Sort;
+use super::facets::{ChildMap, ChildMaps};
 
 /// How many of a page's records a grouped hit lists beside its best one.
 pub const GROUP_ALSO: usize = 3;
@@ -126,15 +128,14 @@ impl SegmentCollector for PageGroupsSegment {
 pub struct PageFacetCounts {
     pub field: String,
     pub parent: Facet,
+    pub maps: Arc<ChildMaps>,
 }
 
 pub struct PageFacetSegment {
     keys: Option<StrColumn>,
     facets: Option<tantivy::fastfield::FacetReader>,
-    parent: Facet,
-    /// Facet ordinal → its child of `parent` (as an index into `children`), if under it.
-    child_of: HashMap<u64, Option<usize>>,
-    children: Vec<String>,
+    map: Arc<ChildMap>,
+    /// (child index, page key ordinal) pairs seen.
     seen: HashSet<(usize, u64)>,
 }
 
@@ -143,14 +144,12 @@ impl Collector for PageFacetCounts {
     type Child = PageFacetSegment;
 
     fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<PageFacetSegment> {
-        Ok(PageFacetSegment {
-            keys: reader.fast_fields().str("page_key")?,
-            facets: reader.facet_reader(&self.field).ok(),
-            parent: self.parent.clone(),
-            child_of: HashMap::new(),
-            children: Vec::new(),
-            seen: HashSet::new(),
-        })
+        let facets = reader.facet_reader(&self.field).ok();
+        let map = match &facets {
+            Some(facets) => self.maps.get(reader, &self.field, facets, &self.parent)?,
+            None => Arc::default(),
+        };
+        Ok(PageFacetSegment { keys: reader.fast_fields().str("page_key")?, facets, map, seen: HashSet::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -174,17 +173,7 @@ impl SegmentCollector for PageFacetSegment {
         let (Some(keys), Some(facets)) = (&self.keys, &self.facets) else { return };
         let Some(page) = keys.term_ords(doc).next() else { return };
         for ord in facets.facet_ords(doc) {
-            let child = *self.child_of.entry(ord).or_insert_with(|| {
-                let mut facet = Facet::root();
-                facets.facet_from_ord(ord, &mut facet).ok()?;
-                let child = child_under(&self.parent, &facet)?;
-                let at = self.children.iter().position(|c| *c == child).unwrap_or_else(|| {
-                    self.children.push(child);
-                    self.children.len() - 1
-                });
-                Some(at)
-            });
-            if let Some(child) = child {
+            if let Some(child) = self.map.child(ord) {
                 self.seen.insert((child, page));
             }
         }
@@ -192,6 +181,12 @@ impl SegmentCollector for PageFacetSegment {
 
     fn harvest(self) -> Vec<(String, String)> {
         let Some(keys) = self.keys else { return Vec::new() };
+        let children: Vec<Option<String>> = self
+            .map
+            .children
+            .iter()
+            .map(|c| Some(super::filter::path_string(&Facet::from_encoded(c.clone()).ok()?)))
+            .collect();
         let mut names: HashMap<u64, String> = HashMap::new();
         self.seen
             .into_iter()
@@ -201,33 +196,8 @@ impl SegmentCollector for PageFacetSegment {
                     let _ = keys.ord_to_str(page, &mut s);
                     s
                 });
-                Some((self.children.get(child)?.clone(), key.clone()))
+                Some((children.get(child)?.clone()?, key.clone()))
             })
             .collect()
-    }
-}
-
-/// The child of `parent` on the way to `facet` (`/2025` under `/` for `/2025/01/17`),
-/// as a path string; `None` when `facet` is not below `parent`.
-fn child_under(parent: &Facet, facet: &Facet) -> Option<String> {
-    if !parent.is_prefix_of(facet) || parent == facet {
-        return None;
-    }
-    let depth = if parent.is_root() { 0 } else { parent.to_path().len() };
-    let path = facet.to_path();
-    (path.len() > depth).then(|| super::filter::path_string(&Facet::from_path(&path[..=depth])))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn children_of_a_parent() {
-        let day = Facet::from("/2025/01/17");
-        assert_eq!(child_under(&Facet::root(), &day).as_deref(), Some("/2025"));
-        assert_eq!(child_under(&Facet::from("/2025"), &day).as_deref(), Some("/2025/01"));
-        assert_eq!(child_under(&Facet::from("/2024"), &day), None);
-        assert_eq!(child_under(&day, &day), None);
     }
 }

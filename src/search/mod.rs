@@ -19,14 +19,15 @@ pub mod syntax;
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{Count, MultiCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
+use tantivy::collector::{Collector, Count, MultiCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::schema::Field;
 use tantivy::{DateTime, DocAddress, Order, Searcher};
 
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
 pub use browse::TermCounts;
+pub use facets::ChildMaps;
 pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
 pub use snippet::Snippet;
@@ -332,17 +333,25 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     // Facet counts, when asked for, share one pass with the count and the top hits; the
     // count and the top hits are statically dispatched (a record at a time, the hot loop).
     let mut facet_collectors = MultiCollector::new();
+    if !facet_requests.is_empty() {
+        let segments: Vec<_> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+        px.child_maps.retain_segments(&segments);
+    }
     let facet_handles: Vec<FacetHandle> = facet_requests
         .iter()
         .map(|r| {
             let name = px.index.schema().get_field_name(r.field).to_owned();
             match request.facet_unit {
-                FacetUnit::Records => {
-                    facet_collectors.add_collector(facets::RecordFacetCounts { field: name, parent: r.path.clone() })
-                }
-                FacetUnit::Pages => {
-                    facet_collectors.add_collector(group::PageFacetCounts { field: name, parent: r.path.clone() })
-                }
+                FacetUnit::Records => facet_collectors.add_collector(facets::RecordFacetCounts {
+                    field: name,
+                    parent: r.path.clone(),
+                    maps: px.child_maps.clone(),
+                }),
+                FacetUnit::Pages => facet_collectors.add_collector(group::PageFacetCounts {
+                    field: name,
+                    parent: r.path.clone(),
+                    maps: px.child_maps.clone(),
+                }),
             }
         })
         .collect();
@@ -390,6 +399,26 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         (None, 0, _, None) => {
             let (count, facets) = searcher.search(q, &(Count, facet_collectors)).map_err(failed)?;
             Gathered { count, top: Top::Docs(Vec::new()), facets: extract(facets) }
+        }
+        // Words the best records can be found among without scoring every record: the
+        // count is taken apart, from the document lists alone.
+        (None, _, Sort::Relevance, None)
+            if facet_collectors.is_none() && q.downcast_ref::<rank::Bm25fQuery>().is_some_and(|b| b.prunes()) =>
+        {
+            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+            let weight = q.weight(EnableScoring::enabled_from_searcher(searcher)).map_err(failed)?;
+            let mut count = 0;
+            let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
+            for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+                count += Count.collect_segment(weight.as_ref(), ord as u32, reader).map_err(failed)?;
+                fruits.push(top.collect_segment(weight.as_ref(), ord as u32, reader).map_err(failed)?);
+            }
+            let hits = top.merge_fruits(fruits).map_err(failed)?;
+            Gathered {
+                count,
+                top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
+                facets: Vec::new(),
+            }
         }
         (None, _, Sort::Relevance, None) => {
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();

@@ -246,6 +246,12 @@ impl Bm25fQuery {
         self
     }
 
+    /// Whether its best records are found without scoring every record
+    /// ([`Bm25fScorer::prune`]), so that counting them apart costs less than scoring all.
+    pub fn prunes(&self) -> bool {
+        (2..=PRUNED_WORDS).contains(&self.words.len())
+    }
+
     /// Words that rank records but are not the query's own: snippets do not mark them.
     pub fn unmarked(mut self) -> Self {
         self.marked = false;
@@ -373,24 +379,63 @@ impl Weight for Bm25fWeight {
     }
 
     fn for_each(&self, reader: &SegmentReader, callback: &mut dyn FnMut(DocId, Score)) -> tantivy::Result<()> {
-        let mut scorer = self.bm25f_scorer(reader, 1.0)?;
-        while scorer.doc != TERMINATED {
-            if let Some(score) = scorer.point {
-                callback(scorer.doc, score);
-                scorer.advance();
-                continue;
-            }
-            for slot in 0..scorer.present.len() {
-                let mut rest = std::mem::take(&mut scorer.present[slot]);
-                while rest != 0 {
-                    let i = slot * 64 + rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    callback(scorer.start + i as u32, std::mem::take(&mut scorer.scores[i]));
-                }
-            }
-            scorer.refill();
-        }
+        self.bm25f_scorer(reader, 1.0)?.each_scored(callback);
         Ok(())
+    }
+
+    /// The best records only (top hits without a count in the same pass): see
+    /// [`Bm25fScorer::prune`].
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        self.bm25f_scorer(reader, 1.0)?.prune(threshold, callback);
+        Ok(())
+    }
+
+    /// The records holding any word, counted from the document lists alone (no term
+    /// frequencies, no scores), a block of postings at a time, into one bit per record.
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        let mut lists = Vec::new();
+        for p in self.words.iter().flat_map(|w| &w.parts) {
+            let inverted = reader.inverted_index(p.term.field())?;
+            if let Some(list) = inverted.read_block_postings(&p.term, IndexRecordOption::Basic)? {
+                lists.push(list);
+            }
+        }
+        let alive = reader.alive_bitset();
+        if let ([list], None) = (&lists[..], alive) {
+            return Ok(list.doc_freq());
+        }
+        let mut bits = vec![0u64; (reader.max_doc() as usize).div_ceil(64)];
+        for list in &mut lists {
+            while !list.docs().is_empty() {
+                for &doc in list.docs() {
+                    if let Some(word) = bits.get_mut(doc as usize / 64) {
+                        *word |= 1 << (doc % 64);
+                    }
+                }
+                list.advance();
+            }
+        }
+        let count = match alive {
+            None => bits.iter().map(|w| w.count_ones()).sum(),
+            Some(alive) => {
+                let mut count = 0;
+                for (slot, &word) in bits.iter().enumerate() {
+                    let mut rest = word;
+                    while rest != 0 {
+                        let doc = (slot * 64) as u32 + rest.trailing_zeros();
+                        rest &= rest - 1;
+                        count += u32::from(alive.is_alive(doc));
+                    }
+                }
+                count
+            }
+        };
+        Ok(count)
     }
 
     /// Unscored (a count, a date order, facets alone): the records holding any word,
@@ -486,6 +531,16 @@ const WINDOW: u32 = 4096;
 /// row, seeks are served from windows.
 const CLOSE_SEEK: u32 = 64;
 const DENSE_SEEKS: u32 = 16;
+
+/// The most words [`Bm25fScorer::prune`] prunes among (each holds a window of term
+/// frequencies); longer queries score every record.
+const PRUNED_WORDS: usize = 8;
+
+/// Whether a score of at most `bound` cannot get above `threshold`, with a margin for
+/// the rounding of sums taken in another order.
+fn below(bound: f32, threshold: Score) -> bool {
+    threshold > 0.0 && bound * (1.0 + 1e-5) <= threshold
+}
 
 /// How many unscored documents are handed on at once.
 const BLOCK: usize = 64;
@@ -603,6 +658,124 @@ impl Bm25fScorer {
         start
     }
 
+    /// Every matching record with its score, in record order, a window at a time.
+    fn each_scored(&mut self, mut callback: impl FnMut(DocId, Score)) {
+        while self.doc != TERMINATED {
+            if let Some(score) = self.point {
+                callback(self.doc, score);
+                self.advance();
+                continue;
+            }
+            for slot in 0..self.present.len() {
+                let mut rest = std::mem::take(&mut self.present[slot]);
+                while rest != 0 {
+                    let i = slot * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    callback(self.start + i as u32, std::mem::take(&mut self.scores[i]));
+                }
+            }
+            self.refill();
+        }
+    }
+
+    /// Every record that scores above `threshold`, the callback raising the threshold as
+    /// better records come (the top hits' lowest score), by MaxScore (Turtle and Flood,
+    /// "Query evaluation: strategies and optimizations", 1995): a word adds less than its
+    /// factor to any score, so once the lowest-bounded words together cannot lift a record
+    /// above the threshold, records holding only them are not gathered; they are only
+    /// looked up, for the records the other words bring that could still get above it.
+    /// Scores are computed exactly as [`Self::refill`] does, word by word in query order,
+    /// so the records kept and their scores are those of scoring every record.
+    fn prune(&mut self, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
+        let n = self.words.len();
+        let bounds: Vec<f32> = self.words.iter().map(|w| w.factor).collect();
+        if !(2..=PRUNED_WORDS).contains(&n) || bounds.iter().any(|b| !(b.is_finite() && *b > 0.0)) {
+            self.each_scored(|doc, score| {
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+            });
+            return;
+        }
+        let mut by_bound: Vec<usize> = (0..n).collect();
+        by_bound.sort_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
+        let mut essential = vec![true; n];
+        // How many of the lowest-bounded words are only looked up, and their bounds' sum.
+        let (mut skipped, mut skipped_bound) = (0, 0.0f32);
+        let mut tfs: Vec<Vec<f32>> = vec![vec![0.0; WINDOW as usize]; n];
+        let mut contributions = vec![0.0f32; n];
+        loop {
+            while skipped < n && below(skipped_bound + bounds[by_bound[skipped]], threshold) {
+                skipped_bound += bounds[by_bound[skipped]];
+                essential[by_bound[skipped]] = false;
+                skipped += 1;
+            }
+            let lowest = (0..n)
+                .filter(|&w| essential[w])
+                .flat_map(|w| self.words[w].postings.iter().map(|p| p.list.doc()))
+                .min()
+                .unwrap_or(TERMINATED);
+            if lowest == TERMINATED {
+                return;
+            }
+            let horizon = lowest.saturating_add(WINDOW);
+            for (word, tf) in self.words.iter_mut().zip(&mut tfs).zip(&essential).filter_map(|(w, e)| e.then_some(w)) {
+                for p in &mut word.postings {
+                    let part = &p.part;
+                    let norms = p.norms.get_or_insert_with(|| Box::new(std::array::from_fn(|id| part.norm(id as u8))));
+                    let mut d = p.list.doc();
+                    while d < horizon {
+                        let i = (d - lowest) as usize;
+                        self.present[i / 64] |= 1 << (i % 64);
+                        tf[i] += p.list.term_freq() as f32 * norms[p.fieldnorms.fieldnorm_id(d) as usize];
+                        d = p.list.advance();
+                    }
+                }
+            }
+            for slot in 0..self.present.len() {
+                let mut rest = std::mem::take(&mut self.present[slot]);
+                while rest != 0 {
+                    let i = slot * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    let doc = lowest + i as u32;
+                    let mut bound = skipped_bound;
+                    for w in 0..n {
+                        contributions[w] = 0.0;
+                        if essential[w] {
+                            let tf = std::mem::take(&mut tfs[w][i]);
+                            if tf > 0.0 {
+                                contributions[w] = self.words[w].factor * tf / (RANKING.k1 + tf);
+                                bound += contributions[w];
+                            }
+                        }
+                    }
+                    if below(bound, threshold) {
+                        continue;
+                    }
+                    for w in (0..n).filter(|&w| !essential[w]) {
+                        let word = &mut self.words[w];
+                        let mut tf = 0.0;
+                        for p in &mut word.postings {
+                            if p.list.doc() < doc {
+                                p.list.seek(doc);
+                            }
+                            if p.list.doc() == doc {
+                                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(doc));
+                            }
+                        }
+                        if tf > 0.0 {
+                            contributions[w] = word.factor * tf / (RANKING.k1 + tf);
+                        }
+                    }
+                    let score = contributions.iter().filter(|&&c| c > 0.0).fold(0.0, |sum, c| sum + c);
+                    if score > threshold {
+                        threshold = callback(doc, score);
+                    }
+                }
+            }
+        }
+    }
+
     /// The first matching document at or after window index `from`, else the next window.
     fn next_from(&mut self, from: u32) -> DocId {
         let mut slot = from as usize / 64;
@@ -710,7 +883,8 @@ impl Scorer for Bm25fScorer {
 mod tests {
     use super::*;
     use crate::index::schema;
-    use tantivy::{Index, TantivyDocument};
+    use tantivy::collector::TopDocs;
+    use tantivy::{DocAddress, Index, TantivyDocument};
 
     /// An in-memory index of `n` pages: every third holds `alpha` in its body (twice in
     /// every ninth), every fifth `beta` in its title.
@@ -788,6 +962,83 @@ mod tests {
         let mut unscored = Vec::new();
         weight.for_each_no_score(segment, &mut |docs| unscored.extend_from_slice(docs)).unwrap();
         assert_eq!(unscored, advanced.iter().map(|(d, _)| *d).collect::<Vec<_>>());
+    }
+
+    /// An in-memory index of `n` pages of varied length: `common` in most, `middle` in
+    /// about one in ten, `rare` in one in fifty, each as often as chance has it, in the
+    /// body or the title; one record in 97 deleted.
+    fn varied(n: u32) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let mut state = 12345u64;
+        let mut next = move |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            doc.add_text(fields.id, format!("p{i}"));
+            let mut body = Vec::new();
+            for _ in 0..1 + next(30) {
+                body.push(match next(100) {
+                    0..2 => "rare",
+                    2..12 => "middle",
+                    12..40 => "common",
+                    _ => "filler",
+                });
+            }
+            doc.add_text(fields.body, body.join(" "));
+            doc.add_text(fields.title, if next(40) == 0 { "rare title" } else { "common title" });
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        for i in (0..n).step_by(97) {
+            writer.delete_term(Term::from_field_text(fields.id, &format!("p{i}")));
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    #[test]
+    fn pruned_top_hits_and_counts_are_those_of_scoring_every_record() {
+        let (index, fields) = varied(30_000);
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let alive = segment.alive_bitset().expect("deletes");
+        for words in [&["rare", "common"][..], &["common", "rare"], &["middle", "rare"], &["rare", "middle", "common"]]
+        {
+            let q = query(&fields, words);
+            assert!(q.prunes());
+            let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            let mut all = Vec::new();
+            weight.for_each(segment, &mut |doc, score| all.push((doc, score))).unwrap();
+            all.retain(|&(doc, _)| alive.is_alive(doc));
+            assert_eq!(weight.count(segment).unwrap() as usize, all.len(), "{words:?}");
+            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            for k in [1, 10, 100] {
+                let top = TopDocs::with_limit(k).order_by_score();
+                let found = searcher.search(&q, &top).unwrap();
+                let want: Vec<(f32, DocAddress)> =
+                    all.iter().take(k).map(|&(doc, score)| (score, DocAddress::new(0, doc))).collect();
+                assert_eq!(found, want, "{words:?} top {k}");
+            }
+            // The records passed on are far fewer than those that match.
+            let mut offered = 0;
+            let mut best = Vec::new();
+            weight
+                .for_each_pruning(Score::MIN, segment, &mut |_, score| {
+                    offered += 1;
+                    best.push(score);
+                    best.sort_by(|a, b| b.total_cmp(a));
+                    best.truncate(10);
+                    if best.len() == 10 { best[9] } else { Score::MIN }
+                })
+                .unwrap();
+            assert!(offered * 4 < all.len(), "{words:?}: {offered} of {}", all.len());
+        }
     }
 
     #[test]
