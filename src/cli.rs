@@ -141,6 +141,11 @@ pub struct BenchArgs {
     /// into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Also run every query on a peer in the same run, as many times, and report its p50
+    /// and p99 beside paperdex's, with the ratio: `fts5` loads the index's records into an
+    /// in-memory SQLite FTS5 table first.
+    #[arg(long, value_enum, value_name = "PEER")]
+    pub peer: Option<BenchPeer>,
     /// Print one JSON object (schema in the README).
     #[arg(long)]
     pub json: bool,
@@ -309,6 +314,15 @@ pub struct InspectArgs {
     /// Print one JSON object: {"page", "captions", "methods", "problems"}.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A peer system `paperdex bench` can time beside paperdex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchPeer {
+    /// SQLite FTS5 (bm25 with paperdex's field weights, porter stemming), one row per
+    /// record, facets in tables beside it: the same top 10, snippets, count and facet
+    /// counts per query.
+    Fts5,
 }
 
 /// A peer system `paperdex eval` can run beside paperdex.

@@ -163,6 +163,75 @@ fn bench_reports_every_class_as_json() {
 }
 
 #[test]
+fn bench_times_the_fts5_peer_beside_paperdex() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("peer.svg");
+    let out = paperdex()
+        .args([
+            "bench",
+            "--warmup",
+            "1",
+            "--iterations",
+            "2",
+            "--repeat",
+            "2",
+            "--cold",
+            "0",
+            "--peer",
+            "fts5",
+            "--json",
+        ])
+        .arg("--plot")
+        .arg(&svg)
+        .arg("--index")
+        .arg(SYNTH.path().join("idx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("into SQLite FTS5"));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["peer"], "fts5");
+    for c in doc["classes"].as_array().unwrap() {
+        if c["class"] == "fuzzy" {
+            // FTS5 has no typo tolerance: no figure rather than a made-up one.
+            assert!(c.get("peer_p50_us").is_none() && c.get("peer_ratio").is_none(), "{c}");
+            continue;
+        }
+        let figure = |key: &str| c[key].as_f64().unwrap_or_else(|| panic!("{key} in {c}"));
+        assert!(figure("peer_p50_us") > 0.0 && figure("peer_p50_us") <= figure("peer_p99_us"), "{c}");
+        assert!(
+            figure("peer_p50_min_us") <= figure("peer_p50_us") && figure("peer_p50_us") <= figure("peer_p50_max_us")
+        );
+        let ratio = figure("peer_p50_us") / figure("p50_us");
+        assert!((figure("peer_ratio") - ratio).abs() < 1e-6 * ratio.max(1.0), "{c}");
+    }
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("fts5 p50 (green)"), "the plot names the peer");
+    // The table has the peer's columns; without --peer it has none.
+    let table = |peer: bool| {
+        let mut cmd = paperdex();
+        cmd.args(["bench", "--warmup", "0", "--iterations", "1", "--repeat", "1", "--cold", "0", "--index"])
+            .arg(SYNTH.path().join("idx"));
+        if peer {
+            cmd.args(["--peer", "fts5"]);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    let with = table(true);
+    let header = with.lines().find(|l| l.starts_with("class")).unwrap();
+    assert!(header.contains("fts5 p50") && header.contains("ratio"), "{with}");
+    let fuzzy = with.lines().find(|l| l.starts_with("fuzzy")).unwrap();
+    assert!(fuzzy.trim_end().ends_with('-'), "{with}");
+    assert!(!table(false).contains("fts5"));
+    paperdex()
+        .args(["bench", "--peer", "lucene", "--index"])
+        .arg(SYNTH.path().join("idx"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'lucene' for '--peer <PEER>'"));
+}
+
+#[test]
 fn bench_reads_a_queries_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("queries.tsv");

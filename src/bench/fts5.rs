@@ -1,8 +1,8 @@
 //! SQLite FTS5, the usual "just put it in SQLite" choice, as a peer measured beside
 //! paperdex: the records of a paperdex index loaded into an FTS5 table (one row per
 //! record, one column per text field, porter stemming) with the facets in plain tables
-//! beside it. `paperdex eval --peer fts5` ranks with it, and `examples/fts5_peer.rs`
-//! times the bench's query classes on it.
+//! beside it. `paperdex eval --peer fts5` ranks with it, and `paperdex bench --peer fts5`
+//! (and `examples/fts5_peer.rs`) times the bench's query classes on it.
 
 use std::path::Path;
 
@@ -119,6 +119,12 @@ impl Fts5Peer {
             .query_map(params![query, depth as i64], |row| Ok((row.get::<_, String>(0)?, -row.get::<_, f64>(1)?)))
             .map_err(peer_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(peer_error)
+    }
+
+    /// Whether the peer has an equivalent of a bench class: all but `fuzzy` (FTS5 has no
+    /// typo tolerance).
+    pub fn runs(class: &str) -> bool {
+        class != "fuzzy"
     }
 
     /// Does for FTS5 what `paperdex search` does for a bench query: the top 10, a snippet

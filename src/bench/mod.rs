@@ -107,6 +107,19 @@ pub struct ClassReport {
     pub process_p50_min_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_p50_max_ms: Option<f64>,
+    /// With `--peer`: the peer's p50 and p99 over the same queries and runs (summarised
+    /// over the repeats as paperdex's), and its p50 over paperdex's. Absent without a peer
+    /// and for a class the peer cannot run (FTS5 has no typo tolerance: `fuzzy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_p50_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_p50_min_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_p50_max_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_p99_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_ratio: Option<f64>,
     /// The queries of the class, as a `--queries` file line would give them.
     #[serde(default)]
     pub drawn: Vec<String>,
@@ -125,6 +138,9 @@ pub struct BenchReport {
     /// Fresh `paperdex search` processes per query in each repeat; 0: no cold runs.
     #[serde(default)]
     pub cold: usize,
+    /// The peer timed beside paperdex (`fts5`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
     pub classes: Vec<ClassReport>,
     /// With a baseline: each class against it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -216,13 +232,15 @@ pub struct BenchSettings {
 }
 
 /// Runs every class of `queries` and reports on each, in the order classes first appear;
-/// with `cold`, each repeat then runs every query in fresh processes too.
+/// with `cold`, each repeat then runs every query in fresh processes too; with `peer`,
+/// each repeat times every class on the peer right after paperdex.
 pub fn run(
     px: &PaperdexIndex,
     searcher: &Searcher,
     queries: &[BenchQuery],
     settings: BenchSettings,
     cold: Option<&FreshSearch>,
+    mut peer: Option<&mut fts5::Fts5Peer>,
 ) -> Result<BenchReport> {
     if settings.iterations == 0 {
         return Err(Error::BadArgument("--iterations must be at least 1".into()));
@@ -250,7 +268,15 @@ pub fn run(
     for _ in 0..settings.repeat.max(1) {
         for (i, class) in classes.iter().enumerate() {
             let members: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == *class).collect();
-            runs[i].push(run_class(px, searcher, class, &members, settings)?);
+            let mut report = run_class(px, searcher, class, &members, settings)?;
+            if let Some(peer) = peer.as_deref_mut() {
+                if let Some((p50, p99)) = peer_class(peer, class, &members, settings)? {
+                    (report.peer_p50_us, report.peer_p50_min_us, report.peer_p50_max_us) =
+                        (Some(p50), Some(p50), Some(p50));
+                    report.peer_p99_us = Some(p99);
+                }
+            }
+            runs[i].push(report);
         }
         let Some(fresh) = cold else { continue };
         // After the warm runs, so the index files are in the page cache: what stays cold is
@@ -295,9 +321,39 @@ pub fn run(
         threads: settings.threads,
         repeat: settings.repeat.max(1),
         cold: cold.map_or(0, |c| c.runs),
+        peer: peer.map(|_| "fts5".to_owned()),
         classes: reports,
         baseline: Vec::new(),
     })
+}
+
+/// One class's queries on the peer, with the same warm-up and timed runs as paperdex's
+/// (`run_class`): the p50 and p99 over all timed runs; `None` for a class the peer has no
+/// equivalent of.
+fn peer_class(
+    peer: &mut fts5::Fts5Peer,
+    class: &str,
+    members: &[&BenchQuery],
+    settings: BenchSettings,
+) -> Result<Option<(f64, f64)>> {
+    if !fts5::Fts5Peer::runs(class) {
+        return Ok(None);
+    }
+    for q in members {
+        for _ in 0..settings.warmup.max(1) {
+            peer.run_bench_query(class, &q.request)?;
+        }
+    }
+    let mut total = Vec::with_capacity(members.len() * settings.iterations);
+    for _ in 0..settings.iterations {
+        for q in members {
+            let t = Instant::now();
+            peer.run_bench_query(class, &q.request)?;
+            total.push(t.elapsed().as_nanos() as f64 / 1000.0);
+        }
+    }
+    total.sort_by(f64::total_cmp);
+    Ok(Some((percentile(&total, 50.0), percentile(&total, 99.0))))
 }
 
 /// One class's repeats as one report: the median repeat's figures (by p50), with the
@@ -314,6 +370,8 @@ fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
     let max = repeats.iter().map(|r| r.max_us).fold(0.0, f64::max);
     let cold: Vec<Option<f64>> = repeats.iter().map(|r| r.cold_p50_us).collect();
     let process: Vec<Option<f64>> = repeats.iter().map(|r| r.process_p50_ms).collect();
+    let peer_p50s: Vec<Option<f64>> = repeats.iter().map(|r| r.peer_p50_us).collect();
+    let peer_p99s: Vec<Option<f64>> = repeats.iter().map(|r| r.peer_p99_us).collect();
     repeats.sort_by(|a, b| a.p50_us.total_cmp(&b.p50_us));
     let mut report = repeats.swap_remove(repeats.len() / 2);
     report.max_us = max;
@@ -326,6 +384,9 @@ fn summarise(mut repeats: Vec<ClassReport>) -> ClassReport {
     report.p99_max_us = p99s.iter().copied().fold(0.0, f64::max);
     (report.cold_p50_us, report.cold_p50_min_us, report.cold_p50_max_us) = median_and_range(&cold);
     (report.process_p50_ms, report.process_p50_min_ms, report.process_p50_max_ms) = median_and_range(&process);
+    (report.peer_p50_us, report.peer_p50_min_us, report.peer_p50_max_us) = median_and_range(&peer_p50s);
+    report.peer_p99_us = median_and_range(&peer_p99s).0;
+    report.peer_ratio = report.peer_p50_us.map(|peer| peer / report.p50_us.max(1e-3));
     report
 }
 
@@ -407,6 +468,11 @@ fn run_class(
         process_p50_ms: None,
         process_p50_min_ms: None,
         process_p50_max_ms: None,
+        peer_p50_us: None,
+        peer_p50_min_us: None,
+        peer_p50_max_us: None,
+        peer_p99_us: None,
+        peer_ratio: None,
         drawn: Vec::new(),
     })
 }

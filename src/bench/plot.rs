@@ -1,5 +1,5 @@
-//! The bench report as a picture: per class, the p50, the p99 and (with cold runs) the
-//! cold p50 as bars on a log scale, the repeats' spread as a line through each bar's top
+//! The bench report as a picture: per class, the p50, the p99, (with cold runs) the cold
+//! p50 and (with a peer) the peer's p50 as bars on a log scale, the repeats' spread as a line through each bar's top
 //! (plotters, SVG).
 
 use std::path::Path;
@@ -22,15 +22,18 @@ pub fn write_svg(report: &BenchReport, path: &Path) -> Result<()> {
     let top = report
         .classes
         .iter()
-        .map(|c| c.p99_max_us.max(c.p99_us).max(cold(c).map_or(0.0, |(_, _, hi)| hi)))
+        .map(|c| {
+            c.p99_max_us.max(c.p99_us).max(cold(c).map_or(0.0, |(_, _, hi)| hi)).max(c.peer_p50_max_us.unwrap_or(0.0))
+        })
         .fold(10.0, f64::max)
         * 2.0;
     let low = report.classes.iter().map(|c| c.p50_min_us.min(c.p50_us)).fold(top, f64::min).max(1.0) / 2.0;
     let title = format!(
-        "paperdex bench: {} records, {} cores, p50 (dark) and p99 (light){}, µs, {} repeats",
+        "paperdex bench: {} records, {} cores, p50 (dark) and p99 (light){}{}, µs, {} repeats",
         report.index.records,
         report.machine.cores,
         if report.cold > 0 { ", cold p50 (orange)" } else { "" },
+        report.peer.as_ref().map(|p| format!(", {p} p50 (green)")).unwrap_or_default(),
         report.repeat
     );
     let mut chart = ChartBuilder::on(&root)
@@ -55,20 +58,22 @@ pub fn write_svg(report: &BenchReport, path: &Path) -> Result<()> {
     let dark = RGBColor(31, 78, 140);
     let light = RGBColor(140, 180, 225);
     let orange = RGBColor(230, 140, 40);
+    let green = RGBColor(60, 150, 80);
     for (i, c) in report.classes.iter().enumerate() {
         let x = i as f64;
-        let mut bars = vec![
-            (x + 0.15, x + 0.48, c.p50_us, dark, c.p50_min_us, c.p50_max_us),
-            (x + 0.52, x + 0.85, c.p99_us, light, c.p99_min_us, c.p99_max_us),
-        ];
+        let mut bars =
+            vec![(c.p50_us, dark, c.p50_min_us, c.p50_max_us), (c.p99_us, light, c.p99_min_us, c.p99_max_us)];
         if let Some((mid, lo, hi)) = cold(c) {
-            bars = vec![
-                (x + 0.1, x + 0.35, c.p50_us, dark, c.p50_min_us, c.p50_max_us),
-                (x + 0.375, x + 0.625, c.p99_us, light, c.p99_min_us, c.p99_max_us),
-                (x + 0.65, x + 0.9, mid, orange, lo, hi),
-            ];
+            bars.push((mid, orange, lo, hi));
         }
-        for (from, to, value, color, lo, hi) in bars {
+        if let Some(mid) = c.peer_p50_us {
+            bars.push((mid, green, c.peer_p50_min_us.unwrap_or(mid), c.peer_p50_max_us.unwrap_or(mid)));
+        }
+        // The bars share 0.8 of the class's width, side by side.
+        let step = 0.8 / bars.len() as f64;
+        for (k, (value, color, lo, hi)) in bars.into_iter().enumerate() {
+            let from = x + 0.1 + step * k as f64 + step * 0.05;
+            let to = from + step * 0.9;
             chart
                 .draw_series(std::iter::once(Rectangle::new([(from, low), (to, value.max(low))], color.filled())))
                 .map_err(|e| fail(e.to_string()))?;

@@ -83,7 +83,17 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
             n => format!("; cold: {n} fresh `paperdex search` processes per query and repeat"),
         }
     );
-    let mut report: BenchReport = bench::run(&px, &searcher, &queries, settings, cold.as_ref())?;
+    let mut peer = match args.peer {
+        Some(crate::cli::BenchPeer::Fts5) => {
+            let started = std::time::Instant::now();
+            let _ = writeln!(std::io::stderr(), "loading {} records into SQLite FTS5 ...", searcher.num_docs());
+            let peer = bench::fts5::Fts5Peer::from_index(&px, &searcher, None)?;
+            let _ = writeln!(std::io::stderr(), "loaded in {:.1} s", started.elapsed().as_secs_f64());
+            Some(peer)
+        }
+        None => None,
+    };
+    let mut report: BenchReport = bench::run(&px, &searcher, &queries, settings, cold.as_ref(), peer.as_mut())?;
     if let Some(base) = &baseline {
         report.baseline = bench::compare(&report, base);
     }

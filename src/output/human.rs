@@ -215,9 +215,19 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
             r.cold
         )?;
     }
+    if let Some(peer) = &r.peer {
+        writeln!(
+            out,
+            "peer     {peer}: the same queries and runs in this process; its p50 and p99 (µs) and its p50 over paperdex's"
+        )?;
+    }
+    let peer_columns = match &r.peer {
+        Some(peer) => format!(" {:>10} {:>10} {:>8}", format!("{peer} p50"), format!("{peer} p99"), "ratio"),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "{:<14} {:>7} {:>9} {:>9} {:>17} {:>9} {:>10} {:>9} {:>9} {:>17} {:>9} {:>9} {:>10} {:>9}",
+        "{:<14} {:>7} {:>9} {:>9} {:>17} {:>9} {:>10} {:>9} {:>9} {:>17} {:>9} {:>9} {:>10} {:>9}{peer_columns}",
         "class",
         "queries",
         "hits",
@@ -237,9 +247,18 @@ pub fn write_bench(out: &mut impl Write, r: &crate::bench::BenchReport) -> Resul
     let figure =
         |value: Option<f64>, decimals: usize| value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"));
     for c in &r.classes {
+        let peer_columns = match &r.peer {
+            Some(_) => format!(
+                " {:>10} {:>10} {:>8}",
+                figure(c.peer_p50_us, 1),
+                figure(c.peer_p99_us, 1),
+                c.peer_ratio.map_or_else(|| "-".to_owned(), |x| format!("{x:.1}x"))
+            ),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "{:<14} {:>7} {:>9} {:>9.1} {:>17} {:>9} {:>10} {:>9.1} {:>9.1} {:>17} {:>9.0} {:>9.0} {:>10.1} {:>9.1}",
+            "{:<14} {:>7} {:>9} {:>9.1} {:>17} {:>9} {:>10} {:>9.1} {:>9.1} {:>17} {:>9.0} {:>9.0} {:>10.1} {:>9.1}{peer_columns}",
             c.class,
             c.queries,
             c.hits,

@@ -69,7 +69,7 @@ impl StoredDoc {
                 TEXT_CODE | FACET_CODE => {
                     let len = usize::try_from(VInt::deserialize(&mut rest).ok()?.val()).ok()?;
                     let text = rest.get(..len)?;
-                    std::str::from_utf8(text).ok()?;
+                    simdutf8::basic::from_utf8(text).ok()?;
                     let start = all.len() - rest.len();
                     rest = &rest[len..];
                     if code == TEXT_CODE { Stored::Text(start..start + len) } else { Stored::Other }
