@@ -269,12 +269,12 @@ pub fn run(
         for (i, class) in classes.iter().enumerate() {
             let members: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == *class).collect();
             let mut report = run_class(px, searcher, class, &members, settings)?;
-            if let Some(peer) = peer.as_deref_mut() {
-                if let Some((p50, p99)) = peer_class(peer, class, &members, settings)? {
-                    (report.peer_p50_us, report.peer_p50_min_us, report.peer_p50_max_us) =
-                        (Some(p50), Some(p50), Some(p50));
-                    report.peer_p99_us = Some(p99);
-                }
+            if let Some(peer) = peer.as_deref_mut()
+                && let Some((p50, p99)) = peer_class(peer, class, &members, settings)?
+            {
+                (report.peer_p50_us, report.peer_p50_min_us, report.peer_p50_max_us) =
+                    (Some(p50), Some(p50), Some(p50));
+                report.peer_p99_us = Some(p99);
             }
             runs[i].push(report);
         }
