@@ -11,6 +11,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(paperdex_no_shared)");
     println!("cargo::rustc-check-cfg=cfg(paperdex_no_browser)");
     println!("cargo::rerun-if-changed=build.rs");
+    link_position_dependent();
     browser();
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let reviews = manifest.join("../shared/corpus/reviews");
@@ -27,6 +28,18 @@ fn main() {
     println!("cargo::rerun-if-env-changed=CI");
     if std::env::var("CI").as_deref() != Ok("true") {
         println!("cargo::rustc-cfg=paperdex_no_shared");
+    }
+}
+
+/// Links the `paperdex` executable at a fixed address on Linux (`-no-pie`): the code is
+/// compiled position-independent as usual, and the linker resolves its forty thousand
+/// pointers into read-only data once, at link time. A position-independent executable has
+/// the dynamic loader apply them at every start, writing to (and so copying) every page
+/// of that data: a third of a `paperdex search` process's time (about 1 ms of 3) before
+/// `main`. Shared libraries are still placed at random.
+fn link_position_dependent() {
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo::rustc-link-arg-bins=-no-pie");
     }
 }
 
