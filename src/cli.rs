@@ -171,7 +171,7 @@ pub struct IndexArgs {
     #[command(flatten)]
     pub location: IndexLocation,
     /// The writer's memory budget in MB (at least 15 per thread).
-    #[arg(long, value_name = "MB", default_value_t = 256)]
+    #[arg(long, value_name = "MB", default_value_t = 192)]
     pub memory_mb: usize,
     /// Indexing threads [default: the number of cores].
     #[arg(long, value_name = "N")]

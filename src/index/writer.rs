@@ -43,7 +43,7 @@ pub struct IndexOptions {
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
-            memory_budget: 256_000_000,
+            memory_budget: 192_000_000,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             commit_every: 10_000,
         }
