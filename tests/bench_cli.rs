@@ -223,6 +223,30 @@ fn bench_times_the_fts5_peer_beside_paperdex() {
     let fuzzy = with.lines().find(|l| l.starts_with("fuzzy")).unwrap();
     assert!(fuzzy.trim_end().ends_with('-'), "{with}");
     assert!(!table(false).contains("fts5"));
+    // Queries FTS5 cannot run as paperdex does leave their class without a peer figure,
+    // whatever the class is called: a typo-tolerant one, and one FTS5's syntax refuses
+    // (said on stderr); the others still get theirs.
+    let queries = dir.path().join("queries.tsv");
+    std::fs::write(&queries, "typos\tvidoe\tfuzzy\nquote\t\"unbalanced\nplain\tmodel\nall\t*\n").unwrap();
+    let out = paperdex()
+        .args(["bench", "--warmup", "0", "--iterations", "1", "--repeat", "1", "--cold", "0", "--peer", "fts5"])
+        .args(["--json", "--queries"])
+        .arg(&queries)
+        .arg("--index")
+        .arg(SYNTH.path().join("idx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("FTS5 cannot run `quote \"unbalanced`") && stderr.contains("no peer figure for quote"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for c in doc["classes"].as_array().unwrap() {
+        let has = c.get("peer_p50_us").is_some();
+        assert_eq!(has, c["class"] == "plain" || c["class"] == "all", "{c}");
+    }
     paperdex()
         .args(["bench", "--peer", "lucene", "--index"])
         .arg(SYNTH.path().join("idx"))
@@ -289,6 +313,10 @@ fn bench_bad_input_is_a_clear_error() {
         (vec!["--iterations".into(), "0".into()], "--iterations must be between 1 and 100000".into()),
         (vec!["--cold".into(), "1001".into()], "--cold must be between 0 and 1000 (0 skips the cold runs)".into()),
         (vec!["--cold=-1".into()], "invalid value '-1' for '--cold <N>'".into()),
+        (
+            vec!["--plot".into(), dir.path().join("no/such/folder/x.svg").into()],
+            format!("there is no folder {}", dir.path().join("no/such/folder").display()),
+        ),
     ];
     for (args, message) in cases {
         paperdex()

@@ -121,19 +121,21 @@ impl Fts5Peer {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(peer_error)
     }
 
-    /// Whether the peer has an equivalent of a bench class: all but `fuzzy` (FTS5 has no
-    /// typo tolerance).
-    pub fn runs(class: &str) -> bool {
-        class != "fuzzy"
+    /// Whether the peer has an equivalent of a bench query: all but typo-tolerant ones
+    /// (`--fuzzy`, the `fuzzy` class: FTS5 has no typo tolerance).
+    pub fn runs(class: &str, request: &SearchRequest) -> bool {
+        class != "fuzzy" && !request.fuzzy
     }
 
-    /// Does for FTS5 what `paperdex search` does for a bench query: the top 10, a snippet
-    /// for each of them, the total count, and the requested facet counts. Snippets are
+    /// Does for FTS5 what `paperdex search` does for a bench query: the top `limit` (10
+    /// unless the query says otherwise), a snippet for each of them, the total count, and the requested facet counts. Snippets are
     /// made for the ten winners only (in the ORDER BY query itself SQLite would make one
     /// for every match).
     pub fn run_bench_query(&mut self, class: &str, request: &SearchRequest) -> Result<()> {
-        let matched = request.query.as_deref().map(bench_query);
+        // No words (or `*`) is a browse, as in paperdex.
+        let matched = request.text().map(bench_query);
         let bm25 = self.weighted_bm25.clone();
+        let limit = request.limit;
         match (class, matched) {
             ("browse_facets", _) | (_, None) => {
                 // Facet counts over everything, the count, and the newest ten records.
@@ -141,13 +143,13 @@ impl Fts5Peer {
                 self.rows("SELECT kind, count(*) FROM facts GROUP BY kind", params![])?;
                 self.rows("SELECT count(*) FROM facts", params![])?;
                 self.rows(
-                    "SELECT r.rowid, r.f_title, r.f_description FROM records r WHERE r.rowid IN (SELECT id FROM facts ORDER BY date DESC LIMIT 10)",
+                    &format!("SELECT r.rowid, r.f_title, r.f_description FROM records r WHERE r.rowid IN (SELECT id FROM facts ORDER BY date DESC LIMIT {limit})"),
                     params![],
                 )?;
             }
             ("filter_facets", Some(q)) => {
                 let hits = "SELECT f.id FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 AND f.kind LIKE 'caption%'";
-                let top = self.ids(&format!("{hits} ORDER BY {bm25} LIMIT 10"), &q)?;
+                let top = self.ids(&format!("{hits} ORDER BY {bm25} LIMIT {limit}"), &q)?;
                 self.snippets(&q, &top)?;
                 self.rows(&format!("SELECT count(*) FROM ({hits})"), params![q])?;
                 self.rows(
@@ -163,15 +165,17 @@ impl Fts5Peer {
             }
             (_, Some(q)) if request.sort == Some(Sort::DateDesc) => {
                 let top = self.ids(
-                    "SELECT r.rowid FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 ORDER BY f.date DESC LIMIT 10",
+                    &format!("SELECT r.rowid FROM records r JOIN facts f ON f.id = r.rowid WHERE records MATCH ?1 ORDER BY f.date DESC LIMIT {limit}"),
                     &q,
                 )?;
                 self.snippets(&q, &top)?;
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q])?;
             }
             (_, Some(q)) => {
-                let top = self
-                    .ids(&format!("SELECT rowid FROM records WHERE records MATCH ?1 ORDER BY {bm25} LIMIT 10"), &q)?;
+                let top = self.ids(
+                    &format!("SELECT rowid FROM records WHERE records MATCH ?1 ORDER BY {bm25} LIMIT {limit}"),
+                    &q,
+                )?;
                 self.snippets(&q, &top)?;
                 self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q])?;
             }

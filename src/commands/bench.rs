@@ -38,6 +38,17 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
     if args.cold > MAX_COLD {
         return Err(Error::BadArgument(format!("--cold must be between 0 and {MAX_COLD} (0 skips the cold runs)")));
     }
+    // A picture that cannot be written is said now, not after the whole run.
+    if let Some(path) = &args.plot {
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        if !folder.is_dir() {
+            return Err(Error::BadArgument(format!(
+                "--plot {}: there is no folder {}",
+                path.display(),
+                folder.display()
+            )));
+        }
+    }
     let baseline: Option<BenchReport> = match &args.baseline {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.clone(), source })?;
