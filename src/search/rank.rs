@@ -666,15 +666,21 @@ impl Bm25fScorer {
                 self.advance();
                 continue;
             }
-            for slot in 0..self.present.len() {
-                let mut rest = std::mem::take(&mut self.present[slot]);
-                while rest != 0 {
-                    let i = slot * 64 + rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    callback(self.start + i as u32, std::mem::take(&mut self.scores[i]));
-                }
-            }
+            self.drain_window(&mut callback);
             self.refill();
+        }
+    }
+
+    /// Hands on every record of the gathered window with its score, in record order,
+    /// leaving the window empty.
+    fn drain_window(&mut self, mut callback: impl FnMut(DocId, Score)) {
+        for slot in 0..self.present.len() {
+            let mut rest = std::mem::take(&mut self.present[slot]);
+            while rest != 0 {
+                let i = slot * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                callback(self.start + i as u32, std::mem::take(&mut self.scores[i]));
+            }
         }
     }
 
@@ -724,17 +730,11 @@ impl Bm25fScorer {
                 if self.refill() == TERMINATED {
                     return;
                 }
-                for slot in 0..self.present.len() {
-                    let mut rest = std::mem::take(&mut self.present[slot]);
-                    while rest != 0 {
-                        let i = slot * 64 + rest.trailing_zeros() as usize;
-                        rest &= rest - 1;
-                        let score = std::mem::take(&mut self.scores[i]);
-                        if score > threshold {
-                            threshold = callback(self.start + i as u32, score);
-                        }
+                self.drain_window(|doc, score| {
+                    if score > threshold {
+                        threshold = callback(doc, score);
                     }
-                }
+                });
                 resume = self.start.saturating_add(WINDOW);
                 continue;
             }
