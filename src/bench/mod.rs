@@ -110,7 +110,8 @@ pub struct ClassReport {
     pub process_p50_max_ms: Option<f64>,
     /// With `--peer`: the peer's p50 and p99 over the same queries and runs (summarised
     /// over the repeats as paperdex's), and its p50 over paperdex's. Absent without a peer
-    /// and for a class the peer cannot run (FTS5 has no typo tolerance: `fuzzy`).
+    /// and for a class with a query the peer cannot run (a typo-tolerant one: FTS5 has no
+    /// typo tolerance; one FTS5's syntax refuses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_p50_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -34,7 +34,7 @@ pub struct RecordFacetSegment {
 #[derive(Default)]
 pub struct ChildMap {
     /// Facet ordinal → the index of its child of the parent in `children`, or `NONE`.
-    pub child_of: Vec<u32>,
+    child_of: Vec<u32>,
     /// Each child's encoded facet, in dictionary order.
     pub children: Vec<Vec<u8>>,
 }
@@ -59,8 +59,8 @@ pub struct ChildMaps {
 /// A segment, a facet field's name and a parent's encoded path.
 type MapKey = (SegmentId, String, Vec<u8>);
 
-/// Maps kept at most; past it the oldest segments' are dropped with the rest (drilling
-/// into a thousand date paths must not hold a thousand maps).
+/// Maps kept at most; past it all are forgotten and read again as needed (drilling into a
+/// thousand date paths must not hold a thousand maps).
 const KEPT_MAPS: usize = 256;
 
 impl ChildMaps {
