@@ -17,8 +17,7 @@ pub fn run(args: &InspectArgs) -> Result<Outcome> {
             None => Error::BadArgument(format!("{}: {}", problem.path, problem.reason)),
         })?;
     let parsed = ingest::parse_bytes(&args.file, &bytes);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = output::stdout();
     if args.json {
         output::json::write_inspect(&mut out, &parsed)?;
     } else {

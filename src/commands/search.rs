@@ -70,8 +70,7 @@ fn search(args: &SearchArgs, request: &SearchRequest, dir: &IndexDir, format: Fo
         let _ = writeln!(std::io::stderr(), "paperdex: warning: {warning}");
     }
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = output::stdout();
     match format {
         Format::Json => output::json::write_search(&mut out, &results)?,
         Format::Jsonl => output::json::write_search_lines(&mut out, &results)?,
