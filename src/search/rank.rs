@@ -8,12 +8,15 @@
 //! each feedback word weighed by Amati's Bose-Einstein model ([`bo1`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::{InvertedIndexReader, SegmentId};
+use tantivy::postings::TermInfo;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::index::Fields;
 use crate::index::schema::{RecordKind, TEXT_FIELDS, TextField};
@@ -278,36 +281,7 @@ const IDF_FLOOR: f32 = 1e-3;
 
 impl Query for Bm25fQuery {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let of_kind = match scoring {
-            EnableScoring::Enabled { searcher, .. } => {
-                let mut counts = Vec::with_capacity(self.kinds.len());
-                for (term, kind) in &self.kinds {
-                    counts.push((*kind, searcher.doc_freq(term)?));
-                }
-                Some(counts)
-            }
-            EnableScoring::Disabled { .. } => None,
-        };
-        let mut words = Vec::with_capacity(self.words.len());
-        for word in &self.words {
-            let (idf, averages) = match (&scoring, &of_kind) {
-                (EnableScoring::Enabled { statistics_provider, .. }, Some(of_kind)) => {
-                    statistics(word, *statistics_provider, of_kind)?
-                }
-                _ => (0.0, vec![Some(1.0); word.parts.len()]),
-            };
-            let parts = word
-                .parts
-                .iter()
-                .zip(averages)
-                .filter(|(p, _)| p.kinds.is_none_or(|kinds| self.kept.keeps_any(kinds)))
-                .filter_map(|(p, average)| {
-                    Some(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average: average? })
-                })
-                .collect();
-            words.push(WeightedWord { parts, factor: idf * (RANKING.k1 + 1.0) * word.boost });
-        }
-        Ok(Box::new(Bm25fWeight { words }))
+        Ok(Box::new(self.bm25f_weight(scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -320,18 +294,77 @@ impl Query for Bm25fQuery {
     }
 }
 
+impl Bm25fQuery {
+    fn bm25f_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Bm25fWeight> {
+        // Every part's term is looked up once per segment, here: the statistics and each
+        // segment's scorer read what was found instead of looking it up again.
+        let lookups = match scoring.searcher() {
+            Some(searcher) => Lookups::new(searcher, self.words.iter().flat_map(|w| &w.parts))?,
+            None => Lookups::default(),
+        };
+        let of_kind = match scoring {
+            EnableScoring::Enabled { searcher, .. } => {
+                let mut counts = Vec::with_capacity(self.kinds.len());
+                for (term, kind) in &self.kinds {
+                    counts.push((*kind, searcher.doc_freq(term)?));
+                }
+                Some(counts)
+            }
+            EnableScoring::Disabled { .. } => None,
+        };
+        let mut words = Vec::with_capacity(self.words.len());
+        let mut looked_up = Vec::new();
+        let mut at = 0;
+        for word in &self.words {
+            let (idf, averages) = match (&scoring, &of_kind) {
+                (EnableScoring::Enabled { searcher, statistics_provider }, Some(of_kind)) => {
+                    // The counts found are the searcher's own; another provider is asked.
+                    let own = std::ptr::addr_eq(*statistics_provider as *const _, *searcher as *const Searcher);
+                    let stats = Statistics { provider: *statistics_provider, lookups: own.then_some(&lookups), at };
+                    statistics(word, &stats, of_kind)?
+                }
+                _ => (0.0, vec![Some(1.0); word.parts.len()]),
+            };
+            let mut parts = Vec::with_capacity(word.parts.len());
+            for (p, average) in word.parts.iter().zip(averages) {
+                let part = at;
+                at += 1;
+                if p.kinds.is_some_and(|kinds| !self.kept.keeps_any(kinds)) {
+                    continue;
+                }
+                let Some(average) = average else { continue };
+                parts.push(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average });
+                looked_up.push(part);
+            }
+            words.push(WeightedWord { parts, factor: idf * (RANKING.k1 + 1.0) * word.boost });
+        }
+        Ok(Bm25fWeight { words, lookups: lookups.keep(&looked_up) })
+    }
+}
+
+/// Where a word's statistics come from: the terms looked up for the weight when they
+/// are the provider's own (`lookups`, the word's parts from `at` on), else the provider.
+struct Statistics<'a> {
+    provider: &'a dyn Bm25StatisticsProvider,
+    lookups: Option<&'a Lookups>,
+    at: usize,
+}
+
 /// A word's idf over all records (its document frequency taken as the largest of its
 /// fields'), and each field's average length over the records of the kinds that carry it.
 fn statistics(
     word: &Word,
-    stats: &dyn Bm25StatisticsProvider,
+    stats: &Statistics<'_>,
     of_kind: &[(RecordKind, u64)],
 ) -> tantivy::Result<(f32, Vec<Option<f32>>)> {
-    let docs = stats.total_num_docs()?.max(1);
+    let docs = stats.provider.total_num_docs()?.max(1);
     let mut doc_freq = 0;
     let mut averages = Vec::with_capacity(word.parts.len());
-    for p in &word.parts {
-        let in_field = stats.doc_freq(&p.term)?;
+    for (i, p) in word.parts.iter().enumerate() {
+        let (in_field, tokens) = match stats.lookups {
+            Some(lookups) => lookups.counts(stats.at + i),
+            None => (stats.provider.doc_freq(&p.term)?, stats.provider.total_num_tokens(p.term.field())?),
+        };
         doc_freq = doc_freq.max(in_field);
         if in_field == 0 {
             // No record holds the word in this field: the scorer skips it.
@@ -342,9 +375,64 @@ fn statistics(
             Some(kinds) => of_kind.iter().filter(|(k, _)| kinds.contains(k)).map(|(_, n)| n).sum::<u64>(),
             None => docs,
         };
-        averages.push(Some(stats.total_num_tokens(p.term.field())? as f32 / carriers.max(1) as f32));
+        averages.push(Some(tokens as f32 / carriers.max(1) as f32));
     }
     Ok((idf(doc_freq, docs), averages))
+}
+
+/// Terms looked up in every segment of a searcher: per segment, per term, the field's
+/// inverted index and the term's entry in it (`None`: no record of the segment holds it).
+#[derive(Default)]
+struct Lookups {
+    segments: Vec<(SegmentId, Vec<Found>)>,
+}
+
+/// A term's field's inverted index in a segment, and the term's entry in it.
+type Found = (Arc<InvertedIndexReader>, Option<TermInfo>);
+
+impl Lookups {
+    fn new<'a>(searcher: &Searcher, parts: impl Iterator<Item = &'a Part> + Clone) -> tantivy::Result<Self> {
+        let mut segments = Vec::with_capacity(searcher.segment_readers().len());
+        for reader in searcher.segment_readers() {
+            let mut found = Vec::new();
+            for p in parts.clone() {
+                let inverted = reader.inverted_index(p.term.field())?;
+                let info = inverted.get_term_info(&p.term)?;
+                found.push((inverted, info));
+            }
+            segments.push((reader.segment_id(), found));
+        }
+        Ok(Lookups { segments })
+    }
+
+    /// The records holding term `i` and the tokens of its field, over all segments (as
+    /// the searcher counts them: deleted records too).
+    fn counts(&self, i: usize) -> (u64, u64) {
+        let (mut docs, mut tokens) = (0, 0);
+        for (_, found) in &self.segments {
+            if let Some((inverted, info)) = found.get(i) {
+                docs += info.as_ref().map_or(0, |t| u64::from(t.doc_freq));
+                tokens += inverted.total_num_tokens();
+            }
+        }
+        (docs, tokens)
+    }
+
+    /// Only the terms at `kept`, in that order.
+    fn keep(self, kept: &[usize]) -> Lookups {
+        let segments = self
+            .segments
+            .into_iter()
+            .map(|(id, found)| (id, kept.iter().filter_map(|&i| found.get(i).cloned()).collect()))
+            .collect();
+        Lookups { segments }
+    }
+
+    /// What was found for the terms in `reader`'s segment, if it was looked up.
+    fn of(&self, reader: &SegmentReader) -> Option<&[Found]> {
+        let id = reader.segment_id();
+        self.segments.iter().find(|(s, _)| *s == id).map(|(_, found)| found.as_slice())
+    }
 }
 
 struct WeightedPart {
@@ -371,6 +459,8 @@ struct WeightedWord {
 
 struct Bm25fWeight {
     words: Vec<WeightedWord>,
+    /// The parts' terms, in word order, as looked up in each segment.
+    lookups: Lookups,
 }
 
 impl Weight for Bm25fWeight {
@@ -399,10 +489,10 @@ impl Weight for Bm25fWeight {
     /// frequencies, no scores), a block of postings at a time, into one bit per record.
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
         let mut lists = Vec::new();
-        for p in self.words.iter().flat_map(|w| &w.parts) {
-            let inverted = reader.inverted_index(p.term.field())?;
-            if let Some(list) = inverted.read_block_postings(&p.term, IndexRecordOption::Basic)? {
-                lists.push(list);
+        for (i, p) in self.words.iter().flat_map(|w| &w.parts).enumerate() {
+            let (inverted, info) = self.lookup(reader, i, &p.term)?;
+            if let Some(info) = info {
+                lists.push(inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?);
             }
         }
         let alive = reader.alive_bitset();
@@ -488,15 +578,28 @@ impl Weight for Bm25fWeight {
 }
 
 impl Bm25fWeight {
+    /// Part `i`'s term in `reader`'s segment: its field's inverted index and its entry,
+    /// as looked up for the weight (else looked up now).
+    fn lookup(&self, reader: &SegmentReader, i: usize, term: &Term) -> tantivy::Result<Found> {
+        if let Some(found) = self.lookups.of(reader).and_then(|found| found.get(i)) {
+            return Ok(found.clone());
+        }
+        let inverted = reader.inverted_index(term.field())?;
+        let info = inverted.get_term_info(term)?;
+        Ok((inverted, info))
+    }
+
     fn bm25f_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Bm25fScorer> {
         let mut words = Vec::with_capacity(self.words.len());
+        let mut i = 0;
         for word in &self.words {
             let mut postings = Vec::new();
             for p in &word.parts {
-                let field = p.term.field();
-                let inverted = reader.inverted_index(field)?;
-                if let Some(list) = inverted.read_postings(&p.term, IndexRecordOption::WithFreqs)? {
-                    let fieldnorms = reader.get_fieldnorms_reader(field)?;
+                let (inverted, info) = self.lookup(reader, i, &p.term)?;
+                i += 1;
+                if let Some(info) = info {
+                    let list = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+                    let fieldnorms = reader.get_fieldnorms_reader(p.term.field())?;
                     let part = WeightedPart { term: p.term.clone(), ..*p };
                     postings.push(FieldPostings { list, fieldnorms, part, norms: None });
                 }
@@ -1117,6 +1220,48 @@ mod tests {
         let tf = 1.0 / (1.0 - 0.75 + 0.75 * 4.0 / average);
         let want = idf * 2.2 * tf / (1.2 + tf);
         assert!((once - want).abs() < 1e-4, "{once} {want}");
+    }
+
+    #[test]
+    fn terms_looked_up_for_the_weight_score_as_terms_looked_up_anew() {
+        let (index, fields) = pages(90);
+        let before = index.reader().unwrap().searcher();
+        let q = query(&fields, &["alpha", "beta"]);
+        let old = q.bm25f_weight(EnableScoring::enabled_from_searcher(&before)).unwrap();
+        // A second segment the old weight never looked its terms up in.
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let mut doc = TantivyDocument::default();
+        doc.add_facet(fields.kind_facet, Facet::from("/page"));
+        doc.add_text(fields.body, "alpha beta");
+        writer.add_document(doc).unwrap();
+        writer.commit().unwrap();
+        let after = index.reader().unwrap().searcher();
+        assert_eq!(after.segment_readers().len(), 2);
+        let scored = |weight: &dyn Weight, reader: &SegmentReader| {
+            let mut all = Vec::new();
+            weight.for_each(reader, &mut |doc, score| all.push((doc, score))).unwrap();
+            (all, weight.count(reader).unwrap())
+        };
+        let (first, second) = (&after.segment_readers()[0], &after.segment_readers()[1]);
+        // The same statistics: the old weight's scores, from what it looked up (the first
+        // segment) and from lookups made now (the new one), are those of a weight made
+        // from scratch on the old searcher.
+        let mut anew = q.bm25f_weight(EnableScoring::enabled_from_searcher(&before)).unwrap();
+        anew.lookups = Lookups::default();
+        for reader in [first, second] {
+            let (scores, count) = scored(&old, reader);
+            assert_eq!((scores.clone(), count), scored(&anew, reader));
+            assert!(!scores.is_empty() && count as usize == scores.len());
+        }
+        assert!(old.lookups.of(first).is_some() && old.lookups.of(second).is_none());
+        // The counts it looked up are the searcher's own.
+        let stats = |field| {
+            (before.doc_freq(&Term::from_field_text(field, "alpha")).unwrap(), before.total_num_tokens(field).unwrap())
+        };
+        let own = Lookups::new(&before, q.words[0].parts.iter()).unwrap();
+        for (i, p) in q.words[0].parts.iter().enumerate() {
+            assert_eq!(own.counts(i), stats(p.term.field()));
+        }
     }
 
     #[test]
