@@ -2,7 +2,9 @@
 //! same request with a filter that keeps every record takes the full pass over the
 //! records (every record has a date, so `--since 1970-01-01` keeps them all). Both must
 //! give the same counts, facets and hits: on a fresh index, after an
-//! update leaves deleted records behind, and over several segments.
+//! update leaves deleted records behind, and over several segments. A date-ordered
+//! search looks for its top hits among the newest (oldest) dates first: they must be the
+//! head of all its hits in date order.
 
 mod common;
 
@@ -53,6 +55,56 @@ fn assert_browses_agree(index: &Path) {
     assert!(compared > 0, "the browses returned hits");
 }
 
+/// A date-ordered search's page of hits is that page of all its hits: with filters that
+/// keep most records, few, or records gathered on a few pages (methods), with words, and
+/// with periods that end (begin) on every third page's date, so that the newest (oldest)
+/// records hold none, some or enough of the hits wanted.
+fn assert_date_order_heads_agree(index: &Path) {
+    let searches: &[&[&str]] = &[
+        &["--since", "1970-01-01"],
+        &["--filter", "lang=en"],
+        &["--kind", "caption"],
+        &["--kind", "method", "--facet", "category"],
+        &["--filter", "lang=ko"],
+        &["model"],
+        &["the", "--facet", "date"],
+    ];
+    let pages = search(index, &["--kind", "page", "--sort", "date", "--limit", "10000"]);
+    let dates: Vec<String> =
+        pages["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap().to_owned()).collect();
+    let periods: Vec<[&str; 4]> = dates
+        .iter()
+        .step_by(3)
+        .flat_map(|d| [["--until", d, "--sort", "-date"], ["--since", d, "--sort", "date"]])
+        .collect();
+    let sorted = searches
+        .iter()
+        .flat_map(|args| ["date", "-date"].map(|sort| [args.to_vec(), vec!["--sort", sort]].concat()))
+        .chain(periods.iter().map(|p| p.to_vec()));
+    let mut compared = 0;
+    for args in sorted {
+        {
+            let mut all_args = args.clone();
+            all_args.extend(["--limit", "10000"]);
+            let all = search(index, &all_args);
+            let ids: Vec<&Value> = all["hits"].as_array().unwrap().iter().map(|h| &h["id"]).collect();
+            for (limit, offset) in [(1, 0), (3, 2), (5, 0), (10, 7)] {
+                let mut page_args = args.clone();
+                let (l, o) = (limit.to_string(), offset.to_string());
+                page_args.extend(["--limit", &l, "--offset", &o]);
+                let page = search(index, &page_args);
+                let want: Vec<&Value> = ids.iter().skip(offset).take(limit).copied().collect();
+                let got: Vec<&Value> = page["hits"].as_array().unwrap().iter().map(|h| &h["id"]).collect();
+                assert_eq!(got, want, "{page_args:?}");
+                assert_eq!(page["total_hits"], all["total_hits"], "{page_args:?}");
+                assert_eq!(page["facets"], all["facets"], "{page_args:?}");
+                compared += got.len();
+            }
+        }
+    }
+    assert!(compared > 100, "the searches returned hits: {compared}");
+}
+
 #[test]
 fn browsing_everything_counts_as_the_full_pass_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -64,6 +116,7 @@ fn browsing_everything_counts_as_the_full_pass_does() {
     }
     common::paperdex().arg("index").arg(&pages).arg("--index").arg(&index).arg("--quiet").assert().success();
     assert_browses_agree(&index);
+    assert_date_order_heads_agree(&index);
     let total = search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap();
     let facets = search(&index, &["--facet", "kind", "--limit", "0"]);
     let kinds: u64 = facets["facets"]["kind"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum();
@@ -81,9 +134,11 @@ fn browsing_everything_counts_as_the_full_pass_does() {
     std::fs::write(&page, text).unwrap();
     common::paperdex().arg("index").arg(&pages).arg("--index").arg(&index).arg("--quiet").assert().success();
     assert_browses_agree(&index);
+    assert_date_order_heads_agree(&index);
 
     // A second folder: more segments.
     common::paperdex().arg("index").arg(&more).arg("--index").arg(&index).arg("--quiet").assert().success();
     assert_browses_agree(&index);
+    assert_date_order_heads_agree(&index);
     assert!(search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap() > total);
 }

@@ -159,13 +159,67 @@ fn newest(
     }
     let per_date = counts.dates(searcher, date)?;
     let Some(per_date) = per_date.as_ref() else { return Ok(None) };
-    // The date from which on (newest first: back from which) there are enough records.
-    let mut seen = 0;
-    let mut from = None;
+    let Some(range) = dates_holding(per_date, date, order, wanted) else { return Ok(Some(Vec::new())) };
+    let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
+    Ok(Some(searcher.search(&range, &top)?.into_iter().map(|(_, address)| address).collect()))
+}
+
+/// How many times the records a date-ordered search wants, by its share of all records,
+/// the dates searched first hold ([`recent_dates`]); how many times more each next try
+/// holds, for records that gather on some dates (a survey's methods on its page's); and
+/// the share of all records a try holds at most (a date range's records are gathered
+/// one by one: a wider one costs what a pass over the matching records costs).
+const RECENT_MARGIN: u64 = 2;
+const RECENT_GROWTH: u64 = 8;
+const RECENT_SHARE: u64 = 16;
+
+/// The ranges of newest dates (`Order::Asc`: the oldest), each holding `RECENT_GROWTH`
+/// times the records of the one before, where a date-ordered search that matches
+/// `matched` records of all can be expected to find first `RECENT_MARGIN` times the
+/// `limit + offset` it wants, taking it to match as many records of each date. Where it
+/// matches that many in a range, its top hits are among them, every other record being
+/// older (newer) than all of them. None holds more than a `RECENT_SHARE`th of the
+/// records, and there are none when the dates do not account for every record.
+pub(super) fn recent_dates(
+    counts: &TermCounts,
+    searcher: &Searcher,
+    date: Field,
+    order: Order,
+    wanted: usize,
+    matched: usize,
+) -> tantivy::Result<Vec<InvertedIndexRangeQuery>> {
+    let (wanted, matched) = (wanted as u64, matched as u64);
+    if wanted == 0 || matched < wanted {
+        return Ok(Vec::new());
+    }
+    let per_date = counts.dates(searcher, date)?;
+    let Some(per_date) = per_date.as_ref() else { return Ok(Vec::new()) };
+    let records: u64 = per_date.values().sum();
+    let expected = wanted.saturating_mul(RECENT_MARGIN) as u128 * records as u128 / matched as u128;
+    let mut held = u64::try_from(expected).unwrap_or(u64::MAX);
+    let mut ranges = Vec::new();
+    while held <= records / RECENT_SHARE {
+        ranges.extend(dates_holding(per_date, date, order, held));
+        held = held.saturating_mul(RECENT_GROWTH);
+    }
+    Ok(ranges)
+}
+
+/// The range of the newest (`Order::Asc`: oldest) dates that together hold at least
+/// `wanted` records (all of them when they hold fewer); `None` when there are none.
+fn dates_holding(
+    per_date: &BTreeMap<u64, u64>,
+    date: Field,
+    order: Order,
+    wanted: u64,
+) -> Option<InvertedIndexRangeQuery> {
     let dates: Box<dyn Iterator<Item = (&u64, &u64)>> = match order {
         Order::Desc => Box::new(per_date.iter().rev()),
         Order::Asc => Box::new(per_date.iter()),
     };
+    // The date from which on (newest first: back from which) there are enough records.
+    let mut seen = 0;
+    let mut from = None;
     for (&value, &records) in dates {
         seen += records;
         from = Some(value);
@@ -173,14 +227,11 @@ fn newest(
             break;
         }
     }
-    let Some(from) = from else { return Ok(Some(Vec::new())) };
-    let bound = Bound::Included(Term::from_field_date_for_search(date, DateTime::from_u64(from)));
-    let range = match order {
+    let bound = Bound::Included(Term::from_field_date_for_search(date, DateTime::from_u64(from?)));
+    Some(match order {
         Order::Desc => InvertedIndexRangeQuery::new(bound, Bound::Unbounded),
         Order::Asc => InvertedIndexRangeQuery::new(Bound::Unbounded, bound),
-    };
-    let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
-    Ok(Some(searcher.search(&range, &top)?.into_iter().map(|(_, address)| address).collect()))
+    })
 }
 
 /// Records per date over all segments, in date order (the date terms' values); `None`

@@ -431,8 +431,33 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         }
         (None, _, Sort::Date | Sort::DateDesc, None) => {
             let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
-            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
-            let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
+            let top = || TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
+            // The count and the facets first, without reading any date; then the top hits
+            // among the records of the newest dates, as many of them as the count says
+            // should hold enough matches (more when they do not), else among all.
+            let (count, facets) = match facet_collectors {
+                Some(facets) => {
+                    let (count, facets) = searcher.search(q, &(Count, facets)).map_err(failed)?;
+                    (count, Some(facets))
+                }
+                None => (searcher.search(q, &Count).map_err(failed)?, None),
+            };
+            let wanted = limit.saturating_add(offset);
+            let mut recent = None;
+            for range in
+                browse::recent_dates(&px.term_counts, searcher, f.date, order, wanted, count).map_err(failed)?
+            {
+                let within = BooleanQuery::new(vec![(Occur::Must, q.box_clone()), (Occur::Must, Box::new(range))]);
+                let (matched, hits) = searcher.search(&within, &(Count, top())).map_err(failed)?;
+                if matched >= wanted {
+                    recent = Some(hits);
+                    break;
+                }
+            }
+            let hits = match recent {
+                Some(hits) => hits,
+                None => searcher.search(q, &top()).map_err(failed)?,
+            };
             Gathered {
                 count,
                 top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()),
