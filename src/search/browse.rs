@@ -189,14 +189,18 @@ pub(super) fn recent_dates(
     matched: usize,
 ) -> tantivy::Result<Vec<InvertedIndexRangeQuery>> {
     let (wanted, matched) = (wanted as u64, matched as u64);
+    // Every record, deleted or not, as the dates count them.
+    let records: u64 = searcher.segment_readers().iter().map(|s| u64::from(s.max_doc())).sum();
     if wanted == 0 || matched < wanted {
+        return Ok(Vec::new());
+    }
+    let expected = wanted.saturating_mul(RECENT_MARGIN) as u128 * records as u128 / matched as u128;
+    let mut held = u64::try_from(expected).unwrap_or(u64::MAX);
+    if held > records / RECENT_SHARE {
         return Ok(Vec::new());
     }
     let per_date = counts.dates(searcher, date)?;
     let Some(per_date) = per_date.as_ref() else { return Ok(Vec::new()) };
-    let records: u64 = per_date.values().sum();
-    let expected = wanted.saturating_mul(RECENT_MARGIN) as u128 * records as u128 / matched as u128;
-    let mut held = u64::try_from(expected).unwrap_or(u64::MAX);
     let mut ranges = Vec::new();
     while held <= records / RECENT_SHARE {
         ranges.extend(dates_holding(per_date, date, order, held));

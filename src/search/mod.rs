@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, MultiCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, Weight};
 use tantivy::schema::Field;
 use tantivy::{DateTime, DocAddress, Order, Searcher};
 
@@ -274,6 +274,16 @@ fn corrected_query(searcher: &Searcher, fields: &crate::index::Fields, text: &st
     changed.then(|| words.join(" "))
 }
 
+/// What `collector` gathers over every segment of `searcher` with a weight already made
+/// (as [`Searcher::search`] does with the weight it makes).
+fn collect<C: Collector>(searcher: &Searcher, weight: &dyn Weight, collector: &C) -> tantivy::Result<C::Fruit> {
+    let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        fruits.push(collector.collect_segment(weight, ord as u32, reader)?);
+    }
+    collector.merge_fruits(fruits)
+}
+
 fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
     let started = Instant::now();
     limits::check_paging(request.limit, request.offset)?;
@@ -434,13 +444,15 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             let top = || TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
             // The count and the facets first, without reading any date; then the top hits
             // among the records of the newest dates, as many of them as the count says
-            // should hold enough matches (more when they do not), else among all.
+            // should hold enough matches (more when they do not), else among all, with the
+            // same weight.
+            let weight = q.weight(EnableScoring::disabled_from_searcher(searcher)).map_err(failed)?;
             let (count, facets) = match facet_collectors {
                 Some(facets) => {
-                    let (count, facets) = searcher.search(q, &(Count, facets)).map_err(failed)?;
+                    let (count, facets) = collect(searcher, weight.as_ref(), &(Count, facets)).map_err(failed)?;
                     (count, Some(facets))
                 }
-                None => (searcher.search(q, &Count).map_err(failed)?, None),
+                None => (collect(searcher, weight.as_ref(), &Count).map_err(failed)?, None),
             };
             let wanted = limit.saturating_add(offset);
             let mut recent = None;
@@ -456,7 +468,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             }
             let hits = match recent {
                 Some(hits) => hits,
-                None => searcher.search(q, &top()).map_err(failed)?,
+                None => collect(searcher, weight.as_ref(), &top()).map_err(failed)?,
             };
             Gathered {
                 count,
