@@ -35,15 +35,21 @@ fn main() -> ExitCode {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
+            // A script that asked for JSON reads the error as JSON too, on stdout (and
+            // people on stderr, as always).
+            if wants_json() {
+                let _ = paperdex::output::json::write_error(&mut std::io::stdout().lock(), &e);
+            }
             let _ = writeln!(std::io::stderr(), "paperdex: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-/// True when the arguments ask for JSON output (`--json`, `--format json|jsonl`).
+/// True when the options ask for JSON output (`--json`, `--format json|jsonl`); after
+/// `--` come a query's words, not options.
 fn wants_json() -> bool {
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<String> = std::env::args().take_while(|a| a != "--").collect();
     args.iter().enumerate().any(|(i, a)| {
         a == "--json"
             || a == "--format=json"

@@ -175,6 +175,11 @@ fn errors_are_json_objects_for_scripts_that_ask_for_json() {
         (&["search", "--format", "jsonl", "--kind", "paper"][..], "bad_argument"),
         (&["search", "--json", "--limit", "many"][..], "bad_argument"),
         (&["search", "--json", "--index", "nowhere", "x"][..], "no_index"),
+        // Every command that prints JSON: its errors too.
+        (&["stats", "--json", "--index", "nowhere"][..], "no_index"),
+        (&["bench", "--json", "--index", "nowhere"][..], "no_index"),
+        (&["inspect", "--json", "no-such-page.md"][..], "read"),
+        (&["eval", "--json", "--topics", "no-topics.tsv", "--qrels", "no-qrels.txt"][..], "read"),
     ] {
         let out = paperdex().current_dir(dir()).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -187,6 +192,12 @@ fn errors_are_json_objects_for_scripts_that_ask_for_json() {
         paperdex().current_dir(dir()).args(["search", "--json", "--strict", "title:\"unclosed"]).output().unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["error"]["column"].as_u64().is_some(), "{doc}");
+    // Without JSON asked for, stdout stays empty; `--json` after `--` is a query word.
+    for args in [&["stats", "--index", "nowhere"][..], &["search", "--index", "nowhere", "--", "--json"][..]] {
+        let out = paperdex().current_dir(dir()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+    }
 }
 
 #[test]

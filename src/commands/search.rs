@@ -15,19 +15,7 @@ use crate::search::{self, DatePath, SearchRequest};
 pub fn run(args: &SearchArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
     let format = args.output_format();
-    let outcome =
-        request(args).and_then(|request| super::engine_guard(&dir.path, || search(args, &request, &dir, format)));
-    match outcome {
-        // Scripts that asked for JSON read errors as JSON too, on stdout (and people on
-        // stderr, as always).
-        Err(e) if matches!(format, Format::Json | Format::Jsonl) && !e.is_broken_pipe() => {
-            let mut out = std::io::stdout().lock();
-            output::json::write_error(&mut out, &e)?;
-            out.flush()?;
-            Err(e)
-        }
-        other => other,
-    }
+    request(args).and_then(|request| super::engine_guard(&dir.path, || search(args, &request, &dir, format)))
 }
 
 /// The search the flags ask for: each value parsed once, here.
