@@ -362,6 +362,28 @@ fn human_output_snapshot() {
 }
 
 #[test]
+fn the_summary_follows_the_results_where_both_streams_are_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let both = std::fs::File::create(dir.path().join("both")).unwrap();
+    // One file for both streams, as a terminal or `2>&1` has it.
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin!("paperdex"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(SEED.path())
+        .args(["search", "--kind", "method", "--facet", "mechanism", "--color", "never", "image"])
+        .stdout(both.try_clone().unwrap())
+        .stderr(both)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(dir.path().join("both")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 3, "{text}");
+    assert!(lines.last().unwrap().contains(" hits, showing 1-"), "{text}");
+    assert!(lines[..lines.len() - 1].iter().all(|l| !l.contains(" hits, showing ")), "{text}");
+}
+
+#[test]
 fn json_output_snapshot() {
     let mut doc = seed(&["alignment", "image", "--kind", "method", "--facet", "mechanism"]);
     doc["took_us"] = Value::from("[took_us]");

@@ -71,6 +71,8 @@ fn search(args: &SearchArgs, request: &SearchRequest, dir: &IndexDir, format: Fo
                 ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
             output::human::write_search(&mut out, &results, color)?;
+            // The summary follows the results, also where both streams are one.
+            out.flush()?;
             let _ = writeln!(std::io::stderr(), "{}", output::human::search_summary(&results));
         }
     }
