@@ -417,13 +417,8 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         {
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
             let weight = q.weight(EnableScoring::enabled_from_searcher(searcher)).map_err(failed)?;
-            let mut count = 0;
-            let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
-            for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-                count += Count.collect_segment(weight.as_ref(), ord as u32, reader).map_err(failed)?;
-                fruits.push(top.collect_segment(weight.as_ref(), ord as u32, reader).map_err(failed)?);
-            }
-            let hits = top.merge_fruits(fruits).map_err(failed)?;
+            let count = collect(searcher, weight.as_ref(), &Count).map_err(failed)?;
+            let hits = collect(searcher, weight.as_ref(), &top).map_err(failed)?;
             Gathered {
                 count,
                 top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
