@@ -459,3 +459,49 @@ fn groups_of_exclusions_exclude_from_everything() {
     assert_eq!(total("(NOT generation) AND personalized"), without);
     assert_eq!(total("personalized (-generation -benchmark)"), total("personalized -generation -benchmark"));
 }
+
+#[test]
+fn stray_carets_and_backslashes_lose_no_word() {
+    let clean = json(&["--limit", "20", "personalized multimodal"]);
+    assert!(clean["total_hits"].as_u64().unwrap() > 0);
+    for stray in [
+        "^personalized multimodal",
+        "personalized ^multimodal",
+        "personalized^ multimodal",
+        "personalized multimodal^",
+        "personalized \\multimodal",
+        "\\personalized multimodal",
+    ] {
+        let doc = json(&["--limit", "20", "--", stray]);
+        assert_eq!(doc["total_hits"], clean["total_hits"], "{stray}");
+        assert_eq!(ids(&doc), ids(&clean), "{stray}");
+    }
+    // A boost still boosts: the same records, the boosted word weighing more.
+    let boosted = json(&["--limit", "20", "personalized^3 multimodal"]);
+    assert_eq!(boosted["total_hits"], clean["total_hits"]);
+    assert_ne!(boosted["hits"][0]["score"], clean["hits"][0]["score"]);
+}
+
+#[test]
+fn regexes_take_anchors_and_a_broken_one_is_said_and_read_as_words() {
+    let plain = json(&["title:/vision.*/"]);
+    assert!(plain["total_hits"].as_u64().unwrap() > 0);
+    assert_eq!(json(&["title:/^vision.*$/"])["total_hits"], plain["total_hits"]);
+
+    let broken = json(&["title:/vis[ion/"]);
+    let warnings = broken["warnings"].to_string();
+    assert!(warnings.contains("`/vis[ion/` is not a regular expression (unclosed character class)"), "{warnings}");
+    assert!(warnings.contains("searched title for `vis ion`"), "{warnings}");
+    assert_eq!(broken["total_hits"], json(&["title:(vis ion)"])["total_hits"]);
+    let transformers = json(&["title:/transformers[/"]);
+    assert_eq!(transformers["total_hits"], json(&["title:transformers"])["total_hits"]);
+    assert!(transformers["total_hits"].as_u64().unwrap() > 0);
+
+    paperdex()
+        .current_dir(dir())
+        .args(["search", "--strict", "--", "vision title:/vis[ion/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`/vis[ion/` is not a regular expression: unclosed character class"))
+        .stderr(predicate::str::contains("\n  vision title:/vis[ion/\n               ^"));
+}

@@ -128,9 +128,16 @@ pub fn correction(searcher: &Searcher, fields: &Fields, exact: &str) -> Option<S
     typo_terms(searcher, fields, exact).into_iter().next().map(|(t, _)| t)
 }
 
-/// `field:/regex/`: the field's terms the expression matches, each scored by BM25.
-pub fn regex_query(searcher: &Searcher, field: Field, pattern: &str) -> Option<Box<dyn Query>> {
-    let regex = tantivy_fst::Regex::new(pattern).ok()?;
+/// `field:/regex/`: the field's terms the expression matches, each scored by BM25. The
+/// expression matches whole terms, so a `^` before it and a `$` after it, which the
+/// engine's regexes do not take, say nothing more and are dropped.
+pub fn regex_query(searcher: &Searcher, field: Field, pattern: &str) -> Result<Box<dyn Query>, String> {
+    let anchored = pattern.strip_prefix('^').unwrap_or(pattern);
+    let anchored = match anchored.strip_suffix('$') {
+        Some(inner) if !inner.ends_with('\\') => inner,
+        _ => anchored,
+    };
+    let regex = tantivy_fst::Regex::new(anchored).map_err(|e| regex_error(&e.to_string()))?;
     let clauses: Vec<(Occur, Box<dyn Query>)> = matching_terms(searcher, field, &regex, MAX_TERMS)
         .into_iter()
         .map(|(term, _)| {
@@ -138,5 +145,12 @@ pub fn regex_query(searcher: &Searcher, field: Field, pattern: &str) -> Option<B
             (Occur::Should, Box::new(q) as Box<dyn Query>)
         })
         .collect();
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// The regex engine's complaint in one short line (its message can span several, with
+/// the pattern drawn again and a caret under the fault).
+fn regex_error(message: &str) -> String {
+    let last = message.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("a syntax error");
+    last.trim_start_matches("error:").trim().to_owned()
 }

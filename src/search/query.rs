@@ -96,11 +96,29 @@ fn parse_text(
         clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
     }
     let repeats = word_counts(&dashless);
-    let context = Context { parser: &parser, searcher, fields, fuzzy, repeats: &repeats, kinds: reading.kinds };
+    let context = Context {
+        parser: &parser,
+        searcher,
+        fields,
+        fuzzy,
+        strict: reading.strict,
+        repeats: &repeats,
+        kinds: reading.kinds,
+        notes: Default::default(),
+    };
     let whole = whole_query_words(&ast);
     let long_request = is_long_request(&ast);
-    let query = match context.build(ast) {
-        Ok(query) => query,
+    let built = context.build(ast);
+    let notes = context.notes.take();
+    let query = match built {
+        Ok(query) => {
+            warnings.extend(notes.warnings);
+            query
+        }
+        Err(_) if let Some(message) = notes.refused => {
+            let column = notes.refused_at.and_then(|at| text.find(&at)).map(|b| text[..b].chars().count() + 1);
+            return Err(Error::QuerySyntax { query: text.to_owned(), column, message });
+        }
         Err(e) if reading.strict => return Err(explain(text, e)),
         // Whatever the engine could not build from the tree is read as plain words: a
         // pasted text is never a syntax error.
@@ -321,8 +339,20 @@ struct Context<'a> {
     searcher: &'a Searcher,
     fields: &'a Fields,
     fuzzy: bool,
+    strict: bool,
     repeats: &'a HashMap<String, u32>,
     kinds: rank::Kinds,
+    notes: std::cell::RefCell<Notes>,
+}
+
+/// What building found to tell the user.
+#[derive(Default)]
+struct Notes {
+    /// How a part of the query was read otherwise than written.
+    warnings: Vec<String>,
+    /// Why a strict reading refused the query, and the text it refused.
+    refused: Option<String>,
+    refused_at: Option<String>,
 }
 
 impl Context<'_> {
@@ -349,12 +379,34 @@ impl Context<'_> {
                 // A regular expression: the terms it matches, each scored by BM25.
                 UserInputLeaf::Regex { field: Some(name), pattern } if self.fields.text(&name).is_some() => {
                     let field = self.fields.text(&name).expect("a text field");
-                    Ok(expand::regex_query(self.searcher, field, &pattern)
-                        .unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)))
+                    match expand::regex_query(self.searcher, field, &pattern) {
+                        Ok(query) => Ok(query),
+                        Err(why) => self.not_a_regex(&name, &pattern, &why),
+                    }
                 }
                 other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
             },
         }
+    }
+
+    /// A `field:/pattern/` whose pattern does not compile: refused under `--strict`,
+    /// else its words searched in that field, with a warning (it used to match nothing,
+    /// silently).
+    fn not_a_regex(&self, name: &str, pattern: &str, why: &str) -> Result<Box<dyn Query>, QueryParserError> {
+        let written = format!("/{pattern}/");
+        let mut notes = self.notes.borrow_mut();
+        if self.strict {
+            notes.refused = Some(format!("`{written}` is not a regular expression: {why}"));
+            notes.refused_at = Some(written.clone());
+            return Err(QueryParserError::SyntaxError(written));
+        }
+        let words = exact_terms(pattern).join(" ");
+        if words.is_empty() {
+            notes.warnings.push(format!("`{written}` is not a regular expression ({why}); it matched nothing"));
+            return Ok(Box::new(tantivy::query::EmptyQuery));
+        }
+        notes.warnings.push(format!("`{written}` is not a regular expression ({why}); searched {name} for `{words}`"));
+        self.parser.parse_query(&format!("{name}:({words})"))
     }
 
     /// Words scored together by BM25F, over the fields of the kinds the search keeps.

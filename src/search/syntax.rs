@@ -88,6 +88,8 @@ fn opening_paren(before: &str) -> Option<usize> {
 
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
+    let unmarked = stray_marks_as_spaces(text);
+    let text = unmarked.as_ref();
     if let Some(ast) = lower_case_words(text) {
         return Reading {
             ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query),
@@ -132,6 +134,48 @@ pub fn forgiving(text: &str) -> Reading {
         }
     }
     Reading { ast: words_where_not_syntax(prefixes(ast)).unwrap_or_else(UserInputAst::empty_query), warnings }
+}
+
+/// `text` with each `^` that boosts nothing and each `\` that escapes no syntax read as
+/// a space (outside quotes and regular expressions): the grammar drops the word after a
+/// stray mark (`^video`, `video ^generation` and `video^ generation` found nothing or
+/// one word fewer; `\theta` found nothing, it is `theta`). A boost is `^` and a number right after a word, a
+/// phrase or a group (`video^2`, `"video generation"^1.5`). Each mark becomes one space,
+/// so columns stay where they were.
+fn stray_marks_as_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['^', '\\']) {
+        return text.into();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let (mut quoted, mut regex) = (false, false);
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        let stray = match c {
+            '"' if !regex => {
+                quoted = !quoted;
+                false
+            }
+            '/' if !quoted && (regex || before == Some(':')) => {
+                regex = !regex;
+                false
+            }
+            _ if quoted || regex => false,
+            '^' => {
+                let number = match after {
+                    Some(d) if d.is_ascii_digit() => true,
+                    Some('.') => chars.get(i + 2).is_some_and(char::is_ascii_digit),
+                    _ => false,
+                };
+                !(number && before.is_some_and(|b| !b.is_whitespace() && !matches!(b, '^' | '(' | ':')))
+            }
+            '\\' => after.is_none_or(char::is_alphanumeric),
+            _ => false,
+        };
+        out.push(if stray { ' ' } else { c });
+    }
+    out.into()
 }
 
 /// The byte position of the last `(` that no `)` closes (outside quotes).
