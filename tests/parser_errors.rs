@@ -41,6 +41,15 @@ fn per_file_errors_name_path_line_and_reason() {
 }
 
 #[test]
+fn a_binary_file_is_one_problem() {
+    // Invalid UTF-8 and NUL bytes: skipped as binary, and only that is said.
+    let parsed = ingest::parse_bytes(Path::new("png.md"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff");
+    assert!(parsed.records.is_none());
+    assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+    assert_eq!(parsed.problems[0].severity, Severity::Error);
+}
+
+#[test]
 fn invalid_utf8_is_a_warning_and_the_page_is_kept() {
     let mut bytes = GOOD.as_bytes().to_vec();
     bytes.extend_from_slice(b"\n#### Why does it matter?\nbad \xff\xfe byte\n");

@@ -32,7 +32,8 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> ParsedFile {
     };
     if decoded.contains('\0') {
         let line = decoded.split('\0').next().map_or(1, |s| s.matches('\n').count() + 1);
-        problems.push(Problem::error(&shown, Some(line), "NUL bytes: this is a binary file, not a review page"));
+        // The one problem of a file skipped as binary: how its text decoded is moot.
+        let problems = vec![Problem::error(&shown, Some(line), "NUL bytes: this is a binary file, not a review page")];
         return ParsedFile { records: None, problems };
     }
     let text = decoded.strip_prefix('\u{FEFF}').unwrap_or(&decoded);
