@@ -115,8 +115,12 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults, color: bool) 
         let detail = match &hit.detail {
             HitDetail::Method { category, mechanism, section, table_label, .. } => {
                 let section = section.as_deref().map(|s| format!(" (§{s})")).unwrap_or_default();
-                let table = table_label.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
-                format!("{category} › {mechanism}{section}{table} · {date}")
+                // The page the method's table is in, as a caption's or a page's hit names it.
+                let table = match table_label.as_deref() {
+                    Some(t) => format!("{t} of {}", hit.page_id),
+                    None => hit.page_id.clone(),
+                };
+                format!("{category} › {mechanism}{section} · {table} · {date}")
             }
             HitDetail::Page { topics, affiliations, .. } => {
                 let mut parts = vec![date.to_owned()];
