@@ -214,7 +214,25 @@ pub fn markdown_to_text(markdown: &str) -> String {
         return paragraphs(&stripped);
     }
     let mut raw = String::with_capacity(stripped.len());
+    // Text events in a row, as one: a `**` left in the text is bold the grammar could not
+    // pair (CommonMark does not close it between punctuation and a letter, as Korean
+    // writes a particle right after the bold: `**대규모 비전 모델(LVM)**의`), and the
+    // parser hands it over in pieces. Code keeps its own.
+    let mut text = String::new();
+    let flush = |text: &mut String, raw: &mut String| {
+        if text.contains("**") {
+            raw.push_str(&text.replace("**", ""));
+        } else {
+            raw.push_str(text);
+        }
+        text.clear();
+    };
     for event in Parser::new(&stripped) {
+        if let Event::Text(t) = &event {
+            text.push_str(t);
+            continue;
+        }
+        flush(&mut text, &mut raw);
         match event {
             Event::Text(t) | Event::Code(t) => raw.push_str(&t),
             Event::Html(h) | Event::InlineHtml(h) => {
@@ -236,6 +254,7 @@ pub fn markdown_to_text(markdown: &str) -> String {
             _ => {}
         }
     }
+    flush(&mut text, &mut raw);
     paragraphs(&raw)
 }
 
@@ -269,6 +288,15 @@ fn is_rule(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bold_the_grammar_leaves_unpaired_is_still_bold() {
+        assert_eq!(
+            markdown_to_text("최근 **대규모 비전 모델(LVM)**의 발전은 **전처리 및 후처리 과정**의 개선"),
+            "최근 대규모 비전 모델(LVM)의 발전은 전처리 및 후처리 과정의 개선"
+        );
+        assert_eq!(markdown_to_text("a **bold** word and `x**2` in code"), "a bold word and x**2 in code");
+    }
 
     #[test]
     fn repairs_mac_roman_mojibake() {
