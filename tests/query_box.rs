@@ -505,3 +505,45 @@ fn regexes_take_anchors_and_a_broken_one_is_said_and_read_as_words() {
         .stderr(predicate::str::contains("`/vis[ion/` is not a regular expression: unclosed character class"))
         .stderr(predicate::str::contains("\n  vision title:/vis[ion/\n               ^"));
 }
+
+#[test]
+fn snippets_show_two_words_side_by_side_where_a_record_holds_them_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(common::seed_page()).unwrap();
+    // The words apart near the start of the page, side by side only far into it.
+    let filler = "Plain words about other matters fill this paragraph to make it long. ".repeat(80);
+    let lead = format!(
+        "{{{{< lead >}}}}\nA lattice of ideas comes first. {filler}\n\nThen a quokka appears. {filler}\n\nAt last the quokka lattice stands here. "
+    );
+    let text = seed.replacen("{{< lead >}}\n", &lead, 1);
+    let path = dir.path().join("corpus").join("2412.02142").join("index.md");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    let first = |query: &str| {
+        let out =
+            paperdex().current_dir(dir.path()).args(["search", "--json", "--kind", "page", query]).output().unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let hit = &doc["hits"][0];
+        let snippet = hit["snippet"].as_str().unwrap().to_owned();
+        let marked: Vec<String> = hit["highlights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| snippet[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize].to_owned())
+            .collect();
+        (snippet, marked)
+    };
+    // Either order, and as a phrase: where they stand side by side.
+    for query in ["quokka lattice", "lattice quokka", "\"quokka lattice\""] {
+        let (snippet, marked) = first(query);
+        assert!(snippet.contains("the quokka lattice stands"), "{query}: {snippet}");
+        assert_eq!(marked, ["quokka", "lattice"], "{query}: {snippet}");
+    }
+    // Words never side by side, and one word's completions: where the first one is.
+    for query in ["lattice paragraph", "lattic*", "lattice"] {
+        let (snippet, marked) = first(query);
+        assert!(snippet.contains("A lattice of ideas"), "{query}: {snippet}");
+        assert_eq!(marked.first().map(String::as_str), Some("lattice"), "{query}: {snippet}");
+    }
+}

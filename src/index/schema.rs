@@ -69,7 +69,7 @@ pub struct Fields {
 }
 
 /// The record kinds, as the schema table says which of them carry a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {
     Page,
     Caption,

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use memchr::memmem::Finder;
 
-use tantivy::Searcher;
+use tantivy::postings::Postings;
 use tantivy::query::Query;
-use tantivy::schema::{Field, Term};
+use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
+use tantivy::{DocAddress, DocSet, Searcher};
 
 use crate::index::Fields;
 use crate::index::schema::{RecordKind, snippet_fields};
@@ -36,6 +37,12 @@ pub struct Snippets<'a> {
     /// Per query term: whether any record holds it (the unstemmed field's terms are asked
     /// for by every field).
     held: HashMap<Term, bool>,
+    /// Every term of the query, read from it once.
+    terms: Option<Vec<Term>>,
+    /// Per text of a query term: which of the query's words it stands for.
+    word_ids: Option<HashMap<String, usize>>,
+    /// Per hit: whether two of the query's words stand side by side in it as typed.
+    pairs: HashMap<DocAddress, bool>,
 }
 
 impl<'a> Snippets<'a> {
@@ -47,7 +54,88 @@ impl<'a> Snippets<'a> {
             max_chars: max_chars.max(20),
             generators: HashMap::new(),
             held: HashMap::new(),
+            terms: None,
+            word_ids: None,
+            pairs: HashMap::new(),
         }
+    }
+
+    /// Every term of the query, once each.
+    fn all_terms(&mut self, query: &dyn Query) -> &[Term] {
+        self.terms.get_or_insert_with(|| {
+            let mut all: Vec<Term> = Vec::new();
+            query.query_terms(&mut |term, _| {
+                if !all.contains(term) {
+                    all.push(term.clone());
+                }
+            });
+            all
+        })
+    }
+
+    /// The query's terms searched in `field`: its own and the unstemmed field's.
+    fn terms_in(&mut self, query: &dyn Query, field: Field) -> Vec<Term> {
+        // The unstemmed field holds every text field's words as written.
+        let exact = self.fields.exact;
+        self.all_terms(query).iter().filter(|t| t.field() == field || t.field() == exact).cloned().collect()
+    }
+
+    /// Makes `field`'s term finder on its first need: a hit's snippet is most often cut
+    /// from its first field, and only the fields looked in cost a look-up of their terms.
+    fn prepare(&mut self, query: &dyn Query, field: Field) -> tantivy::Result<()> {
+        if self.generators.contains_key(&field) {
+            return Ok(());
+        }
+        let mut in_field = self.terms_in(query, field);
+        // Terms no document holds (a typo under `--fuzzy`) cannot be marked; a prefix's
+        // many completions are looked for by their most frequent few.
+        in_field.truncate(MAX_SNIPPET_TERMS);
+        let mut terms = Vec::new();
+        for term in in_field {
+            let held = match self.held.get(&term) {
+                Some(&held) => held,
+                None => {
+                    let held = self.searcher.doc_freq(&term)? > 0;
+                    self.held.insert(term.clone(), held);
+                    held
+                }
+            };
+            if let Some(text) = term.value().as_str()
+                && held
+            {
+                terms.push(text.to_owned());
+            }
+        }
+        let terms = dedup(terms);
+        let ids = self.word_ids(query);
+        let mut words: Vec<usize> = terms.iter().filter_map(|t| ids.get(t).copied()).collect();
+        words.sort_unstable();
+        words.dedup();
+        let words = words.len();
+        self.generators.insert(field, (None, TermFinder::with_words(terms, words)));
+        Ok(())
+    }
+
+    /// Which word of the query each of its terms' texts stands for (see [`word_ids`]).
+    fn word_ids(&mut self, query: &dyn Query) -> &HashMap<String, usize> {
+        if self.word_ids.is_none() {
+            let mut texts: Vec<&str> = Vec::new();
+            let text_terms = self.all_terms(query).iter().filter(|t| t.typ() == tantivy::schema::Type::Str);
+            for text in text_terms.filter_map(|t| std::str::from_utf8(t.serialized_value_bytes()).ok()) {
+                if !texts.contains(&text) {
+                    texts.push(text);
+                }
+            }
+            let ids = texts.iter().map(|t| (*t).to_owned()).zip(word_ids(&texts)).collect();
+            self.word_ids = Some(ids);
+        }
+        self.word_ids.get_or_insert_default()
+    }
+
+    /// Whether the query has two words or more, so that two could stand side by side.
+    fn several(&mut self, query: &dyn Query) -> bool {
+        let ids = self.word_ids(query);
+        ids.values().any(|&id| id > 0)
     }
 
     /// The fields a record's snippet is looked for in, most telling first (the schema
@@ -68,60 +156,82 @@ impl<'a> Snippets<'a> {
         })
     }
 
-    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str) -> tantivy::Result<Snippet> {
-        let candidates = self.candidates(kind);
-        if let Some(query) = self.query {
-            for &field in &candidates {
-                if !self.generators.contains_key(&field) {
-                    let mut in_field = Vec::new();
-                    // The unstemmed field holds every text field's words as written.
-                    let exact = self.fields.exact;
-                    query.query_terms(&mut |term, _| {
-                        if (term.field() == field || term.field() == exact) && !in_field.contains(term) {
-                            in_field.push(term.clone());
-                        }
-                    });
-                    // Terms no document holds (a typo under `--fuzzy`) cannot be marked; a
-                    // prefix's many completions are looked for by their most frequent few.
-                    in_field.truncate(MAX_SNIPPET_TERMS);
-                    let mut terms = Vec::new();
-                    for term in in_field {
-                        let held = match self.held.get(&term) {
-                            Some(&held) => held,
-                            None => {
-                                let held = self.searcher.doc_freq(&term)? > 0;
-                                self.held.insert(term.clone(), held);
-                                held
-                            }
-                        };
-                        if let Some(text) = term.value().as_str()
-                            && held
-                        {
-                            terms.push(text.to_owned());
-                        }
-                    }
-                    self.generators.insert(field, (None, TermFinder::new(terms)));
+    /// Of each of `hits`, whether two words of `typed` (the query as typed) stand side by
+    /// side in it, told from their positions in the unstemmed field (which holds every
+    /// text field's values, a gap between each): where they do, [`Snippets::for_doc`]
+    /// looks for them through every field; where not, the first matched word will do. A
+    /// page body scanned to its end for a pair it does not hold cost more than the search,
+    /// and a prefix's completions or a word's spellings one edit away make no pair.
+    pub fn find_pairs(&mut self, hits: &[DocAddress], typed: &str) -> tantivy::Result<()> {
+        let exact = self.fields.exact;
+        let words: Vec<Term> = dedup(crate::index::tokenizer::exact_terms(typed))
+            .iter()
+            .map(|w| Term::from_field_text(exact, w))
+            .collect();
+        if words.len() < 2 {
+            self.pairs.extend(hits.iter().map(|&hit| (hit, false)));
+            return Ok(());
+        }
+        if words.len() > MAX_PAIR_WORDS {
+            return Ok(());
+        }
+        let mut hits = hits.to_vec();
+        hits.sort_unstable();
+        hits.dedup();
+        let mut positions = Vec::new();
+        for segment in hits.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let segment_ord = segment[0].segment_ord;
+            let inverted = self.searcher.segment_reader(segment_ord).inverted_index(exact)?;
+            let mut postings = Vec::with_capacity(words.len());
+            for word in &words {
+                if let Some(p) = inverted.read_postings(word, IndexRecordOption::WithFreqsAndPositions)? {
+                    postings.push(p);
                 }
             }
+            for hit in segment {
+                positions.clear();
+                for p in &mut postings {
+                    if p.doc() < hit.doc_id {
+                        p.seek(hit.doc_id);
+                    }
+                    if p.doc() == hit.doc_id {
+                        p.append_positions_with_offset(0, &mut positions);
+                    }
+                }
+                positions.sort_unstable();
+                self.pairs.insert(*hit, positions.windows(2).any(|w| w[1] == w[0] + 1));
+            }
+        }
+        Ok(())
+    }
+
+    /// The snippet of the record `doc` at `address`, of the kind `kind`.
+    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str, address: DocAddress) -> tantivy::Result<Snippet> {
+        let candidates = self.candidates(kind);
+        if let Some(query) = self.query {
             // First the fields where a term starts a word as written: cut the fragment
             // there without analysing the text (a page body can be tens of kilobytes).
             // Where the query has several words, a field that holds two of them side by
             // side (a phrase, a pasted title) comes first: that is where it matched. Each
             // value is scanned once for both.
-            let several = candidates.iter().any(|f| self.generators[f].1.len() > 1);
+            let several = self.several(query);
+            // A record that holds no two of the query's words side by side as typed is
+            // not scanned for a pair (of their stems, say) past its first matched word.
+            let pairs = several && self.pairs.get(&address) != Some(&false);
             let mut single: Option<(Field, &str, usize)> = None;
             for &field in &candidates {
+                self.prepare(query, field)?;
                 let finder = &self.generators[&field].1;
-                if finder.len() == 0 || (single.is_some() && finder.len() < 2) {
+                if finder.len() == 0 || (single.is_some() && finder.words < 2) {
                     continue;
                 }
                 for value in doc.all(field) {
-                    let places = finder.places(value, several);
+                    let places = finder.places(value, pairs);
                     if let Some(at) = places.pair {
                         return Ok(self.fragment(field, value, at));
                     }
                     if let (None, Some(at)) = (single, places.first) {
-                        if !several {
+                        if !pairs {
                             return Ok(self.fragment(field, value, at));
                         }
                         single = Some((field, value, at));
@@ -134,6 +244,7 @@ impl<'a> Snippets<'a> {
             // Then the start of each field through the analyzer, for terms that do not
             // show as written (stems such as `studi`, folded letters such as `muller`).
             for &field in &candidates {
+                self.prepare(query, field)?;
                 let Some((generator, finder)) = self.generators.get_mut(&field) else { continue };
                 if finder.len() == 0 {
                     continue;
@@ -163,6 +274,9 @@ impl<'a> Snippets<'a> {
         })
     }
 }
+
+/// The most words as written whose positions are read to find a pair.
+const MAX_PAIR_WORDS: usize = 8;
 
 /// The most query terms a snippet looks for in one field.
 const MAX_SNIPPET_TERMS: usize = 24;
@@ -211,11 +325,45 @@ fn quick_verdict(word: &str, terms: &[String]) -> Option<bool> {
     None
 }
 
+/// The most words whose analyses a thread remembers; then it forgets them all.
+const MAX_ANALYSED_WORDS: usize = 1 << 16;
+
+/// The terms the index makes of a word: stemmed, and as written.
+struct Analysis {
+    stemmed: Box<[String]>,
+    exact: Box<[String]>,
+}
+
+thread_local! {
+    /// Words as written and the terms the index makes of them: the same words come back
+    /// in hit after hit and query after query (`models`, `modeling` for `model`), and
+    /// analysing one costs a stemmer.
+    static ANALYSED: RefCell<HashMap<Box<str>, Analysis>> = RefCell::new(HashMap::new());
+}
+
+/// `with` given the analysis of `word`, remembered by the thread.
+fn analysed<R>(word: &str, with: impl FnOnce(&Analysis) -> R) -> R {
+    ANALYSED.with(|analysed| {
+        let mut analysed = analysed.borrow_mut();
+        if let Some(analysis) = analysed.get(word) {
+            return with(analysis);
+        }
+        let analysis = Analysis {
+            stemmed: crate::index::tokenizer::terms(word).into_boxed_slice(),
+            exact: crate::index::tokenizer::exact_terms(word).into_boxed_slice(),
+        };
+        let result = with(&analysis);
+        if analysed.len() >= MAX_ANALYSED_WORDS {
+            analysed.clear();
+        }
+        analysed.insert(word.into(), analysis);
+        result
+    })
+}
+
 /// Whether `word`, analysed as the index analyses text, gives one of `terms`.
 fn analysed_is_term(word: &str, terms: &[String]) -> bool {
-    let mut forms = crate::index::tokenizer::terms(word);
-    forms.extend(crate::index::tokenizer::exact_terms(word));
-    forms.iter().any(|f| terms.contains(f))
+    analysed(word, |a| a.stemmed.iter().chain(a.exact.iter()).any(|f| terms.contains(f)))
 }
 
 /// The word of `text` that starts at byte `at` (letters and digits).
@@ -234,8 +382,18 @@ fn next_word(text: &str, at: usize) -> Option<usize> {
 /// keep their ` | `), other line breaks as spaces. Byte offsets shift by one after each
 /// row break (see `quick_snippet`).
 fn one_line(text: &str, rows: bool) -> String {
-    let text = text.replace(['\r', '\t'], " ");
-    if rows { text.replace('\n', "; ") } else { text.replace('\n', " ") }
+    if !text.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'\t')) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' | '\t' => out.push(' '),
+            '\n' => out.push_str(if rows { "; " } else { " " }),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Overlapping or touching marks as one (CJK bigrams overlap: `모델` and `델의`).
@@ -257,10 +415,10 @@ fn merged(mut snippet: Snippet) -> Snippet {
 /// far as needed.
 pub struct TermFinder {
     terms: Vec<String>,
+    /// How many query words the terms stand for: a word's stem and its form as written
+    /// are one word, and only two words side by side make a pair.
+    words: usize,
     finders: Vec<Finder<'static>>,
-    /// The words already analysed, and whether each is a term: the same words come back
-    /// in every hit (`models`, `modeling` for `model`), and analysing one costs a stemmer.
-    analysed: RefCell<HashMap<Box<str>, bool>>,
     /// A scanned value, lower-cased.
     lower: RefCell<Vec<u8>>,
 }
@@ -272,16 +430,21 @@ struct Places {
     pair: Option<usize>,
 }
 
-/// The most analysed words a finder remembers (one query's snippets).
-const MAX_ANALYSED_WORDS: usize = 4096;
-
 /// The most words a scan analyses to tell whether they are query terms.
 const MAX_CHECKED_WORDS: usize = 512;
 
 impl TermFinder {
-    pub fn new(terms: Vec<String>) -> Self {
+    #[cfg(test)]
+    fn new(terms: Vec<String>) -> Self {
+        let terms = dedup(terms);
+        let words = word_ids(&terms).into_iter().max().map_or(0, |most| most + 1);
+        TermFinder::with_words(terms, words)
+    }
+
+    /// A finder of `terms` (no repeats), which stand for `words` of the query.
+    fn with_words(terms: Vec<String>, words: usize) -> Self {
         let finders = terms.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect();
-        TermFinder { terms, finders, analysed: RefCell::new(HashMap::new()), lower: RefCell::new(Vec::new()) }
+        TermFinder { terms, words, finders, lower: RefCell::new(Vec::new()) }
     }
 
     /// True when the word `word` (as written) is indexed as one of the terms: its stem or
@@ -290,15 +453,7 @@ impl TermFinder {
         if let Some(verdict) = quick_verdict(word, &self.terms) {
             return verdict;
         }
-        if let Some(&verdict) = self.analysed.borrow().get(word) {
-            return verdict;
-        }
-        let verdict = analysed_is_term(word, &self.terms);
-        let mut analysed = self.analysed.borrow_mut();
-        if analysed.len() < MAX_ANALYSED_WORDS {
-            analysed.insert(word.into(), verdict);
-        }
-        verdict
+        analysed_is_term(word, &self.terms)
     }
 
     fn len(&self) -> usize {
@@ -312,21 +467,20 @@ impl TermFinder {
         if self.finders.is_empty() {
             return found;
         }
-        let pair = pair && self.terms.len() > 1;
-        // The text lower-cased into the finder's own buffer, reused from value to value.
-        let mut lower = self.lower.borrow_mut();
-        lower.clear();
-        lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
-        let bytes = lower.as_slice();
-        let find = |finder: &Finder, from: usize| finder.find(&bytes[from..]).map(|i| from + i);
+        let pair = pair && self.words > 1;
+        // The text lower-cased into the finder's own buffer (reused from value to value),
+        // only as far as the scan has gone: the first match is often near the start of a
+        // page body tens of kilobytes long.
+        let mut lower = Lowered { text: text.as_bytes(), buf: self.lower.borrow_mut() };
+        lower.buf.clear();
         // Each term's next match at or after where the scan is.
-        let mut next: Vec<Option<usize>> = self.finders.iter().map(|f| find(f, 0)).collect();
+        let mut next: Vec<Option<usize>> = self.finders.iter().map(|f| lower.find(f, 0)).collect();
         let mut previous: Option<usize> = None;
         let mut checked = 0;
         while let Some(at) = next.iter().flatten().copied().min() {
             for (finder, n) in self.finders.iter().zip(next.iter_mut()) {
                 if *n == Some(at) {
-                    *n = find(finder, at + 1);
+                    *n = lower.find(finder, at + 1);
                 }
             }
             if !starts_word(text, at) {
@@ -353,6 +507,76 @@ impl TermFinder {
             previous = Some(at);
         }
         found
+    }
+}
+
+/// `terms` without repeats, in their order.
+fn dedup(mut terms: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    terms.retain(|t| seen.insert(t.clone()));
+    terms
+}
+
+/// Which word each of `terms` stands for, numbered from 0 in their order: two terms are
+/// one word when one is the other's stem or both have the same stem (`model`, `models`).
+fn word_ids<S: AsRef<str>>(terms: &[S]) -> Vec<usize> {
+    let stems: Vec<Option<String>> =
+        terms.iter().map(|t| analysed(t.as_ref(), |a| a.stemmed.first().cloned())).collect();
+    let same = |i: usize, j: usize| {
+        let (a, b) = (terms[i].as_ref(), terms[j].as_ref());
+        match (&stems[i], &stems[j]) {
+            (Some(sa), Some(sb)) => sa == sb || sa == b || sb == a,
+            (Some(sa), None) => sa == b,
+            (None, Some(sb)) => sb == a,
+            (None, None) => false,
+        }
+    };
+    let mut ids: Vec<usize> = Vec::with_capacity(terms.len());
+    let mut next = 0;
+    for j in 0..terms.len() {
+        let id = match (0..j).find(|&i| same(i, j)) {
+            Some(i) => ids[i],
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        ids.push(id);
+    }
+    ids
+}
+
+/// A text lower-cased (ASCII letters) on demand, as far as a search needs it.
+struct Lowered<'t, 'b> {
+    text: &'t [u8],
+    buf: std::cell::RefMut<'b, Vec<u8>>,
+}
+
+/// How much of a text is lower-cased first; each further step doubles it.
+const FIRST_LOWERED: usize = 1024;
+
+impl Lowered<'_, '_> {
+    /// Where `finder`'s needle next occurs at or after byte `from`.
+    fn find(&mut self, finder: &Finder, mut from: usize) -> Option<usize> {
+        let needle = finder.needle().len();
+        loop {
+            let have = self.buf.len();
+            if from < have
+                && let Some(i) = finder.find(&self.buf[from..])
+            {
+                return Some(from + i);
+            }
+            if have == self.text.len() {
+                return None;
+            }
+            // A match not found so far ends past what was lower-cased.
+            from = from.max((have + 1).saturating_sub(needle));
+            let end = (have * 2).max(FIRST_LOWERED).min(self.text.len());
+            self.buf.resize(end, 0);
+            for (lower, &byte) in self.buf[have..end].iter_mut().zip(&self.text[have..end]) {
+                *lower = byte.to_ascii_lowercase();
+            }
+        }
     }
 }
 
@@ -423,17 +647,36 @@ fn marks(fragment: &str, terms: &TermFinder) -> Vec<[usize; 2]> {
         }
     }
     let bytes = fragment.as_bytes();
+    let word_end = |start: usize| {
+        start + bytes[start..].iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(bytes.len() - start)
+    };
+    // Terms that start with letters: only the words that start with one of those letters
+    // are looked at, found by a fast byte search. (A number can run on past a thousands
+    // separator, so a term that starts with a digit has every word looked at.)
+    let mut letters: Vec<u8> =
+        terms.terms.iter().filter_map(|t| t.as_bytes().first().map(u8::to_ascii_lowercase)).collect();
+    letters.sort_unstable();
+    letters.dedup();
+    if !letters.iter().any(u8::is_ascii_digit) {
+        let mut starts: Vec<usize> = letters
+            .iter()
+            .flat_map(|&l| memchr::memchr2_iter(l, l.to_ascii_uppercase(), bytes))
+            .filter(|&at| at == 0 || !bytes[at - 1].is_ascii_alphanumeric())
+            .collect();
+        starts.sort_unstable();
+        for start in starts {
+            let end = word_end(start);
+            if terms.is_term(&fragment[start..end]) {
+                marks.push([start, end]);
+            }
+        }
+        return marks;
+    }
     let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        if i - start <= 3 && bytes[start..i].iter().all(u8::is_ascii_digit) {
+    while let Some(skip) = bytes[i..].iter().position(u8::is_ascii_alphanumeric) {
+        let start = i + skip;
+        i = word_end(start);
+        if bytes[start].is_ascii_digit() && i - start <= 3 && bytes[start..i].iter().all(u8::is_ascii_digit) {
             while let Some(group) = crate::index::tokenizer::thousands_group(&fragment[i..]) {
                 i += 1 + group.len();
             }

@@ -4,8 +4,9 @@
 //!
 //! A record is stored as a count, then per value its field, a type code and the value
 //! (text as a length and UTF-8 bytes, numbers and dates as eight bytes), in tantivy's
-//! doc-store encoding. Text is checked to be UTF-8 once, when the record is read, and
-//! then lent out of the stored block. A record holding a type this reader does not know
+//! doc-store encoding. Text is lent out of the stored block, checked to be UTF-8 each
+//! time it is asked for (a value that is not reads as absent): a hit asks for a few
+//! short values once, and for a page body's paragraphs only as far as its snippet. A record holding a type this reader does not know
 //! is read by tantivy's reader instead.
 
 use std::ops::Range;
@@ -23,7 +24,17 @@ use tantivy_common::{BinarySerializable, VInt};
 pub struct StoredDoc {
     bytes: OwnedBytes,
     values: Vec<(Field, Stored)>,
+    /// Per field id, the index of its first value; per value, the index of its field's
+    /// next one ([`NONE`] for none): a hit asks for a dozen fields of some forty values.
+    first: Vec<u32>,
+    next: Vec<u32>,
 }
+
+/// No value.
+const NONE: u32 = u32::MAX;
+
+/// Field ids a record's values are linked by: far more than the schema has.
+const MAX_FIELDS: usize = 1024;
 
 enum Stored {
     /// Text: its bytes in the record.
@@ -68,8 +79,7 @@ impl StoredDoc {
             let value = match code {
                 TEXT_CODE | FACET_CODE => {
                     let len = usize::try_from(VInt::deserialize(&mut rest).ok()?.val()).ok()?;
-                    let text = rest.get(..len)?;
-                    simdutf8::basic::from_utf8(text).ok()?;
+                    rest.get(..len)?;
                     let start = all.len() - rest.len();
                     rest = &rest[len..];
                     if code == TEXT_CODE { Stored::Text(start..start + len) } else { Stored::Other }
@@ -80,20 +90,39 @@ impl StoredDoc {
             };
             values.push((field, value));
         }
-        rest.is_empty().then_some(StoredDoc { bytes, values })
+        rest.is_empty().then(|| StoredDoc::indexed(bytes, values))
+    }
+
+    /// The record of `values`, with each field's values linked.
+    fn indexed(bytes: OwnedBytes, values: Vec<(Field, Stored)>) -> StoredDoc {
+        // A field id past any schema's (a damaged record) is never asked for.
+        let known = |f: &Field| (f.field_id() as usize) < MAX_FIELDS;
+        let fields = values.iter().map(|(f, _)| f).filter(|f| known(f)).map(|f| f.field_id() as usize + 1).max();
+        let mut first = vec![NONE; fields.unwrap_or(0)];
+        let mut next = vec![NONE; values.len()];
+        // Linked from the last value back, so each field's chain runs in written order.
+        for (i, (field, _)) in values.iter().enumerate().rev().filter(|(_, (f, _))| known(f)) {
+            let head = &mut first[field.field_id() as usize];
+            next[i] = *head;
+            *head = i as u32;
+        }
+        StoredDoc { bytes, values, first, next }
     }
 
     fn of(&self, field: Field) -> impl Iterator<Item = &Stored> {
-        self.values.iter().filter(move |(f, _)| *f == field).map(|(_, v)| v)
+        let mut at = self.first.get(field.field_id() as usize).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            let (_, value) = self.values.get(at as usize)?;
+            at = self.next[at as usize];
+            Some(value)
+        })
     }
 
     /// Every text value of `field`.
     pub fn all(&self, field: Field) -> impl Iterator<Item = &str> {
         self.of(field).filter_map(|v| match v {
-            // SAFETY: `parse` checked these bytes to be UTF-8, and stored bytes never change.
-            Stored::Text(range) => {
-                Some(unsafe { std::str::from_utf8_unchecked(&self.bytes.as_slice()[range.clone()]) })
-            }
+            // Checked as it is read: a hit reads a page body only as far as its snippet.
+            Stored::Text(range) => simdutf8::basic::from_utf8(&self.bytes.as_slice()[range.clone()]).ok(),
             Stored::Owned(OwnedValue::Str(s)) => Some(s.as_str()),
             _ => None,
         })
@@ -128,7 +157,7 @@ impl DocumentDeserialize for StoredDoc {
         while let Some((field, value)) = deserializer.next_field::<OwnedValue>()? {
             values.push((field, Stored::Owned(value)));
         }
-        Ok(StoredDoc { bytes: OwnedBytes::empty(), values })
+        Ok(StoredDoc::indexed(OwnedBytes::empty(), values))
     }
 }
 
@@ -185,6 +214,8 @@ mod tests {
             .unwrap();
         // A type this reader does not read: tantivy's reader reads the record.
         writer.add_document(doc!(title => "with a flag", flag => true)).unwrap();
+        // One field's values with another's between them.
+        writer.add_document(doc!(title => "one", kind => "method", title => "two", title => "three")).unwrap();
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         let stores = StoreReaders::default();
@@ -200,11 +231,22 @@ mod tests {
         assert!(second.bytes.is_empty(), "read by tantivy's reader");
         let expected: TantivyDocument = searcher.doc(DocAddress::new(0, 1)).unwrap();
         assert_eq!(expected.get_first(title).and_then(|v| tantivy::schema::Value::as_str(&v)), Some("with a flag"));
+        let third = StoredDoc::read(&stores, &searcher, DocAddress::new(0, 2)).unwrap();
+        assert_eq!(third.all(title).collect::<Vec<_>>(), ["one", "two", "three"]);
+        assert_eq!(third.first(kind), Some("method"));
+        assert_eq!(third.first(topic), None);
         // Bytes that end early or run on are not a record.
         let bytes = searcher.segment_readers()[0].get_store_reader(1).unwrap().get_document_bytes(0).unwrap();
         assert!(StoredDoc::parse(bytes.slice(0..bytes.len() - 1)).is_none());
         let mut longer = bytes.as_slice().to_vec();
         longer.push(0);
         assert!(StoredDoc::parse(OwnedBytes::new(longer)).is_none());
+        // A text value whose bytes are not UTF-8 reads as absent; the others still read.
+        let mut damaged = bytes.as_slice().to_vec();
+        let at = damaged.windows(2).position(|w| w == "é".as_bytes()).unwrap();
+        damaged[at] = 0xFF;
+        let doc = StoredDoc::parse(OwnedBytes::new(damaged)).unwrap();
+        assert_eq!(doc.all(title).collect::<Vec<_>>(), ["second value"]);
+        assert_eq!(doc.first(kind), Some("page"));
     }
 }
