@@ -507,13 +507,14 @@ fn regexes_take_anchors_and_a_broken_one_is_said_and_read_as_words() {
 }
 
 #[test]
-fn snippets_show_two_words_side_by_side_where_a_record_holds_them_so() {
+fn snippets_show_two_words_side_by_side_where_they_stand_so() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read_to_string(common::seed_page()).unwrap();
-    // The words apart near the start of the page, side by side only far into it.
+    // Two words side by side near the start; two others apart there, side by side only
+    // far into the page.
     let filler = "Plain words about other matters fill this paragraph to make it long. ".repeat(80);
     let lead = format!(
-        "{{{{< lead >}}}}\nA lattice of ideas comes first. {filler}\n\nThen a quokka appears. {filler}\n\nAt last the quokka lattice stands here. "
+        "{{{{< lead >}}}}\nA lattice of ideas comes first; the otter quokka stands near.\n\n{filler}\n\nAt last the quokka lattice stands here. "
     );
     let text = seed.replacen("{{< lead >}}\n", &lead, 1);
     let path = dir.path().join("corpus").join("2412.02142").join("index.md");
@@ -534,16 +535,21 @@ fn snippets_show_two_words_side_by_side_where_a_record_holds_them_so() {
             .collect();
         (snippet, marked)
     };
-    // Either order, and as a phrase: where they stand side by side.
-    for query in ["quokka lattice", "lattice quokka", "\"quokka lattice\""] {
+    // A phrase: where it stands, however far in.
+    let (snippet, marked) = first("\"quokka lattice\"");
+    assert!(snippet.contains("the quokka lattice stands"), "{snippet}");
+    assert_eq!(marked, ["quokka", "lattice"], "{snippet}");
+    // Words side by side near the start of a field, in either order.
+    for query in ["otter quokka", "quokka otter"] {
         let (snippet, marked) = first(query);
-        assert!(snippet.contains("the quokka lattice stands"), "{query}: {snippet}");
-        assert_eq!(marked, ["quokka", "lattice"], "{query}: {snippet}");
+        assert!(snippet.contains("the otter quokka stands"), "{query}: {snippet}");
+        assert!(marked.starts_with(&["otter".to_owned(), "quokka".to_owned()]), "{query}: {snippet}");
     }
-    // Words never side by side, and one word's completions: where the first one is.
-    for query in ["lattice paragraph", "lattic*", "lattice"] {
+    // Words side by side only far in, words never so, and one word's completions: where
+    // the first one is.
+    for query in ["quokka lattice", "lattice paragraph", "lattic*", "lattice"] {
         let (snippet, marked) = first(query);
-        assert!(snippet.contains("A lattice of ideas"), "{query}: {snippet}");
+        assert!(snippet.starts_with("A lattice of ideas"), "{query}: {snippet}");
         assert_eq!(marked.first().map(String::as_str), Some("lattice"), "{query}: {snippet}");
     }
 }

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 
 use memchr::memmem::Finder;
 
-use tantivy::postings::Postings;
+use tantivy::Searcher;
 use tantivy::query::Query;
-use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::schema::{Field, Term};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
-use tantivy::{DocAddress, DocSet, Searcher};
 
 use crate::index::Fields;
 use crate::index::schema::{RecordKind, snippet_fields};
@@ -41,8 +40,8 @@ pub struct Snippets<'a> {
     terms: Option<Vec<Term>>,
     /// Per text of a query term: which of the query's words it stands for.
     word_ids: Option<HashMap<String, usize>>,
-    /// Per hit: whether two of the query's words stand side by side in it as typed.
-    pairs: HashMap<DocAddress, bool>,
+    /// How far into each field two of the query's words are looked for side by side.
+    pair_lookahead: usize,
 }
 
 impl<'a> Snippets<'a> {
@@ -56,7 +55,7 @@ impl<'a> Snippets<'a> {
             held: HashMap::new(),
             terms: None,
             word_ids: None,
-            pairs: HashMap::new(),
+            pair_lookahead: usize::MAX,
         }
     }
 
@@ -156,57 +155,25 @@ impl<'a> Snippets<'a> {
         })
     }
 
-    /// Of each of `hits`, whether two words of `typed` (the query as typed) stand side by
-    /// side in it, told from their positions in the unstemmed field (which holds every
-    /// text field's values, a gap between each): where they do, [`Snippets::for_doc`]
-    /// looks for them through every field; where not, the first matched word will do. A
-    /// page body scanned to its end for a pair it does not hold cost more than the search,
-    /// and a prefix's completions or a word's spellings one edit away make no pair.
-    pub fn find_pairs(&mut self, hits: &[DocAddress], typed: &str) -> tantivy::Result<()> {
-        let exact = self.fields.exact;
-        let words: Vec<Term> = dedup(crate::index::tokenizer::exact_terms(typed))
-            .iter()
-            .map(|w| Term::from_field_text(exact, w))
-            .collect();
-        if words.len() < 2 {
-            self.pairs.extend(hits.iter().map(|&hit| (hit, false)));
-            return Ok(());
-        }
-        if words.len() > MAX_PAIR_WORDS {
-            return Ok(());
-        }
-        let mut hits = hits.to_vec();
-        hits.sort_unstable();
-        hits.dedup();
-        let mut positions = Vec::new();
-        for segment in hits.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
-            let segment_ord = segment[0].segment_ord;
-            let inverted = self.searcher.segment_reader(segment_ord).inverted_index(exact)?;
-            let mut postings = Vec::with_capacity(words.len());
-            for word in &words {
-                if let Some(p) = inverted.read_postings(word, IndexRecordOption::WithFreqsAndPositions)? {
-                    postings.push(p);
-                }
-            }
-            for hit in segment {
-                positions.clear();
-                for p in &mut postings {
-                    if p.doc() < hit.doc_id {
-                        p.seek(hit.doc_id);
-                    }
-                    if p.doc() == hit.doc_id {
-                        p.append_positions_with_offset(0, &mut positions);
-                    }
-                }
-                positions.sort_unstable();
-                self.pairs.insert(*hit, positions.windows(2).any(|w| w[1] == w[0] + 1));
-            }
-        }
-        Ok(())
+    /// Tells from `typed`, the query as typed, how far into a field two of its words are
+    /// looked for side by side: nowhere for one word (a prefix's completions or a word's
+    /// spellings one edit away make no pair), everywhere for a phrase (it matched where
+    /// its words stand so), and through the first [`PAIR_LOOKAHEAD`] bytes of each field
+    /// for other words (a page body read to its end for a pair it does not hold cost more
+    /// than the search).
+    pub fn typed(&mut self, typed: &str) {
+        let words = dedup(crate::index::tokenizer::exact_terms(typed)).len();
+        self.pair_lookahead = if words < 2 {
+            0
+        } else if typed.contains('"') {
+            usize::MAX
+        } else {
+            PAIR_LOOKAHEAD
+        };
     }
 
-    /// The snippet of the record `doc` at `address`, of the kind `kind`.
-    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str, address: DocAddress) -> tantivy::Result<Snippet> {
+    /// The snippet of the record `doc`, of the kind `kind`.
+    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str) -> tantivy::Result<Snippet> {
         let candidates = self.candidates(kind);
         if let Some(query) = self.query {
             // First the fields where a term starts a word as written: cut the fragment
@@ -214,10 +181,7 @@ impl<'a> Snippets<'a> {
             // Where the query has several words, a field that holds two of them side by
             // side (a phrase, a pasted title) comes first: that is where it matched. Each
             // value is scanned once for both.
-            let several = self.several(query);
-            // A record that holds no two of the query's words side by side as typed is
-            // not scanned for a pair (of their stems, say) past its first matched word.
-            let pairs = several && self.pairs.get(&address) != Some(&false);
+            let lookahead = if self.several(query) { self.pair_lookahead } else { 0 };
             let mut single: Option<(Field, &str, usize)> = None;
             for &field in &candidates {
                 self.prepare(query, field)?;
@@ -225,13 +189,18 @@ impl<'a> Snippets<'a> {
                 if finder.len() == 0 || (single.is_some() && finder.words < 2) {
                     continue;
                 }
+                let mut left = lookahead;
                 for value in doc.all(field) {
-                    let places = finder.places(value, pairs);
+                    if single.is_some() && left == 0 {
+                        break;
+                    }
+                    let places = finder.places(value, left);
+                    left = left.saturating_sub(value.len());
                     if let Some(at) = places.pair {
                         return Ok(self.fragment(field, value, at));
                     }
                     if let (None, Some(at)) = (single, places.first) {
-                        if !pairs {
+                        if lookahead == 0 {
                             return Ok(self.fragment(field, value, at));
                         }
                         single = Some((field, value, at));
@@ -275,8 +244,9 @@ impl<'a> Snippets<'a> {
     }
 }
 
-/// The most words as written whose positions are read to find a pair.
-const MAX_PAIR_WORDS: usize = 8;
+/// How far into each field a query of several words (not a phrase) has two of them
+/// looked for side by side.
+const PAIR_LOOKAHEAD: usize = 2048;
 
 /// The most query terms a snippet looks for in one field.
 const MAX_SNIPPET_TERMS: usize = 24;
@@ -462,12 +432,13 @@ impl TermFinder {
 
     /// The first word of `text` that is a query term and, with `pair`, the first word
     /// that is one and is followed by another; the scan stops as soon as it knows.
-    fn places(&self, text: &str, pair: bool) -> Places {
+    /// A pair is looked for only where it starts before byte `pair_within`.
+    fn places(&self, text: &str, pair_within: usize) -> Places {
         let mut found = Places::default();
         if self.finders.is_empty() {
             return found;
         }
-        let pair = pair && self.words > 1;
+        let pair_within = if self.words > 1 { pair_within } else { 0 };
         // The text lower-cased into the finder's own buffer (reused from value to value),
         // only as far as the scan has gone: the first match is often near the start of a
         // page body tens of kilobytes long.
@@ -478,6 +449,9 @@ impl TermFinder {
         let mut previous: Option<usize> = None;
         let mut checked = 0;
         while let Some(at) = next.iter().flatten().copied().min() {
+            if found.first.is_some() && at >= pair_within {
+                break;
+            }
             for (finder, n) in self.finders.iter().zip(next.iter_mut()) {
                 if *n == Some(at) {
                     *n = lower.find(finder, at + 1);
@@ -495,7 +469,7 @@ impl TermFinder {
                 continue;
             }
             found.first.get_or_insert(at);
-            if !pair {
+            if at >= pair_within {
                 break;
             }
             if let Some(before) = previous
@@ -592,7 +566,7 @@ fn starts_word(text: &str, at: usize) -> bool {
 #[cfg(test)]
 fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, rows: bool) -> Option<Snippet> {
     let finder = TermFinder::new(terms.to_vec());
-    let places = finder.places(text, true);
+    let places = finder.places(text, usize::MAX);
     let at = if pair { places.pair? } else { places.pair.or(places.first)? };
     fragment(text, at, &finder, max_chars, rows)
 }
