@@ -511,7 +511,7 @@ fn snippets_show_two_words_side_by_side_where_they_stand_so() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read_to_string(common::seed_page()).unwrap();
     // Two words side by side near the start; two others apart there, side by side only
-    // far into the page.
+    // far into the page's body.
     let filler = "Plain words about other matters fill this paragraph to make it long. ".repeat(80);
     let lead = format!(
         "{{{{< lead >}}}}\nA lattice of ideas comes first; the otter quokka stands near.\n\n{filler}\n\nAt last the quokka lattice stands here. "
@@ -535,19 +535,21 @@ fn snippets_show_two_words_side_by_side_where_they_stand_so() {
             .collect();
         (snippet, marked)
     };
-    // A phrase: where it stands, however far in.
-    let (snippet, marked) = first("\"quokka lattice\"");
-    assert!(snippet.contains("the quokka lattice stands"), "{snippet}");
-    assert_eq!(marked, ["quokka", "lattice"], "{snippet}");
+    // A phrase, its words in either order, and their stems: where they stand side by
+    // side, however far in.
+    for query in ["\"quokka lattice\"", "quokka lattice", "lattice quokka", "quokkas lattices"] {
+        let (snippet, marked) = first(query);
+        assert!(snippet.contains("the quokka lattice stands"), "{query}: {snippet}");
+        assert_eq!(marked, ["quokka", "lattice"], "{query}: {snippet}");
+    }
     // Words side by side near the start of a field, in either order.
     for query in ["otter quokka", "quokka otter"] {
         let (snippet, marked) = first(query);
         assert!(snippet.contains("the otter quokka stands"), "{query}: {snippet}");
         assert!(marked.starts_with(&["otter".to_owned(), "quokka".to_owned()]), "{query}: {snippet}");
     }
-    // Words side by side only far in, words never so, and one word's completions: where
-    // the first one is.
-    for query in ["quokka lattice", "lattice paragraph", "lattic*", "lattice"] {
+    // Words never side by side, and one word's completions: where the first one is.
+    for query in ["lattice paragraph", "lattic*", "lattice"] {
         let (snippet, marked) = first(query);
         assert!(snippet.starts_with("A lattice of ideas"), "{query}: {snippet}");
         assert_eq!(marked.first().map(String::as_str), Some("lattice"), "{query}: {snippet}");

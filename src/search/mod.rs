@@ -498,11 +498,12 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         .collect();
 
     let mut snippets = snippet::Snippets::new(searcher, text_query.as_deref(), f, request.snippet_chars);
-    snippets.typed(request.text().unwrap_or_default());
+    let addresses: Vec<DocAddress> = ranked.iter().map(|&(_, a)| a).collect();
+    snippets.find_pairs(&addresses, request.text().unwrap_or_default()).map_err(|e| Error::tantivy(&px.path, e))?;
     let mut hits = Vec::with_capacity(ranked.len());
     for (i, (score, address)) in ranked.into_iter().enumerate() {
         let doc = StoredDoc::read(&px.stores, searcher, address).map_err(|e| Error::tantivy(&px.path, e))?;
-        let mut hit = hit(px, &doc, score, &mut snippets)?;
+        let mut hit = hit(px, &doc, address, score, &mut snippets)?;
         if let Some(g) = groups.get(i) {
             let mut also = Vec::new();
             for &(s, a) in g.top.iter().skip(1) {
@@ -575,11 +576,17 @@ fn all(doc: &StoredDoc, field: Field) -> Vec<String> {
     doc.all(field).map(str::to_owned).collect()
 }
 
-fn hit(px: &PaperdexIndex, doc: &StoredDoc, score: Option<f32>, snippets: &mut snippet::Snippets) -> Result<Hit> {
+fn hit(
+    px: &PaperdexIndex,
+    doc: &StoredDoc,
+    address: DocAddress,
+    score: Option<f32>,
+    snippets: &mut snippet::Snippets,
+) -> Result<Hit> {
     let f = &px.fields;
     let kind = first(doc, f.kind).unwrap_or_default();
     let date = doc.date(f.date).map(format_date);
-    let snippet = snippets.for_doc(doc, &kind).map_err(|e| Error::tantivy(&px.path, e))?;
+    let snippet = snippets.for_doc(doc, &kind, address).map_err(|e| Error::tantivy(&px.path, e))?;
     // `caption/table` is a caption: the kind or its first path segment.
     let detail = match kind.split('/').next().unwrap_or_default() {
         "page" => HitDetail::Page {

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use memchr::memmem::Finder;
 
-use tantivy::Searcher;
+use tantivy::postings::Postings;
 use tantivy::query::Query;
-use tantivy::schema::{Field, Term};
+use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
+use tantivy::{DocAddress, DocSet, Searcher};
 
 use crate::index::Fields;
 use crate::index::schema::{RecordKind, snippet_fields};
@@ -40,8 +41,8 @@ pub struct Snippets<'a> {
     terms: Option<Vec<Term>>,
     /// Per text of a query term: which of the query's words it stands for.
     word_ids: Option<HashMap<String, usize>>,
-    /// How far into each field two of the query's words are looked for side by side.
-    pair_lookahead: usize,
+    /// Where two of the query's words are looked for side by side.
+    pairs: Pairs,
 }
 
 impl<'a> Snippets<'a> {
@@ -55,7 +56,7 @@ impl<'a> Snippets<'a> {
             held: HashMap::new(),
             terms: None,
             word_ids: None,
-            pair_lookahead: usize::MAX,
+            pairs: Pairs::Anywhere,
         }
     }
 
@@ -155,25 +156,64 @@ impl<'a> Snippets<'a> {
         })
     }
 
-    /// Tells from `typed`, the query as typed, how far into a field two of its words are
-    /// looked for side by side: nowhere for one word (a prefix's completions or a word's
-    /// spellings one edit away make no pair), everywhere for a phrase (it matched where
-    /// its words stand so), and through the first [`PAIR_LOOKAHEAD`] bytes of each field
-    /// for other words (a page body read to its end for a pair it does not hold cost more
-    /// than the search).
-    pub fn typed(&mut self, typed: &str) {
-        let words = dedup(crate::index::tokenizer::exact_terms(typed)).len();
-        self.pair_lookahead = if words < 2 {
-            0
-        } else if typed.contains('"') {
-            usize::MAX
-        } else {
-            PAIR_LOOKAHEAD
-        };
+    /// Tells from `typed` (the query as typed) and `hits` where two of the query's words
+    /// are looked for side by side: nowhere for one word (a prefix's completions or a
+    /// word's spellings one edit away make no pair); otherwise through every field but a
+    /// page's body, and through the body of the hits whose body holds two of the words'
+    /// stems side by side (their positions in the index): a body read to its end for a pair
+    /// it does not hold cost more than the search.
+    pub fn find_pairs(&mut self, hits: &[DocAddress], typed: &str) -> tantivy::Result<()> {
+        self.pairs =
+            if dedup(crate::index::tokenizer::exact_terms(typed)).len() < 2 { Pairs::Nowhere } else { Pairs::Anywhere };
+        let body = self.fields.body;
+        let stems: Vec<Term> =
+            dedup(crate::index::tokenizer::terms(typed)).iter().map(|w| Term::from_field_text(body, w)).collect();
+        if self.pairs == Pairs::Nowhere || stems.len() > MAX_PAIR_WORDS {
+            return Ok(());
+        }
+        let mut hits = hits.to_vec();
+        hits.sort_unstable();
+        hits.dedup();
+        let mut in_body = HashMap::new();
+        let mut positions = Vec::new();
+        for segment in hits.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let inverted = self.searcher.segment_reader(segment[0].segment_ord).inverted_index(body)?;
+            let mut postings = Vec::with_capacity(stems.len());
+            for stem in &stems {
+                if let Some(p) = inverted.read_postings(stem, IndexRecordOption::WithFreqsAndPositions)? {
+                    postings.push(p);
+                }
+            }
+            for hit in segment {
+                positions.clear();
+                for p in &mut postings {
+                    if p.doc() < hit.doc_id {
+                        p.seek(hit.doc_id);
+                    }
+                    if p.doc() == hit.doc_id {
+                        p.append_positions_with_offset(0, &mut positions);
+                    }
+                }
+                positions.sort_unstable();
+                in_body.insert(*hit, positions.windows(2).any(|w| w[1] == w[0] + 1));
+            }
+        }
+        self.pairs = Pairs::InBodyOf(in_body);
+        Ok(())
     }
 
-    /// The snippet of the record `doc`, of the kind `kind`.
-    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str) -> tantivy::Result<Snippet> {
+    /// Whether two of the query's words are looked for side by side in `field` of the
+    /// record at `address`.
+    fn pairs_in(&self, field: Field, address: DocAddress) -> bool {
+        match &self.pairs {
+            Pairs::Nowhere => false,
+            Pairs::Anywhere => true,
+            Pairs::InBodyOf(in_body) => field != self.fields.body || in_body.get(&address) != Some(&false),
+        }
+    }
+
+    /// The snippet of the record `doc` at `address`, of the kind `kind`.
+    pub fn for_doc(&mut self, doc: &StoredDoc, kind: &str, address: DocAddress) -> tantivy::Result<Snippet> {
         let candidates = self.candidates(kind);
         if let Some(query) = self.query {
             // First the fields where a term starts a word as written: cut the fragment
@@ -181,26 +221,25 @@ impl<'a> Snippets<'a> {
             // Where the query has several words, a field that holds two of them side by
             // side (a phrase, a pasted title) comes first: that is where it matched. Each
             // value is scanned once for both.
-            let lookahead = if self.several(query) { self.pair_lookahead } else { 0 };
+            let several = self.several(query);
             let mut single: Option<(Field, &str, usize)> = None;
             for &field in &candidates {
                 self.prepare(query, field)?;
+                let pairs = several && self.pairs_in(field, address);
                 let finder = &self.generators[&field].1;
-                if finder.len() == 0 || (single.is_some() && finder.words < 2) {
+                if finder.len() == 0 || (single.is_some() && (finder.words < 2 || !pairs)) {
                     continue;
                 }
-                let mut left = lookahead;
                 for value in doc.all(field) {
-                    if single.is_some() && left == 0 {
+                    if single.is_some() && !pairs {
                         break;
                     }
-                    let places = finder.places(value, left);
-                    left = left.saturating_sub(value.len());
+                    let places = finder.places(value, pairs);
                     if let Some(at) = places.pair {
                         return Ok(self.fragment(field, value, at));
                     }
                     if let (None, Some(at)) = (single, places.first) {
-                        if lookahead == 0 {
+                        if !several || matches!(self.pairs, Pairs::Nowhere) {
                             return Ok(self.fragment(field, value, at));
                         }
                         single = Some((field, value, at));
@@ -244,9 +283,17 @@ impl<'a> Snippets<'a> {
     }
 }
 
-/// How far into each field a query of several words (not a phrase) has two of them
-/// looked for side by side.
-const PAIR_LOOKAHEAD: usize = 2048;
+/// Where a snippet looks for two of the query's words side by side.
+#[derive(PartialEq)]
+enum Pairs {
+    Nowhere,
+    Anywhere,
+    /// Everywhere but in a page's body; there, only in these hits' bodies that hold a pair.
+    InBodyOf(HashMap<DocAddress, bool>),
+}
+
+/// The most stems whose positions are read to find a pair in a page's body.
+const MAX_PAIR_WORDS: usize = 8;
 
 /// The most query terms a snippet looks for in one field.
 const MAX_SNIPPET_TERMS: usize = 24;
@@ -432,13 +479,12 @@ impl TermFinder {
 
     /// The first word of `text` that is a query term and, with `pair`, the first word
     /// that is one and is followed by another; the scan stops as soon as it knows.
-    /// A pair is looked for only where it starts before byte `pair_within`.
-    fn places(&self, text: &str, pair_within: usize) -> Places {
+    fn places(&self, text: &str, pair: bool) -> Places {
         let mut found = Places::default();
         if self.finders.is_empty() {
             return found;
         }
-        let pair_within = if self.words > 1 { pair_within } else { 0 };
+        let pair = pair && self.words > 1;
         // The text lower-cased into the finder's own buffer (reused from value to value),
         // only as far as the scan has gone: the first match is often near the start of a
         // page body tens of kilobytes long.
@@ -449,9 +495,6 @@ impl TermFinder {
         let mut previous: Option<usize> = None;
         let mut checked = 0;
         while let Some(at) = next.iter().flatten().copied().min() {
-            if found.first.is_some() && at >= pair_within {
-                break;
-            }
             for (finder, n) in self.finders.iter().zip(next.iter_mut()) {
                 if *n == Some(at) {
                     *n = lower.find(finder, at + 1);
@@ -469,7 +512,7 @@ impl TermFinder {
                 continue;
             }
             found.first.get_or_insert(at);
-            if at >= pair_within {
+            if !pair {
                 break;
             }
             if let Some(before) = previous
@@ -566,7 +609,7 @@ fn starts_word(text: &str, at: usize) -> bool {
 #[cfg(test)]
 fn quick_snippet(text: &str, terms: &[String], max_chars: usize, pair: bool, rows: bool) -> Option<Snippet> {
     let finder = TermFinder::new(terms.to_vec());
-    let places = finder.places(text, usize::MAX);
+    let places = finder.places(text, true);
     let at = if pair { places.pair? } else { places.pair.or(places.first)? };
     fragment(text, at, &finder, max_chars, rows)
 }
