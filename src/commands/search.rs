@@ -83,7 +83,7 @@ fn search(args: &SearchArgs, request: &SearchRequest, dir: &IndexDir, format: Fo
 /// Opens the index; the default location is built from `corpus/` when it has none.
 fn open_or_build(dir: &IndexDir) -> Result<PaperdexIndex> {
     if dir.explicit || index::exists(&dir.path) {
-        return index::open(&dir.path, &dir.build_hint());
+        return index::open_once(&dir.path, &dir.build_hint());
     }
     let corpus = PathBuf::from(DEFAULT_CORPUS);
     if !corpus.is_dir() {
@@ -96,5 +96,5 @@ fn open_or_build(dir: &IndexDir) -> Result<PaperdexIndex> {
         writeln!(std::io::stderr(), "no index at {}: building it from {}/ (once)", dir.path.display(), DEFAULT_CORPUS);
     let request = UpdateRequest { roots: vec![corpus], ..UpdateRequest::default() };
     super::index::build(dir, &request, &IndexOptions::default(), false)?;
-    index::open(&dir.path, &dir.build_hint())
+    index::open_once(&dir.path, &dir.build_hint())
 }

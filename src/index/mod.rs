@@ -28,7 +28,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyError, Term};
 
-pub use directory::IndexDirectory;
+pub use directory::{IndexDirectory, Reads};
 pub use lock::active_writer;
 pub use plan::{Change, Plan, PlannedFile};
 pub use progress::{NoProgress, Phase, Progress};
@@ -112,7 +112,13 @@ pub fn exists(dir: &Path) -> bool {
 /// how to build one when there is none. Checks cheaply what it reads: `meta.json` parses,
 /// the segment files it lists exist and have valid footers.
 pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
-    open_with(dir, hint, ReloadPolicy::Manual)
+    open_with(dir, hint, ReloadPolicy::Manual, Reads::Mapped)
+}
+
+/// Opens the index like [`open`], for a process that searches once and exits: the files
+/// a search reads in parts are read as asked for, not mapped ([`Reads::OnDemand`]).
+pub fn open_once(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
+    open_with(dir, hint, ReloadPolicy::Manual, Reads::OnDemand)
 }
 
 /// Opens the index like [`open`], with a reader that follows new commits by itself
@@ -120,10 +126,10 @@ pub fn open(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
 /// in one rename, so a searcher sees one whole commit or the one before): for a
 /// long-running server.
 pub fn open_live(dir: &Path, hint: &str) -> Result<PaperdexIndex> {
-    open_with(dir, hint, ReloadPolicy::OnCommitWithDelay)
+    open_with(dir, hint, ReloadPolicy::OnCommitWithDelay, Reads::Mapped)
 }
 
-fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexIndex> {
+fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy, reads: Reads) -> Result<PaperdexIndex> {
     if !exists(dir) {
         if let Some(pid) = active_writer(dir) {
             let by = if pid > 0 { format!(" (pid {pid})") } else { String::new() };
@@ -137,7 +143,7 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy) -> Result<PaperdexInd
         }
         return Err(Error::NoIndex { path: dir.to_path_buf(), hint: hint.to_owned() });
     }
-    let index = open_tantivy(dir)?;
+    let index = open_tantivy_with(dir, reads)?;
     let metas = index.load_metas().map_err(|e| damage(dir, &e))?;
     let (info, fields) = check_metas(&index, dir, &metas)?;
     for file in metas.list_segment_files() {
@@ -199,7 +205,11 @@ fn check_changed_files(index: &Index, dir: &Path, metas: &tantivy::IndexMeta) ->
 /// Opens the tantivy index at `dir` with paperdex's analyzer registered. An index that
 /// cannot be opened is damaged when the folder is paperdex's, and not an index otherwise.
 pub(crate) fn open_tantivy(dir: &Path) -> Result<Index> {
-    let directory = IndexDirectory::open(dir)
+    open_tantivy_with(dir, Reads::Mapped)
+}
+
+fn open_tantivy_with(dir: &Path, reads: Reads) -> Result<Index> {
+    let directory = IndexDirectory::open_with(dir, reads)
         .map_err(|e| Error::Read { path: dir.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
     let index = Index::open(directory).map_err(|e| {
         if folder::is_ours(dir) {
