@@ -266,6 +266,10 @@ pub struct SearchArgs {
     /// stray operators) instead of reading it as words.
     #[arg(long)]
     pub strict: bool,
+    /// Count every match: a ranked query whose best hits are found without visiting
+    /// every match stops counting past 10000 otherwise, and says "at least".
+    #[arg(long)]
+    pub exact_total: bool,
     /// One hit per page (its best record, with how many of its records matched), paged by page.
     #[arg(long, value_enum, value_name = "UNIT")]
     pub group: Option<Group>,

@@ -308,7 +308,7 @@ fn limit_offset_and_paging() {
 fn json_hits_carry_their_records_fields() {
     let doc = seed(&["Table", "1", "--kind", "table"]);
     let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["facets", "hits", "offset", "query", "sort", "took_us", "total_hits"]);
+    assert_eq!(keys, ["facets", "hits", "offset", "query", "sort", "took_us", "total_exact", "total_hits"]);
     let caption = &doc["hits"][0];
     assert_eq!(caption["kind"], "caption/table");
     assert_eq!(caption["id"], "2412.02142/caption/0");
@@ -676,4 +676,43 @@ fn hostile_queries_give_a_result_or_a_clear_error() {
             assert!(out.stdout.is_empty(), "{args:?}");
         }
     }
+}
+
+/// A ranked search whose best hits are found without visiting every match stops counting
+/// past 10,000 and says "at least"; `--exact-total` counts all; the hits are the same.
+#[test]
+fn counts_past_ten_thousand_say_at_least_unless_asked_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    paperdex()
+        .current_dir(common::root())
+        .args(["synth", "--pages", "2400", "--seed", "7", "--out"])
+        .arg(dir.path().join("pages"))
+        .assert()
+        .success();
+    let index = dir.path().join("idx");
+    paperdex().arg("index").arg(dir.path().join("pages")).arg("--index").arg(&index).arg("--quiet").assert().success();
+    let query = "model OR figure";
+    let capped = search_json(dir.path(), &["--index", "idx", query]);
+    let exact = search_json(dir.path(), &["--index", "idx", "--exact-total", query]);
+    let every = exact["total_hits"].as_u64().unwrap();
+    let counted = capped["total_hits"].as_u64().unwrap();
+    assert_eq!(exact["total_exact"], true);
+    assert_eq!(capped["total_exact"], false);
+    assert!((10_000..every).contains(&counted), "{counted} of {every}");
+    assert_eq!(hit_ids(&capped), hit_ids(&exact));
+    assert_eq!(capped["hits"].as_array().unwrap().len(), 10);
+    // Counted anyway in the pass that counts facets: exact.
+    let faceted = search_json(dir.path(), &["--index", "idx", "--facet", "kind", query]);
+    assert_eq!((faceted["total_hits"].as_u64(), faceted["total_exact"].as_bool()), (Some(every), Some(true)));
+    // A search under the cap is exact.
+    let few = search_json(dir.path(), &["--index", "idx", "model OR ranking", "--kind", "method"]);
+    assert_eq!(few["total_exact"], true);
+    paperdex()
+        .arg("search")
+        .arg("--index")
+        .arg(&index)
+        .arg(query)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!("at least {counted} hits, showing 1-10")));
 }

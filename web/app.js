@@ -309,7 +309,9 @@ function renderSummary(results) {
   const took = ms < 10 ? ms.toFixed(1) : Math.round(ms).toString();
   const n = results.total_pages ?? results.total_hits;
   const what = results.total_pages !== undefined && results.total_pages !== null ? (n === 1 ? "paper" : "papers") : n === 1 ? "result" : "results";
-  $("summary").textContent = `${fmt.format(n)} ${what} in ${took} ms`;
+  // A count that stopped early (the best hits were found without it) is a floor.
+  const floor = results.total_exact === false && (results.total_pages === undefined || results.total_pages === null);
+  $("summary").textContent = `${floor ? "at least " : ""}${fmt.format(n)} ${what} in ${took} ms`;
 }
 
 function renderMessages(results, error) {

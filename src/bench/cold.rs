@@ -34,6 +34,7 @@ pub fn search_flags(request: &SearchRequest) -> Result<Vec<String>> {
         offset,
         fuzzy,
         strict,
+        exact_total,
         snippet_chars,
     } = request;
     if *snippet_chars != SearchRequest::default().snippet_chars {
@@ -76,6 +77,9 @@ pub fn search_flags(request: &SearchRequest) -> Result<Vec<String>> {
     }
     if *strict {
         flags.push("--strict".to_owned());
+    }
+    if *exact_total {
+        flags.push("--exact-total".to_owned());
     }
     if let Some(text) = query.as_deref().filter(|q| !q.is_empty()) {
         if text.starts_with('-') {

@@ -128,7 +128,8 @@ impl Fts5Peer {
     }
 
     /// Does for FTS5 what `paperdex search` does for a bench query: the top `limit` (10
-    /// unless the query says otherwise), a snippet for each of them, the total count, and the requested facet counts. Snippets are
+    /// unless the query says otherwise), a snippet for each of them, the total count (up to
+    /// the same cap as paperdex's for a ranked search), and the requested facet counts. Snippets are
     /// made for the ten winners only (in the ORDER BY query itself SQLite would make one
     /// for every match).
     pub fn run_bench_query(&mut self, class: &str, request: &SearchRequest) -> Result<()> {
@@ -177,7 +178,17 @@ impl Fts5Peer {
                     &q,
                 )?;
                 self.snippets(&q, &top)?;
-                self.rows("SELECT count(*) FROM records WHERE records MATCH ?1", params![q])?;
+                // Counted as paperdex counts a ranked search: up to the cap, unless asked
+                // for every match.
+                let count = if request.exact_total {
+                    "SELECT count(*) FROM records WHERE records MATCH ?1".to_owned()
+                } else {
+                    format!(
+                        "SELECT count(*) FROM (SELECT 1 FROM records WHERE records MATCH ?1 LIMIT {})",
+                        crate::search::COUNTED_HITS
+                    )
+                };
+                self.rows(&count, params![q])?;
             }
         }
         Ok(())

@@ -199,6 +199,7 @@ pub fn load_queries(path: &Path) -> Result<Vec<BenchQuery>> {
                 "exclude" => q.request.excludes.push(value.parse().map_err(bad)?),
                 "facet" => q.request.facets.push(value.parse().map_err(bad)?),
                 "fuzzy" => q.request.fuzzy = true,
+                "exact_total" => q.request.exact_total = true,
                 "limit" => q.request.limit = value.parse().map_err(|_| bad(format!("`{value}` is not a number")))?,
                 "sort" => {
                     q.request.sort = Some(match value {

@@ -42,6 +42,7 @@ pub fn request(args: &SearchArgs) -> Result<SearchRequest> {
         offset: args.offset,
         fuzzy: args.fuzzy,
         strict: args.strict,
+        exact_total: args.exact_total,
         ..SearchRequest::default()
     })
 }

@@ -189,9 +189,11 @@ pub fn write_paths(out: &mut impl Write, results: &SearchResults) -> Result<()> 
 pub fn search_summary(results: &SearchResults) -> String {
     let ms = results.took_us as f64 / 1000.0;
     let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    let total = plural(results.total_hits, "hit", "hits");
+    let total = if results.total_exact { total } else { format!("at least {total}") };
     let hits = match results.total_pages {
-        Some(pages) => format!("{} ({})", plural(pages, "page", "pages"), plural(results.total_hits, "hit", "hits")),
-        None => plural(results.total_hits, "hit", "hits"),
+        Some(pages) => format!("{} ({total})", plural(pages, "page", "pages")),
+        None => total,
     };
     if results.hits.is_empty() {
         format!("{hits} in {ms:.2} ms")

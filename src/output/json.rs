@@ -33,7 +33,11 @@ pub fn write_inspect(out: &mut impl Write, parsed: &ParsedFile) -> Result<()> {
 #[derive(Serialize)]
 pub struct SearchJson<'a> {
     pub query: &'a str,
+    /// The matching records; at least that many when `total_exact` is false.
     pub total_hits: usize,
+    /// Whether `total_hits` counts every match: a ranked query whose best hits are found
+    /// without visiting every match stops counting past 10000 (`--exact-total` counts all).
+    pub total_exact: bool,
     /// With one hit per page: how many pages matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<usize>,
@@ -60,6 +64,7 @@ impl<'a> SearchJson<'a> {
         SearchJson {
             query: &results.query,
             total_hits: results.total_hits,
+            total_exact: results.total_exact,
             total_pages: results.total_pages,
             took_us: results.took_us,
             sort: results.sort,
@@ -92,7 +97,7 @@ fn facet_keys(facets: &[crate::search::FacetResult]) -> Vec<String> {
         .collect()
 }
 
-/// `{"query", "total_hits", "took_us", "sort", "offset", "hits": [...], "facets": {FIELD: [...]}}`.
+/// `{"query", "total_hits", "total_exact", "took_us", "sort", "offset", "hits": [...], "facets": {FIELD: [...]}}`.
 pub fn write_search(out: &mut impl Write, results: &SearchResults) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, &SearchJson::new(results))?;
     writeln!(out)?;
@@ -131,6 +136,7 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
     struct Summary<'a> {
         query: &'a str,
         total_hits: usize,
+        total_exact: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         total_pages: Option<usize>,
         took_us: u64,
@@ -145,6 +151,7 @@ pub fn write_search_lines(out: &mut impl Write, results: &SearchResults) -> Resu
     let summary = Summary {
         query: doc.query,
         total_hits: doc.total_hits,
+        total_exact: doc.total_exact,
         total_pages: doc.total_pages,
         took_us: doc.took_us,
         sort: doc.sort,

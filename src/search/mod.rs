@@ -75,8 +75,15 @@ pub struct SearchRequest {
     pub fuzzy: bool,
     /// Refuse what is not well-formed query syntax instead of reading it as words.
     pub strict: bool,
+    /// Count every match even where the best hits are found without visiting them all;
+    /// otherwise such a count stops past [`COUNTED_HITS`] (`total_exact` false).
+    pub exact_total: bool,
     pub snippet_chars: usize,
 }
+
+/// Where a count that costs a pass of its own stops, as Elasticsearch's
+/// `track_total_hits` default: past it, `total_hits` says "at least".
+pub const COUNTED_HITS: u32 = 10_000;
 
 impl Default for SearchRequest {
     fn default() -> Self {
@@ -96,6 +103,7 @@ impl Default for SearchRequest {
             offset: 0,
             fuzzy: false,
             strict: false,
+            exact_total: false,
             snippet_chars: 180,
         }
     }
@@ -195,7 +203,11 @@ pub struct FacetResult {
 #[derive(Debug, Clone)]
 pub struct SearchResults {
     pub query: String,
+    /// The matching records; at least that many when `total_exact` is false.
     pub total_hits: usize,
+    /// Whether `total_hits` counts every match (false: the count stopped past
+    /// [`COUNTED_HITS`], the best hits being found without it).
+    pub total_exact: bool,
     pub took_us: u64,
     /// Of `took_us`: parsing the query and collecting hits and facet counts.
     pub search_us: u64,
@@ -395,46 +407,50 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         }
         _ => None,
     };
-    let gathered = match (everything, limit, sort, request.group) {
+    // A ranked query whose best records are found without scoring every record.
+    let pruned = q.downcast_ref::<rank::Bm25fQuery>().filter(|b| b.prunes() && facet_collectors.is_none());
+    let gathered = match (everything, limit, sort, request.group, pruned) {
         (Some(all), ..) => Gathered {
             count: all.count,
+            exact: true,
             top: Top::Docs(all.top.into_iter().map(|a| (None, a)).collect()),
             facets: all.facets,
         },
-        (None, _, _, Some(Group::Page)) => {
+        (None, _, _, Some(Group::Page), _) => {
             let pages = group::PageGroups { sort, scored };
             let (count, pages, facets) = searcher.search(q, &(Count, pages, facet_collectors)).map_err(failed)?;
-            Gathered { count, top: Top::Pages(pages), facets: extract(facets) }
+            Gathered { count, exact: true, top: Top::Pages(pages), facets: extract(facets) }
         }
-        (None, 0, _, None) => {
+        (None, 0, _, None, _) => {
             let (count, facets) = searcher.search(q, &(Count, facet_collectors)).map_err(failed)?;
-            Gathered { count, top: Top::Docs(Vec::new()), facets: extract(facets) }
+            Gathered { count, exact: true, top: Top::Docs(Vec::new()), facets: extract(facets) }
         }
         // Words the best records can be found among without scoring every record: the
-        // count is taken apart, from the document lists alone.
-        (None, _, Sort::Relevance, None)
-            if facet_collectors.is_none() && q.downcast_ref::<rank::Bm25fQuery>().is_some_and(|b| b.prunes()) =>
-        {
+        // count is taken apart, from the document lists alone, and only as far as asked.
+        (None, _, Sort::Relevance, None, Some(bm25f)) => {
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-            let weight = q.weight(EnableScoring::enabled_from_searcher(searcher)).map_err(failed)?;
-            let count = collect(searcher, weight.as_ref(), &Count).map_err(failed)?;
-            let hits = collect(searcher, weight.as_ref(), &top).map_err(failed)?;
+            let weight = bm25f.scored_weight(searcher).map_err(failed)?;
+            let cap = (!request.exact_total).then_some(COUNTED_HITS);
+            let (count, exact) = rank::count_up_to(&weight, searcher, cap).map_err(failed)?;
+            let hits = collect(searcher, &weight, &top).map_err(failed)?;
             Gathered {
                 count,
+                exact,
                 top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
                 facets: Vec::new(),
             }
         }
-        (None, _, Sort::Relevance, None) => {
+        (None, _, Sort::Relevance, None, _) => {
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
             let (count, hits, facets) = searcher.search(q, &(Count, top, facet_collectors)).map_err(failed)?;
             Gathered {
                 count,
+                exact: true,
                 top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
                 facets: extract(facets),
             }
         }
-        (None, _, Sort::Date | Sort::DateDesc, None) => {
+        (None, _, Sort::Date | Sort::DateDesc, None, _) => {
             let order = if sort == Sort::Date { Order::Asc } else { Order::Desc };
             let top = || TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<DateTime>("date", order);
             // The count and the facets first, without reading any date; then the top hits
@@ -467,13 +483,14 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             };
             Gathered {
                 count,
+                exact: true,
                 top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()),
                 facets: extract(facets),
             }
         }
     };
     let searched = started.elapsed();
-    let total_hits = gathered.count;
+    let (total_hits, total_exact) = (gathered.count, gathered.exact);
     let mut total_pages = None;
     let mut groups: Vec<group::PageGroup> = Vec::new();
     let ranked: Vec<(Option<f32>, DocAddress)> = match gathered.top {
@@ -522,6 +539,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     Ok(SearchResults {
         query: request.query.clone().unwrap_or_default(),
         total_hits,
+        total_exact,
         took_us: took.as_micros() as u64,
         search_us: searched.as_micros() as u64,
         fetch_us: (took - searched).as_micros() as u64,
@@ -538,6 +556,8 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
 /// What one pass over the matching records gathers.
 struct Gathered {
     count: usize,
+    /// Whether `count` is every match.
+    exact: bool,
     top: Top,
     /// Per facet request, its children's paths and counts.
     facets: Vec<Vec<(String, u64)>>,

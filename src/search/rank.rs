@@ -252,7 +252,7 @@ impl Bm25fQuery {
     /// Whether its best records are found without scoring every record
     /// ([`Bm25fScorer::prune`]), so that counting them apart costs less than scoring all.
     pub fn prunes(&self) -> bool {
-        (2..=PRUNED_WORDS).contains(&self.words.len())
+        self.words.len() >= 2
     }
 
     /// Words that rank records but are not the query's own: snippets do not mark them.
@@ -279,6 +279,30 @@ fn idf(doc_freq: u64, docs: u64) -> f32 {
 /// that hold nothing else of the query.
 const IDF_FLOOR: f32 = 1e-3;
 
+/// The records a query's weight matches over all segments, counted in record order and
+/// stopped once at least `cap` are counted: the count, and whether it is every match.
+/// A million-record union is counted in a few windows instead of to its end.
+pub(crate) fn count_up_to(
+    weight: &Bm25fWeight,
+    searcher: &Searcher,
+    cap: Option<u32>,
+) -> tantivy::Result<(usize, bool)> {
+    let mut total = 0usize;
+    for reader in searcher.segment_readers() {
+        let Some(cap) = cap else {
+            total += weight.count(reader)? as usize;
+            continue;
+        };
+        let left = u32::try_from(cap as usize - total.min(cap as usize)).unwrap_or(u32::MAX);
+        let (count, every) = weight.count_up_to(reader, left)?;
+        total += count as usize;
+        if !every {
+            return Ok((total, false));
+        }
+    }
+    Ok((total, true))
+}
+
 impl Query for Bm25fQuery {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         Ok(Box::new(self.bm25f_weight(scoring)?))
@@ -295,6 +319,11 @@ impl Query for Bm25fQuery {
 }
 
 impl Bm25fQuery {
+    /// The query's weight, scored with `searcher`'s statistics.
+    pub(crate) fn scored_weight(&self, searcher: &Searcher) -> tantivy::Result<Bm25fWeight> {
+        self.bm25f_weight(EnableScoring::enabled_from_searcher(searcher))
+    }
+
     fn bm25f_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Bm25fWeight> {
         // Every part's term is looked up once per segment, here: the statistics and each
         // segment's scorer read what was found instead of looking it up again.
@@ -313,7 +342,8 @@ impl Bm25fQuery {
             EnableScoring::Disabled { .. } => None,
         };
         let mut words = Vec::with_capacity(self.words.len());
-        let mut looked_up = Vec::new();
+        // Per word, the indices of its parts' lookups.
+        let mut looked_up: Vec<Vec<usize>> = Vec::with_capacity(self.words.len());
         let mut at = 0;
         for word in &self.words {
             let (idf, averages) = match (&scoring, &of_kind) {
@@ -326,6 +356,7 @@ impl Bm25fQuery {
                 _ => (0.0, vec![Some(1.0); word.parts.len()]),
             };
             let mut parts = Vec::with_capacity(word.parts.len());
+            let mut found = Vec::with_capacity(word.parts.len());
             for (p, average) in word.parts.iter().zip(averages) {
                 let part = at;
                 at += 1;
@@ -334,10 +365,22 @@ impl Bm25fQuery {
                 }
                 let Some(average) = average else { continue };
                 parts.push(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average });
-                looked_up.push(part);
+                found.push(part);
             }
             words.push(WeightedWord { parts, factor: idf * (RANKING.k1 + 1.0) * word.boost });
+            looked_up.push(found);
         }
+        if words.len() > PRUNED_WORDS {
+            // Many words (a prefix's or a typo's terms) are pruned among in the order of
+            // their bounds, highest first ([`Bm25fScorer::prune_many`]); every way of
+            // scoring sums the words in this one order, so all give the same scores.
+            let mut order: Vec<usize> = (0..words.len()).collect();
+            order.sort_by(|&a, &b| words[b].factor.total_cmp(&words[a].factor));
+            let mut taken: Vec<Option<WeightedWord>> = words.into_iter().map(Some).collect();
+            words = order.iter().filter_map(|&i| taken[i].take()).collect();
+            looked_up = order.iter().map(|&i| std::mem::take(&mut looked_up[i])).collect();
+        }
+        let looked_up: Vec<usize> = looked_up.into_iter().flatten().collect();
         Ok(Bm25fWeight { words, lookups: lookups.keep(&looked_up) })
     }
 }
@@ -457,7 +500,7 @@ struct WeightedWord {
     factor: f32,
 }
 
-struct Bm25fWeight {
+pub(crate) struct Bm25fWeight {
     words: Vec<WeightedWord>,
     /// The parts' terms, in word order, as looked up in each segment.
     lookups: Lookups,
@@ -578,6 +621,61 @@ impl Weight for Bm25fWeight {
 }
 
 impl Bm25fWeight {
+    /// The records of `reader`'s segment holding any word, counted a window at a time
+    /// in record order, from the document lists alone, until at least `cap` are: the
+    /// count, and whether it is every match (the lists ran out).
+    fn count_up_to(&self, reader: &SegmentReader, cap: u32) -> tantivy::Result<(u32, bool)> {
+        let mut lists = Vec::new();
+        for (i, p) in self.words.iter().flat_map(|w| &w.parts).enumerate() {
+            let (inverted, info) = self.lookup(reader, i, &p.term)?;
+            if let Some(info) = info {
+                lists.push((inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?, 0usize));
+            }
+        }
+        let alive = reader.alive_bitset();
+        if let ([(list, _)], None) = (&lists[..], alive) {
+            return Ok((list.doc_freq(), true));
+        }
+        let mut present = [0u64; WINDOW as usize / 64];
+        let mut count = 0u32;
+        loop {
+            let start = lists.iter().filter_map(|(list, at)| list.docs().get(*at).copied()).min();
+            let Some(start) = start else { return Ok((count, true)) };
+            let horizon = start.saturating_add(WINDOW);
+            for (list, at) in &mut lists {
+                while !list.docs().is_empty() {
+                    let docs = list.docs();
+                    while let Some(&doc) = docs.get(*at).filter(|&&d| d < horizon) {
+                        let i = (doc - start) as usize;
+                        present[i / 64] |= 1 << (i % 64);
+                        *at += 1;
+                    }
+                    if *at < docs.len() {
+                        break;
+                    }
+                    list.advance();
+                    *at = 0;
+                }
+            }
+            for (slot, bits) in present.iter_mut().enumerate() {
+                let mut rest = std::mem::take(bits);
+                match alive {
+                    None => count += rest.count_ones(),
+                    Some(alive) => {
+                        while rest != 0 {
+                            count += u32::from(alive.is_alive(start + (slot * 64) as u32 + rest.trailing_zeros()));
+                            rest &= rest - 1;
+                        }
+                    }
+                }
+            }
+            if count >= cap {
+                let more = lists.iter().any(|(list, at)| *at < list.docs().len());
+                return Ok((count, !more));
+            }
+        }
+    }
+
     /// Part `i`'s term in `reader`'s segment: its field's inverted index and its entry,
     /// as looked up for the weight (else looked up now).
     fn lookup(&self, reader: &SegmentReader, i: usize, term: &Term) -> tantivy::Result<Found> {
@@ -728,12 +826,20 @@ impl Bm25fScorer {
             return TERMINATED;
         };
         self.start = start;
+        self.gather(start, self.words.len());
+        self.doc = start;
+        start
+    }
+
+    /// Gathers the window from `start` of the first `words` words: each record's score
+    /// from them, summed word by word in word order, and which records hold any.
+    fn gather(&mut self, start: DocId, words: usize) {
         if self.scores.is_empty() {
             self.scores = vec![0.0; WINDOW as usize];
             self.tfs = vec![0.0; WINDOW as usize];
         }
         let horizon = start.saturating_add(WINDOW);
-        for word in &mut self.words {
+        for word in &mut self.words[..words] {
             for p in &mut word.postings {
                 let mut d = p.list.doc();
                 let part = &p.part;
@@ -757,8 +863,6 @@ impl Bm25fScorer {
                 }
             }
         }
-        self.doc = start;
-        start
     }
 
     /// Every matching record with its score, in record order, a window at a time.
@@ -798,6 +902,9 @@ impl Bm25fScorer {
     fn prune(&mut self, max_doc: DocId, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
         let n = self.words.len();
         let bounds: Vec<f32> = self.words.iter().map(|w| w.factor).collect();
+        if n > PRUNED_WORDS && bounds.iter().all(|b| b.is_finite() && *b > 0.0) {
+            return self.prune_many(max_doc, threshold, callback);
+        }
         if !(2..=PRUNED_WORDS).contains(&n) || bounds.iter().any(|b| !(b.is_finite() && *b > 0.0)) {
             self.each_scored(|doc, score| {
                 if score > threshold {
@@ -914,6 +1021,94 @@ impl Bm25fScorer {
             // steps of a gathering): the rest is scored whole.
             let (mut lists, mut postings) = (0usize, 0u64);
             for word in self.words.iter().zip(&essential).filter_map(|(w, e)| (!e).then_some(w)) {
+                lists += word.postings.len();
+                postings += word.postings.iter().map(|p| u64::from(p.list.size_hint())).sum::<u64>();
+            }
+            let in_window = postings as f64 * f64::from(WINDOW) / f64::from(max_doc.max(1));
+            whole = (looked * lists * 3) as f64 > in_window;
+        }
+    }
+
+    /// [`Self::prune`] among many words, held in the order of their bounds, highest first
+    /// (as the weight orders more than [`PRUNED_WORDS`]): the words left out are always
+    /// the last ones, so a record's score is the sum of the gathered words' scores, added
+    /// up in the window as [`Self::refill`] adds them, and then the looked-up words',
+    /// in word order: the sum, in the same order, that scoring every record takes. No
+    /// word needs a window of its own, however many there are.
+    fn prune_many(&mut self, max_doc: DocId, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
+        let n = self.words.len();
+        let bounds: Vec<f32> = self.words.iter().map(|w| w.factor).collect();
+        // Words `gathered..` are only looked up; the sum of their bounds.
+        let (mut gathered, mut skipped_bound) = (n, 0.0f32);
+        let (mut resume, mut whole) = (0, false);
+        loop {
+            while gathered > 0 && below(skipped_bound + bounds[gathered - 1], threshold) {
+                gathered -= 1;
+                skipped_bound += bounds[gathered];
+            }
+            if gathered == n || whole {
+                for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+                    if p.list.doc() < resume {
+                        p.list.seek(resume);
+                    }
+                }
+                if self.refill() == TERMINATED {
+                    return;
+                }
+                self.drain_window(|doc, score| {
+                    if score > threshold {
+                        threshold = callback(doc, score);
+                    }
+                });
+                resume = self.start.saturating_add(WINDOW);
+                continue;
+            }
+            // The gathered words' lists are past the last window already.
+            let lowest = self.words[..gathered]
+                .iter()
+                .flat_map(|w| w.postings.iter().map(|p| p.list.doc()))
+                .min()
+                .unwrap_or(TERMINATED);
+            if lowest == TERMINATED {
+                return;
+            }
+            self.gather(lowest, gathered);
+            resume = lowest.saturating_add(WINDOW);
+            let mut looked = 0usize;
+            for slot in 0..self.present.len() {
+                let mut rest = std::mem::take(&mut self.present[slot]);
+                while rest != 0 {
+                    let i = slot * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    let mut score = std::mem::take(&mut self.scores[i]);
+                    if below(score + skipped_bound, threshold) {
+                        continue;
+                    }
+                    looked += 1;
+                    let doc = lowest + i as u32;
+                    for word in &mut self.words[gathered..] {
+                        let mut tf = 0.0;
+                        for p in &mut word.postings {
+                            if p.list.doc() < doc {
+                                p.list.seek(doc);
+                            }
+                            if p.list.doc() == doc {
+                                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(doc));
+                            }
+                        }
+                        if tf > 0.0 {
+                            score += word.factor * tf / (RANKING.k1 + tf);
+                        }
+                    }
+                    if score > threshold {
+                        threshold = callback(doc, score);
+                    }
+                }
+            }
+            // As in `prune`: when looking up costs more than gathering would, the rest
+            // is scored whole.
+            let (mut lists, mut postings) = (0usize, 0u64);
+            for word in &self.words[gathered..] {
                 lists += word.postings.len();
                 postings += word.postings.iter().map(|p| u64::from(p.list.size_hint())).sum::<u64>();
             }
@@ -1195,6 +1390,102 @@ mod tests {
                 .unwrap();
             if skips {
                 assert!(offered * 4 < all.len(), "{words:?}: {offered} of {}", all.len());
+            }
+        }
+    }
+
+    /// `n` pages whose bodies draw from twenty words, `w0` the most frequent (in most
+    /// records) down to `w19` (in a few), with every 89th record deleted.
+    fn many_words(n: u32) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let mut state = 99u64;
+        let mut next = move |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            doc.add_text(fields.id, format!("p{i}"));
+            let body: Vec<String> = (0..1 + next(12))
+                .map(|_| {
+                    // Word k is drawn about half as often as word k - 1.
+                    let k = (next(1 << 20) as f64 + 1.0).log2() as u64;
+                    format!("w{}", 19 - k.min(19))
+                })
+                .collect();
+            doc.add_text(fields.body, body.join(" "));
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        for i in (0..n).step_by(89) {
+            writer.delete_term(Term::from_field_text(fields.id, &format!("p{i}")));
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    #[test]
+    fn many_words_pruned_give_the_top_hits_of_scoring_every_record() {
+        let (index, fields) = many_words(30_000);
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let alive = segment.alive_bitset().expect("deletes");
+        let names: Vec<String> = (0..20).map(|k| format!("w{k}")).collect();
+        let all_words: Vec<&str> = names.iter().map(String::as_str).collect();
+        // In frequency order, against it, and shuffled: the weight orders them itself.
+        let shuffled: Vec<&str> = [7, 0, 19, 3, 12, 1, 15, 9, 4, 18, 2, 11].iter().map(|&k| all_words[k]).collect();
+        let rarest_first: Vec<&str> = all_words.iter().rev().copied().collect();
+        for words in [&all_words[..], &rarest_first[..], &shuffled[..], &all_words[..10]] {
+            assert!(words.len() > PRUNED_WORDS);
+            let q = query(&fields, words);
+            assert!(q.prunes());
+            let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            let mut all = Vec::new();
+            weight.for_each(segment, &mut |doc, score| all.push((doc, score))).unwrap();
+            all.retain(|&(doc, _)| alive.is_alive(doc));
+            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            for k in [1, 10, 100] {
+                let top = TopDocs::with_limit(k).order_by_score();
+                let found = searcher.search(&q, &top).unwrap();
+                let want: Vec<(f32, DocAddress)> =
+                    all.iter().take(k).map(|&(doc, score)| (score, DocAddress::new(0, doc))).collect();
+                assert_eq!(found, want, "{words:?} top {k}");
+            }
+            let mut offered = 0;
+            let mut best = Vec::new();
+            weight
+                .for_each_pruning(Score::MIN, segment, &mut |_, score| {
+                    offered += 1;
+                    best.push(score);
+                    best.sort_by(|a, b| b.total_cmp(a));
+                    best.truncate(10);
+                    if best.len() == 10 { best[9] } else { Score::MIN }
+                })
+                .unwrap();
+            assert!(offered * 4 < all.len(), "{words:?}: {offered} of {}", all.len());
+        }
+    }
+
+    #[test]
+    fn counts_stop_past_their_cap_and_say_so() {
+        let (index, fields) = varied(30_000);
+        let searcher = index.reader().unwrap().searcher();
+        for words in [&["rare", "common"][..], &["middle", "common", "filler"], &["rare", "title"]] {
+            let weight = query(&fields, words).scored_weight(&searcher).unwrap();
+            let (every, exact) = count_up_to(&weight, &searcher, None).unwrap();
+            assert!(exact);
+            assert_eq!(every, searcher.search(&query(&fields, words), &tantivy::collector::Count).unwrap());
+            // Below the count: stopped at the cap or a window past it, and said so.
+            let cap = (every / 3) as u32;
+            let (counted, exact) = count_up_to(&weight, &searcher, Some(cap)).unwrap();
+            assert!(!exact && counted >= cap as usize && counted < every, "{words:?}: {counted} of {every}");
+            // At or above it: every match, exactly.
+            for cap in [every as u32, every as u32 + 1, u32::MAX] {
+                assert_eq!(count_up_to(&weight, &searcher, Some(cap)).unwrap(), (every, true), "{words:?} {cap}");
             }
         }
     }

@@ -32,6 +32,7 @@ pub const SEARCH_PARAMETERS: &[&str] = &[
     "offset",
     "fuzzy",
     "strict",
+    "exact_total",
     "group",
 ];
 
@@ -212,6 +213,7 @@ pub fn search_request(params: &Params) -> Result<SearchRequest> {
         offset,
         fuzzy: params.flag("fuzzy")?,
         strict: params.flag("strict")?,
+        exact_total: params.flag("exact_total")?,
         ..defaults
     })
 }
