@@ -165,7 +165,10 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy, reads: Reads) -> Resu
         info,
         reader,
         term_counts: Default::default(),
-        stores: Default::default(),
+        stores: match reads {
+            Reads::Mapped => crate::search::StoreReaders::default(),
+            Reads::OnDemand => crate::search::StoreReaders::for_one_search(),
+        },
         child_maps: Default::default(),
     })
 }

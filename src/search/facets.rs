@@ -9,7 +9,8 @@
 //! that reading is kept per segment, field and parent for an open index ([`ChildMaps`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::fastfield::FacetReader;
@@ -27,7 +28,10 @@ pub struct RecordFacetCounts {
 pub struct RecordFacetSegment {
     facets: Option<FacetReader>,
     map: Arc<ChildMap>,
+    /// Whether the map keeps its children per record.
+    by_record: bool,
     counts: Vec<u64>,
+    counted: u64,
 }
 
 /// One segment's facet values under one parent, read from its dictionary.
@@ -37,7 +41,37 @@ pub struct ChildMap {
     child_of: Vec<u32>,
     /// Each child's encoded facet, in dictionary order.
     pub children: Vec<Vec<u8>>,
+    /// Records counted with this map so far, over all searches.
+    counted: AtomicU64,
+    /// Per record, the children it falls under, built once the searches have counted
+    /// twice the segment's records with this map: a record is then counted from one
+    /// slice instead of its values read from the column and mapped one by one. One
+    /// search never builds it; building costs at most half of what counting has cost.
+    by_record: OnceLock<ByRecord>,
 }
+
+/// Each record's distinct children, in record order: record `d`'s are
+/// `children[starts[d]..starts[d + 1]]`.
+struct ByRecord {
+    starts: Box<[u32]>,
+    children: Box<[u16]>,
+}
+
+impl ByRecord {
+    fn of(&self, doc: DocId) -> &[u16] {
+        let d = doc as usize;
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&from), Some(&to)) => self.children.get(from as usize..to as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
+/// The most records of a segment whose children are kept per record, and the most maps
+/// of an index that keep them (4 bytes a record and 2 a value each: for a million
+/// records of two values, 128 MiB at most).
+const BY_RECORD_MAPS: usize = 16;
+const BY_RECORD_DOCS: u32 = 1 << 20;
 
 impl ChildMap {
     /// The index in `children` of the child that ordinal `ord` falls under, if any.
@@ -54,6 +88,8 @@ const NONE: u32 = u32::MAX;
 #[derive(Default)]
 pub struct ChildMaps {
     kept: Mutex<HashMap<MapKey, Arc<ChildMap>>>,
+    /// How many of the kept maps hold their children per record.
+    by_record: AtomicUsize,
 }
 
 /// A segment, a facet field's name and a parent's encoded path.
@@ -80,6 +116,7 @@ impl ChildMaps {
         let mut kept = self.lock();
         if kept.len() >= KEPT_MAPS {
             kept.clear();
+            self.by_record.store(0, Ordering::Relaxed);
         }
         kept.insert(key, map.clone());
         Ok(map)
@@ -87,7 +124,40 @@ impl ChildMaps {
 
     /// Forgets the maps of segments no longer searched (after a commit or a merge).
     pub fn retain_segments(&self, segments: &[SegmentId]) {
-        self.lock().retain(|(segment, _, _), _| segments.contains(segment));
+        let mut kept = self.lock();
+        kept.retain(|(segment, _, _), _| segments.contains(segment));
+        let by_record = kept.values().filter(|m| m.by_record.get().is_some()).count();
+        self.by_record.store(by_record, Ordering::Relaxed);
+    }
+
+    /// `map`'s children per record, built now if the searches so far have counted
+    /// enough records with it to pay for it and the budget allows.
+    fn by_record<'a>(&self, map: &'a ChildMap, facets: &FacetReader, max_doc: u32) -> Option<&'a ByRecord> {
+        if let Some(by_record) = map.by_record.get() {
+            return Some(by_record);
+        }
+        let worth = map.counted.load(Ordering::Relaxed) >= 2 * u64::from(max_doc);
+        let fits = max_doc <= BY_RECORD_DOCS && map.children.len() <= usize::from(u16::MAX);
+        if !worth || !fits || self.by_record.fetch_add(1, Ordering::Relaxed) >= BY_RECORD_MAPS {
+            return None;
+        }
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut children: Vec<u16> = Vec::new();
+        starts.push(0);
+        for doc in 0..max_doc {
+            // A record's ordinals come sorted, so values under one child are side by side.
+            let mut previous = NONE;
+            for ord in facets.facet_ords(doc) {
+                let child = map.child_of.get(ord as usize).copied().unwrap_or(NONE);
+                if child != NONE && child != previous {
+                    children.push(child as u16);
+                }
+                previous = child;
+            }
+            starts.push(u32::try_from(children.len()).ok()?);
+        }
+        let built = ByRecord { starts: starts.into(), children: children.into() };
+        Some(map.by_record.get_or_init(|| built))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MapKey, Arc<ChildMap>>> {
@@ -101,11 +171,13 @@ impl Collector for RecordFacetCounts {
 
     fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<RecordFacetSegment> {
         let Ok(facets) = reader.facet_reader(&self.field) else {
-            return Ok(RecordFacetSegment { facets: None, map: Arc::default(), counts: Vec::new() });
+            let map = Arc::default();
+            return Ok(RecordFacetSegment { facets: None, map, by_record: false, counts: Vec::new(), counted: 0 });
         };
         let map = self.maps.get(reader, &self.field, &facets, &self.parent)?;
         let counts = vec![0; map.children.len()];
-        Ok(RecordFacetSegment { facets: Some(facets), map, counts })
+        let by_record = self.maps.by_record(&map, &facets, reader.max_doc()).is_some();
+        Ok(RecordFacetSegment { facets: Some(facets), map, by_record, counts, counted: 0 })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -135,6 +207,13 @@ impl SegmentCollector for RecordFacetSegment {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         let Some(facets) = &self.facets else { return };
+        self.counted += 1;
+        if let Some(by_record) = self.map.by_record.get().filter(|_| self.by_record) {
+            for &child in by_record.of(doc) {
+                self.counts[usize::from(child)] += 1;
+            }
+            return;
+        }
         // A record's ordinals come sorted, so values under one child are side by side and
         // the child is counted once.
         let mut previous = NONE;
@@ -148,6 +227,7 @@ impl SegmentCollector for RecordFacetSegment {
     }
 
     fn harvest(self) -> Self::Fruit {
+        self.map.counted.fetch_add(self.counted, Ordering::Relaxed);
         let children = &self.map.children;
         children
             .iter()
@@ -190,7 +270,7 @@ fn children_of(facets: &FacetReader, parent: &[u8]) -> tantivy::Result<ChildMap>
             *slot = (children.len() - 1) as u32;
         }
     }
-    Ok(ChildMap { child_of, children })
+    Ok(ChildMap { child_of, children, ..ChildMap::default() })
 }
 
 #[cfg(test)]
@@ -217,6 +297,50 @@ mod tests {
             assert_eq!(map.child(ord), expected, "{value} under {parent}");
         }
         map.children.iter().map(|c| Facet::from_encoded(c.clone()).unwrap().to_string()).collect()
+    }
+
+    #[test]
+    fn counts_per_record_kept_count_as_values_read() {
+        let mut b = Schema::builder();
+        let topic = b.add_facet_field("topic", FacetOptions::default());
+        let index = Index::create_in_ram(b.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let values: [&[&str]; 6] =
+            [&["/a/x"], &["/a/x", "/a/y"], &["/b"], &[], &["/a/y", "/c/z", "/c/w"], &["/a/x", "/a/x/deeper"]];
+        for i in 0..600 {
+            let mut doc = TantivyDocument::new();
+            for v in values[i % values.len()] {
+                doc.add_facet(topic, Facet::from(*v));
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let maps = Arc::new(ChildMaps::default());
+        for parent in ["/", "/a", "/c"] {
+            let counts = || {
+                let collector =
+                    RecordFacetCounts { field: "topic".into(), parent: Facet::from(parent), maps: maps.clone() };
+                let mut counts = searcher.search(&tantivy::query::AllQuery, &collector).unwrap();
+                counts.sort();
+                counts
+            };
+            let first = counts();
+            let expected: Vec<(String, u64)> = match parent {
+                "/" => vec![("/a".into(), 400), ("/b".into(), 100), ("/c".into(), 100)],
+                "/a" => vec![("/a/x".into(), 300), ("/a/y".into(), 200)],
+                _ => vec![("/c/w".into(), 100), ("/c/z".into(), 100)],
+            };
+            assert_eq!(first, expected, "{parent}");
+            // Twice the records counted: the next search keeps them per record, and
+            // counts the same.
+            assert_eq!(counts(), expected, "{parent}");
+            assert_eq!(counts(), expected, "{parent}");
+            let segment = &searcher.segment_readers()[0];
+            let facets = segment.facet_reader("topic").unwrap();
+            let map = maps.get(segment, "topic", &facets, &Facet::from(parent)).unwrap();
+            assert!(map.by_record.get().is_some(), "{parent}");
+        }
     }
 
     #[test]

@@ -163,15 +163,33 @@ impl DocumentDeserialize for StoredDoc {
 
 /// One doc-store reader per segment of the searcher's commit, opened once per commit
 /// for an open index (each keeps its own cache of decompressed blocks).
-#[derive(Default)]
 pub struct StoreReaders {
     kept: Mutex<(Vec<SegmentId>, Arc<Vec<StoreReader>>)>,
+    cached_blocks: usize,
 }
 
-/// Decompressed blocks each segment's reader keeps (tantivy's default).
+/// Decompressed blocks each segment's reader keeps for a long-lived index (tantivy's
+/// default).
 const CACHED_BLOCKS: usize = 100;
 
+impl Default for StoreReaders {
+    fn default() -> Self {
+        StoreReaders::with_cached_blocks(CACHED_BLOCKS)
+    }
+}
+
 impl StoreReaders {
+    /// Readers for a process that searches once: it reads each hit once, so they keep
+    /// few blocks, and the memory of a block let go is reused for the next one read
+    /// (a block kept takes fresh pages, a page fault each, for every one after it).
+    pub fn for_one_search() -> Self {
+        StoreReaders::with_cached_blocks(4)
+    }
+
+    fn with_cached_blocks(blocks: usize) -> Self {
+        StoreReaders { kept: Mutex::default(), cached_blocks: blocks }
+    }
+
     fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<Arc<Vec<StoreReader>>> {
         let segments: Vec<SegmentId> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
         let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -179,7 +197,7 @@ impl StoreReaders {
             let readers = searcher
                 .segment_readers()
                 .iter()
-                .map(|s| s.get_store_reader(CACHED_BLOCKS))
+                .map(|s| s.get_store_reader(self.cached_blocks))
                 .collect::<std::io::Result<Vec<_>>>()?;
             *kept = (segments, Arc::new(readers));
         }
