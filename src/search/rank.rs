@@ -294,7 +294,7 @@ pub(crate) fn count_up_to(
             continue;
         };
         let left = u32::try_from(cap as usize - total.min(cap as usize)).unwrap_or(u32::MAX);
-        let (count, every) = weight.count_up_to(reader, left)?;
+        let (count, every) = weight.count_up_to(reader, left, COUNT_WINDOW)?;
         total += count as usize;
         if !every {
             return Ok((total, false));
@@ -621,10 +621,10 @@ impl Weight for Bm25fWeight {
 }
 
 impl Bm25fWeight {
-    /// The records of `reader`'s segment holding any word, counted a window at a time
-    /// in record order, from the document lists alone, until at least `cap` are: the
-    /// count, and whether it is every match (the lists ran out).
-    fn count_up_to(&self, reader: &SegmentReader, cap: u32) -> tantivy::Result<(u32, bool)> {
+    /// The records of `reader`'s segment holding any word, counted `window` records at a
+    /// time in record order, from the document lists alone, until at least `cap` are:
+    /// the count, and whether it is every match (the lists ran out).
+    fn count_up_to(&self, reader: &SegmentReader, cap: u32, window: u32) -> tantivy::Result<(u32, bool)> {
         let mut lists = Vec::new();
         for (i, p) in self.words.iter().flat_map(|w| &w.parts).enumerate() {
             let (inverted, info) = self.lookup(reader, i, &p.term)?;
@@ -636,12 +636,17 @@ impl Bm25fWeight {
         if let ([(list, _)], None) = (&lists[..], alive) {
             return Ok((list.doc_freq(), true));
         }
-        let mut present = [0u64; WINDOW as usize / 64];
+        // Lists too short to reach the cap together are counted whole.
+        if lists.iter().map(|(list, _)| u64::from(list.doc_freq())).sum::<u64>() < u64::from(cap) {
+            return Ok((self.count(reader)?, true));
+        }
+        let window = window.max(64);
+        let mut present = vec![0u64; window.div_ceil(64) as usize];
         let mut count = 0u32;
         loop {
             let start = lists.iter().filter_map(|(list, at)| list.docs().get(*at).copied()).min();
             let Some(start) = start else { return Ok((count, true)) };
-            let horizon = start.saturating_add(WINDOW);
+            let horizon = start.saturating_add(window);
             for (list, at) in &mut lists {
                 while !list.docs().is_empty() {
                     let docs = list.docs();
@@ -727,6 +732,9 @@ struct WordPostings {
 /// Documents are gathered a window at a time, each field's postings read in one run, as
 /// tantivy's own union does: the cost follows the postings, not documents × fields.
 const WINDOW: u32 = 4096;
+
+/// Records a capped count takes at a time: a window of 8 KiB of bits.
+const COUNT_WINDOW: u32 = 1 << 16;
 
 /// A seek this close to the one before is close; after this many close seeks in a
 /// row, seeks are served from windows.
@@ -1481,8 +1489,12 @@ mod tests {
             assert_eq!(every, searcher.search(&query(&fields, words), &tantivy::collector::Count).unwrap());
             // Below the count: stopped at the cap or a window past it, and said so.
             let cap = (every / 3) as u32;
-            let (counted, exact) = count_up_to(&weight, &searcher, Some(cap)).unwrap();
+            let segment = &searcher.segment_readers()[0];
+            let (counted, exact) = weight.count_up_to(segment, cap, 4096).unwrap();
+            let counted = counted as usize;
             assert!(!exact && counted >= cap as usize && counted < every, "{words:?}: {counted} of {every}");
+            // The index is one window of the count's own: counted to the end, exactly.
+            assert_eq!(count_up_to(&weight, &searcher, Some(cap)).unwrap(), (every, true), "{words:?}");
             // At or above it: every match, exactly.
             for cap in [every as u32, every as u32 + 1, u32::MAX] {
                 assert_eq!(count_up_to(&weight, &searcher, Some(cap)).unwrap(), (every, true), "{words:?} {cap}");
