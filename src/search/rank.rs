@@ -729,6 +729,22 @@ struct WordPostings {
     factor: f32,
 }
 
+impl WordPostings {
+    /// The word's score in record `doc` (0 where it is not there), its lists sought to it.
+    fn score_at(&mut self, doc: DocId) -> f32 {
+        let mut tf = 0.0;
+        for p in &mut self.postings {
+            if p.list.doc() < doc {
+                p.list.seek(doc);
+            }
+            if p.list.doc() == doc {
+                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(doc));
+            }
+        }
+        if tf > 0.0 { self.factor * tf / (RANKING.k1 + tf) } else { 0.0 }
+    }
+}
+
 /// Documents are gathered a window at a time, each field's postings read in one run, as
 /// tantivy's own union does: the cost follows the postings, not documents × fields.
 const WINDOW: u32 = 4096;
@@ -940,20 +956,10 @@ impl Bm25fScorer {
                 // Nothing to leave out yet (the threshold is below every word's bound), or
                 // leaving out did not pay: the window is scored whole, as when every record
                 // is, from where the last window ended (the words only looked up lag).
-                for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
-                    if p.list.doc() < resume {
-                        p.list.seek(resume);
-                    }
+                match self.score_whole_window(resume, &mut threshold, callback) {
+                    Some(end) => resume = end,
+                    None => return,
                 }
-                if self.refill() == TERMINATED {
-                    return;
-                }
-                self.drain_window(|doc, score| {
-                    if score > threshold {
-                        threshold = callback(doc, score);
-                    }
-                });
-                resume = self.start.saturating_add(WINDOW);
                 continue;
             }
             let lowest = (0..n)
@@ -1003,19 +1009,7 @@ impl Bm25fScorer {
                     }
                     looked += 1;
                     for w in (0..n).filter(|&w| !essential[w]) {
-                        let word = &mut self.words[w];
-                        let mut tf = 0.0;
-                        for p in &mut word.postings {
-                            if p.list.doc() < doc {
-                                p.list.seek(doc);
-                            }
-                            if p.list.doc() == doc {
-                                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(doc));
-                            }
-                        }
-                        if tf > 0.0 {
-                            contributions[w] = word.factor * tf / (RANKING.k1 + tf);
-                        }
+                        contributions[w] = self.words[w].score_at(doc);
                     }
                     let score = contributions.iter().filter(|&&c| c > 0.0).fold(0.0, |sum, c| sum + c);
                     if score > threshold {
@@ -1037,6 +1031,31 @@ impl Bm25fScorer {
         }
     }
 
+    /// Scores whole the window from `resume` on (from the first record there any word is
+    /// on), handing on the records above the threshold: the window's end, `None` when
+    /// no word is on any record from there.
+    fn score_whole_window(
+        &mut self,
+        resume: DocId,
+        threshold: &mut Score,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> Option<DocId> {
+        for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+            if p.list.doc() < resume {
+                p.list.seek(resume);
+            }
+        }
+        if self.refill() == TERMINATED {
+            return None;
+        }
+        self.drain_window(|doc, score| {
+            if score > *threshold {
+                *threshold = callback(doc, score);
+            }
+        });
+        Some(self.start.saturating_add(WINDOW))
+    }
+
     /// [`Self::prune`] among many words, held in the order of their bounds, highest first
     /// (as the weight orders more than [`PRUNED_WORDS`]): the words left out are always
     /// the last ones, so a record's score is the sum of the gathered words' scores, added
@@ -1055,20 +1074,10 @@ impl Bm25fScorer {
                 skipped_bound += bounds[gathered];
             }
             if gathered == n || whole {
-                for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
-                    if p.list.doc() < resume {
-                        p.list.seek(resume);
-                    }
+                match self.score_whole_window(resume, &mut threshold, callback) {
+                    Some(end) => resume = end,
+                    None => return,
                 }
-                if self.refill() == TERMINATED {
-                    return;
-                }
-                self.drain_window(|doc, score| {
-                    if score > threshold {
-                        threshold = callback(doc, score);
-                    }
-                });
-                resume = self.start.saturating_add(WINDOW);
                 continue;
             }
             // The gathered words' lists are past the last window already.
@@ -1095,17 +1104,9 @@ impl Bm25fScorer {
                     looked += 1;
                     let doc = lowest + i as u32;
                     for word in &mut self.words[gathered..] {
-                        let mut tf = 0.0;
-                        for p in &mut word.postings {
-                            if p.list.doc() < doc {
-                                p.list.seek(doc);
-                            }
-                            if p.list.doc() == doc {
-                                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(doc));
-                            }
-                        }
-                        if tf > 0.0 {
-                            score += word.factor * tf / (RANKING.k1 + tf);
+                        let contribution = word.score_at(doc);
+                        if contribution > 0.0 {
+                            score += contribution;
                         }
                     }
                     if score > threshold {
@@ -1355,8 +1356,6 @@ mod tests {
     fn pruned_top_hits_and_counts_are_those_of_scoring_every_record() {
         let (index, fields) = varied(30_000);
         let searcher = index.reader().unwrap().searcher();
-        let segment = &searcher.segment_readers()[0];
-        let alive = segment.alive_bitset().expect("deletes");
         // The last sets are words of much the same weight, where windows go back to being
         // scored whole: the same hits all the same.
         let sets: [(&[&str], bool); 7] = [
@@ -1369,37 +1368,47 @@ mod tests {
             (&["rare", "title"], false),
         ];
         for (words, skips) in sets {
-            let q = query(&fields, words);
-            assert!(q.prunes());
-            let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
-            let mut all = Vec::new();
-            weight.for_each(segment, &mut |doc, score| all.push((doc, score))).unwrap();
-            all.retain(|&(doc, _)| alive.is_alive(doc));
-            assert_eq!(weight.count(segment).unwrap() as usize, all.len(), "{words:?}");
-            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            for k in [1, 10, 100] {
-                let top = TopDocs::with_limit(k).order_by_score();
-                let found = searcher.search(&q, &top).unwrap();
-                let want: Vec<(f32, DocAddress)> =
-                    all.iter().take(k).map(|&(doc, score)| (score, DocAddress::new(0, doc))).collect();
-                assert_eq!(found, want, "{words:?} top {k}");
-            }
+            let (offered, matched) = pruned_as_scored(&searcher, &fields, words);
             // The records passed on are far fewer than those that match.
-            let mut offered = 0;
-            let mut best = Vec::new();
-            weight
-                .for_each_pruning(Score::MIN, segment, &mut |_, score| {
-                    offered += 1;
-                    best.push(score);
-                    best.sort_by(|a, b| b.total_cmp(a));
-                    best.truncate(10);
-                    if best.len() == 10 { best[9] } else { Score::MIN }
-                })
-                .unwrap();
             if skips {
-                assert!(offered * 4 < all.len(), "{words:?}: {offered} of {}", all.len());
+                assert!(offered * 4 < matched, "{words:?}: {offered} of {matched}");
             }
         }
+    }
+
+    /// Checks that `words`' top hits, found pruning, are those of scoring every record of
+    /// the searcher's one segment, and its count theirs: how many records pruning passed
+    /// on for a top ten, and how many match.
+    fn pruned_as_scored(searcher: &tantivy::Searcher, fields: &Fields, words: &[&str]) -> (usize, usize) {
+        let segment = &searcher.segment_readers()[0];
+        let alive = segment.alive_bitset().expect("deletes");
+        let q = query(fields, words);
+        assert!(q.prunes());
+        let weight = q.weight(EnableScoring::enabled_from_searcher(searcher)).unwrap();
+        let mut all = Vec::new();
+        weight.for_each(segment, &mut |doc, score| all.push((doc, score))).unwrap();
+        all.retain(|&(doc, _)| alive.is_alive(doc));
+        assert_eq!(weight.count(segment).unwrap() as usize, all.len(), "{words:?}");
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for k in [1, 10, 100] {
+            let top = TopDocs::with_limit(k).order_by_score();
+            let found = searcher.search(&q, &top).unwrap();
+            let want: Vec<(f32, DocAddress)> =
+                all.iter().take(k).map(|&(doc, score)| (score, DocAddress::new(0, doc))).collect();
+            assert_eq!(found, want, "{words:?} top {k}");
+        }
+        let mut offered = 0;
+        let mut best = Vec::new();
+        weight
+            .for_each_pruning(Score::MIN, segment, &mut |_, score| {
+                offered += 1;
+                best.push(score);
+                best.sort_by(|a, b| b.total_cmp(a));
+                best.truncate(10);
+                if best.len() == 10 { best[9] } else { Score::MIN }
+            })
+            .unwrap();
+        (offered, all.len())
     }
 
     /// `n` pages whose bodies draw from twenty words, `w0` the most frequent (in most
@@ -1440,8 +1449,6 @@ mod tests {
     fn many_words_pruned_give_the_top_hits_of_scoring_every_record() {
         let (index, fields) = many_words(30_000);
         let searcher = index.reader().unwrap().searcher();
-        let segment = &searcher.segment_readers()[0];
-        let alive = segment.alive_bitset().expect("deletes");
         let names: Vec<String> = (0..20).map(|k| format!("w{k}")).collect();
         let all_words: Vec<&str> = names.iter().map(String::as_str).collect();
         // In frequency order, against it, and shuffled: the weight orders them itself.
@@ -1449,32 +1456,8 @@ mod tests {
         let rarest_first: Vec<&str> = all_words.iter().rev().copied().collect();
         for words in [&all_words[..], &rarest_first[..], &shuffled[..], &all_words[..10]] {
             assert!(words.len() > PRUNED_WORDS);
-            let q = query(&fields, words);
-            assert!(q.prunes());
-            let weight = q.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
-            let mut all = Vec::new();
-            weight.for_each(segment, &mut |doc, score| all.push((doc, score))).unwrap();
-            all.retain(|&(doc, _)| alive.is_alive(doc));
-            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            for k in [1, 10, 100] {
-                let top = TopDocs::with_limit(k).order_by_score();
-                let found = searcher.search(&q, &top).unwrap();
-                let want: Vec<(f32, DocAddress)> =
-                    all.iter().take(k).map(|&(doc, score)| (score, DocAddress::new(0, doc))).collect();
-                assert_eq!(found, want, "{words:?} top {k}");
-            }
-            let mut offered = 0;
-            let mut best = Vec::new();
-            weight
-                .for_each_pruning(Score::MIN, segment, &mut |_, score| {
-                    offered += 1;
-                    best.push(score);
-                    best.sort_by(|a, b| b.total_cmp(a));
-                    best.truncate(10);
-                    if best.len() == 10 { best[9] } else { Score::MIN }
-                })
-                .unwrap();
-            assert!(offered * 4 < all.len(), "{words:?}: {offered} of {}", all.len());
+            let (offered, matched) = pruned_as_scored(&searcher, &fields, words);
+            assert!(offered * 4 < matched, "{words:?}: {offered} of {matched}");
         }
     }
 
