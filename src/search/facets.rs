@@ -28,8 +28,6 @@ pub struct RecordFacetCounts {
 pub struct RecordFacetSegment {
     facets: Option<FacetReader>,
     map: Arc<ChildMap>,
-    /// Whether the map keeps its children per record.
-    by_record: bool,
     counts: Vec<u64>,
     counted: u64,
 }
@@ -74,6 +72,20 @@ const BY_RECORD_MAPS: usize = 16;
 const BY_RECORD_DOCS: u32 = 1 << 20;
 
 impl ChildMap {
+    /// Calls `f` with each distinct child record `doc` has a value under.
+    fn each_child(&self, facets: &FacetReader, doc: DocId, mut f: impl FnMut(u32)) {
+        // A record's ordinals come sorted, so values under one child are side by side and
+        // the child is counted once.
+        let mut previous = NONE;
+        for ord in facets.facet_ords(doc) {
+            let child = self.child_of.get(ord as usize).copied().unwrap_or(NONE);
+            if child != NONE && child != previous {
+                f(child);
+            }
+            previous = child;
+        }
+    }
+
     /// The index in `children` of the child that ordinal `ord` falls under, if any.
     pub fn child(&self, ord: u64) -> Option<usize> {
         let child = *self.child_of.get(usize::try_from(ord).ok()?)?;
@@ -130,34 +142,27 @@ impl ChildMaps {
         self.by_record.store(by_record, Ordering::Relaxed);
     }
 
-    /// `map`'s children per record, built now if the searches so far have counted
-    /// enough records with it to pay for it and the budget allows.
-    fn by_record<'a>(&self, map: &'a ChildMap, facets: &FacetReader, max_doc: u32) -> Option<&'a ByRecord> {
-        if let Some(by_record) = map.by_record.get() {
-            return Some(by_record);
-        }
+    /// Builds `map`'s children per record if the searches so far have counted enough
+    /// records with it to pay for it and the budget allows.
+    fn keep_by_record(&self, map: &ChildMap, facets: &FacetReader, max_doc: u32) {
         let worth = map.counted.load(Ordering::Relaxed) >= 2 * u64::from(max_doc);
         let fits = max_doc <= BY_RECORD_DOCS && map.children.len() <= usize::from(u16::MAX);
-        if !worth || !fits || self.by_record.fetch_add(1, Ordering::Relaxed) >= BY_RECORD_MAPS {
-            return None;
+        if map.by_record.get().is_some()
+            || !worth
+            || !fits
+            || self.by_record.fetch_add(1, Ordering::Relaxed) >= BY_RECORD_MAPS
+        {
+            return;
         }
         let mut starts = Vec::with_capacity(max_doc as usize + 1);
         let mut children: Vec<u16> = Vec::new();
         starts.push(0);
         for doc in 0..max_doc {
-            // A record's ordinals come sorted, so values under one child are side by side.
-            let mut previous = NONE;
-            for ord in facets.facet_ords(doc) {
-                let child = map.child_of.get(ord as usize).copied().unwrap_or(NONE);
-                if child != NONE && child != previous {
-                    children.push(child as u16);
-                }
-                previous = child;
-            }
-            starts.push(u32::try_from(children.len()).ok()?);
+            map.each_child(facets, doc, |child| children.push(child as u16));
+            let Ok(end) = u32::try_from(children.len()) else { return };
+            starts.push(end);
         }
-        let built = ByRecord { starts: starts.into(), children: children.into() };
-        Some(map.by_record.get_or_init(|| built))
+        let _ = map.by_record.set(ByRecord { starts: starts.into(), children: children.into() });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MapKey, Arc<ChildMap>>> {
@@ -171,13 +176,12 @@ impl Collector for RecordFacetCounts {
 
     fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<RecordFacetSegment> {
         let Ok(facets) = reader.facet_reader(&self.field) else {
-            let map = Arc::default();
-            return Ok(RecordFacetSegment { facets: None, map, by_record: false, counts: Vec::new(), counted: 0 });
+            return Ok(RecordFacetSegment { facets: None, map: Arc::default(), counts: Vec::new(), counted: 0 });
         };
         let map = self.maps.get(reader, &self.field, &facets, &self.parent)?;
         let counts = vec![0; map.children.len()];
-        let by_record = self.maps.by_record(&map, &facets, reader.max_doc()).is_some();
-        Ok(RecordFacetSegment { facets: Some(facets), map, by_record, counts, counted: 0 })
+        self.maps.keep_by_record(&map, &facets, reader.max_doc());
+        Ok(RecordFacetSegment { facets: Some(facets), map, counts, counted: 0 })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -208,22 +212,14 @@ impl SegmentCollector for RecordFacetSegment {
     fn collect(&mut self, doc: DocId, _score: Score) {
         let Some(facets) = &self.facets else { return };
         self.counted += 1;
-        if let Some(by_record) = self.map.by_record.get().filter(|_| self.by_record) {
+        if let Some(by_record) = self.map.by_record.get() {
             for &child in by_record.of(doc) {
                 self.counts[usize::from(child)] += 1;
             }
             return;
         }
-        // A record's ordinals come sorted, so values under one child are side by side and
-        // the child is counted once.
-        let mut previous = NONE;
-        for ord in facets.facet_ords(doc) {
-            let child = self.map.child_of.get(ord as usize).copied().unwrap_or(NONE);
-            if child != NONE && child != previous {
-                self.counts[child as usize] += 1;
-            }
-            previous = child;
-        }
+        let counts = &mut self.counts;
+        self.map.each_child(facets, doc, |child| counts[child as usize] += 1);
     }
 
     fn harvest(self) -> Self::Fruit {
