@@ -115,8 +115,8 @@ fn parse_text(
             warnings.extend(notes.warnings);
             query
         }
-        Err(_) if let Some(message) = notes.refused => {
-            let column = notes.refused_at.and_then(|at| text.find(&at)).map(|b| text[..b].chars().count() + 1);
+        Err(_) if let Some(Refusal { message, at }) = notes.refused => {
+            let column = text.find(&at).map(|b| text[..b].chars().count() + 1);
             return Err(Error::QuerySyntax { query: text.to_owned(), column, message });
         }
         Err(e) if reading.strict => return Err(explain(text, e)),
@@ -350,9 +350,14 @@ struct Context<'a> {
 struct Notes {
     /// How a part of the query was read otherwise than written.
     warnings: Vec<String>,
-    /// Why a strict reading refused the query, and the text it refused.
-    refused: Option<String>,
-    refused_at: Option<String>,
+    /// Why a strict reading refused the query, and where.
+    refused: Option<Refusal>,
+}
+
+/// Why a strict reading refused the query, and the part of it refused.
+struct Refusal {
+    message: String,
+    at: String,
 }
 
 impl Context<'_> {
@@ -396,8 +401,8 @@ impl Context<'_> {
         let written = format!("/{pattern}/");
         let mut notes = self.notes.borrow_mut();
         if self.strict {
-            notes.refused = Some(format!("`{written}` is not a regular expression: {why}"));
-            notes.refused_at = Some(written.clone());
+            let message = format!("`{written}` is not a regular expression: {why}");
+            notes.refused = Some(Refusal { message, at: written.clone() });
             return Err(QueryParserError::SyntaxError(written));
         }
         let words = exact_terms(pattern).join(" ");

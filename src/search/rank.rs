@@ -1314,15 +1314,20 @@ mod tests {
         assert_eq!(unscored, advanced.iter().map(|(d, _)| *d).collect::<Vec<_>>());
     }
 
-    /// An in-memory index of `n` pages of varied length: `common` in most, `middle` in
-    /// about one in ten, `rare` in one in fifty, each as often as chance has it, in the
-    /// body or the title; one record in 97 deleted.
-    fn varied(n: u32) -> (Index, Fields) {
+    /// An in-memory index of `n` pages, page `i` filled by `fill` from a seeded
+    /// pseudo-random draw (`next(m)` is below `m`), every `deleted`-th page then
+    /// deleted.
+    fn test_index(
+        n: u32,
+        seed: u64,
+        deleted: usize,
+        mut fill: impl FnMut(&Fields, &mut TantivyDocument, &mut dyn FnMut(u64) -> u64),
+    ) -> (Index, Fields) {
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
         crate::index::tokenizer::register(&index);
         let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
-        let mut state = 12345u64;
+        let mut state = seed;
         let mut next = move |m: u64| {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 33) % m
@@ -1331,6 +1336,22 @@ mod tests {
             let mut doc = TantivyDocument::default();
             doc.add_facet(fields.kind_facet, Facet::from("/page"));
             doc.add_text(fields.id, format!("p{i}"));
+            fill(&fields, &mut doc, &mut next);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        for i in (0..n).step_by(deleted) {
+            writer.delete_term(Term::from_field_text(fields.id, &format!("p{i}")));
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    /// An in-memory index of `n` pages of varied length: `common` in most, `middle` in
+    /// about one in ten, `rare` in one in fifty, each as often as chance has it, in the
+    /// body or the title; one record in 97 deleted.
+    fn varied(n: u32) -> (Index, Fields) {
+        test_index(n, 12345, 97, |fields, doc, next| {
             let mut body = Vec::new();
             for _ in 0..1 + next(30) {
                 body.push(match next(100) {
@@ -1342,14 +1363,7 @@ mod tests {
             }
             doc.add_text(fields.body, body.join(" "));
             doc.add_text(fields.title, if next(40) == 0 { "rare title" } else { "common title" });
-            writer.add_document(doc).unwrap();
-        }
-        writer.commit().unwrap();
-        for i in (0..n).step_by(97) {
-            writer.delete_term(Term::from_field_text(fields.id, &format!("p{i}")));
-        }
-        writer.commit().unwrap();
-        (index, fields)
+        })
     }
 
     #[test]
@@ -1414,35 +1428,15 @@ mod tests {
     /// `n` pages whose bodies draw from twenty words, `w0` the most frequent (in most
     /// records) down to `w19` (in a few), with every 89th record deleted.
     fn many_words(n: u32) -> (Index, Fields) {
-        let (schema, fields) = schema::build();
-        let index = Index::create_in_ram(schema);
-        crate::index::tokenizer::register(&index);
-        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
-        let mut state = 99u64;
-        let mut next = move |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
-        for i in 0..n {
-            let mut doc = TantivyDocument::default();
-            doc.add_facet(fields.kind_facet, Facet::from("/page"));
-            doc.add_text(fields.id, format!("p{i}"));
+        test_index(n, 99, 89, |fields, doc, next| {
             let body: Vec<String> = (0..1 + next(12))
                 .map(|_| {
-                    // Word k is drawn about half as often as word k - 1.
                     let k = (next(1 << 20) as f64 + 1.0).log2() as u64;
                     format!("w{}", 19 - k.min(19))
                 })
                 .collect();
             doc.add_text(fields.body, body.join(" "));
-            writer.add_document(doc).unwrap();
-        }
-        writer.commit().unwrap();
-        for i in (0..n).step_by(89) {
-            writer.delete_term(Term::from_field_text(fields.id, &format!("p{i}")));
-        }
-        writer.commit().unwrap();
-        (index, fields)
+        })
     }
 
     #[test]
