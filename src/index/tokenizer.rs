@@ -3,8 +3,11 @@
 //! a lone Greek letter also spelled out (`β` is found by `beta`), then lower-casing,
 //! ASCII folding and English stemming.
 
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// The name the analyzer is registered under in the index.
@@ -16,7 +19,7 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(64))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
+        .filter(CachedStemmer)
         .build()
 }
 
@@ -45,8 +48,96 @@ pub fn terms(text: &str) -> Vec<String> {
 
 thread_local! {
     // Built once per thread: building an analyzer costs more than analysing a word.
-    static STEMMED: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
-    static EXACT: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(exact_analyzer());
+    static STEMMED: RefCell<TextAnalyzer> = RefCell::new(analyzer());
+    static EXACT: RefCell<TextAnalyzer> = RefCell::new(exact_analyzer());
+    static STEMS: RefCell<StemCache> = RefCell::new(StemCache::default());
+}
+
+/// English (Snowball) stemming, as tantivy's `Stemmer` filter does it, with each word's
+/// stem remembered by the thread: most words of a text are words met before, and looking
+/// one up costs a fraction of stemming it again (and of allocating the stem).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CachedStemmer;
+
+impl TokenFilter for CachedStemmer {
+    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemmerFilter<T> {
+        CachedStemmerFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+pub struct CachedStemmerFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
+    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        CachedStemmerStream(self.0.token_stream(text))
+    }
+}
+
+pub struct CachedStemmerStream<T>(T);
+
+impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let word = &mut self.0.token_mut().text;
+        STEMS.with(|cache| cache.borrow_mut().stem(word));
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+/// A thread's stems by word, of at most [`StemCache::WORDS`] words: past that, a word not
+/// remembered is stemmed each time it comes (a long run's rarest words), so memory stays
+/// bounded (some 5 MB a thread).
+struct StemCache {
+    stemmer: frostem::Stemmer,
+    /// The stem of each word remembered, `None` where the word is its own stem.
+    stems: FxHashMap<Box<str>, Option<Box<str>>>,
+}
+
+impl Default for StemCache {
+    fn default() -> Self {
+        StemCache { stemmer: frostem::Stemmer::new(frostem::Algorithm::English), stems: FxHashMap::default() }
+    }
+}
+
+impl StemCache {
+    const WORDS: usize = 1 << 16;
+
+    /// Replaces `word` by its stem.
+    fn stem(&mut self, word: &mut String) {
+        if let Some(stem) = self.stems.get(word.as_str()) {
+            if let Some(stem) = stem {
+                word.clear();
+                word.push_str(stem);
+            }
+            return;
+        }
+        let stem = match self.stemmer.stem(word) {
+            std::borrow::Cow::Borrowed(same) if same.len() == word.len() => None,
+            stem => Some(Box::<str>::from(stem.as_ref())),
+        };
+        if self.stems.len() < Self::WORDS {
+            self.stems.insert(word.as_str().into(), stem.clone());
+        }
+        if let Some(stem) = stem {
+            word.clear();
+            word.push_str(&stem);
+        }
+    }
 }
 
 fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
@@ -270,6 +361,20 @@ mod tests {
         assert_eq!(terms("모델의"), ["모델", "델의"]);
         assert_eq!(terms("모델"), ["모델"]);
         assert_eq!(terms("LeviTor의 모델을"), ["levitor", "의", "모델", "델을"]);
+    }
+
+    #[test]
+    fn remembered_stems_are_the_stemmers() {
+        let text = "running runs ran generative generation models modeling fruitlessly data datasets a";
+        let mut plain = TextAnalyzer::builder(WordTokenizer)
+            .filter(LowerCaser)
+            .filter(tantivy::tokenizer::Stemmer::new(tantivy::tokenizer::Language::English))
+            .build();
+        let expected = tokens(&mut plain, text);
+        // Once stemmed, once remembered.
+        assert_eq!(terms(text), expected);
+        assert_eq!(terms(text), expected);
+        assert_eq!(terms("Running"), ["run"]);
     }
 
     #[test]

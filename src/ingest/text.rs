@@ -169,18 +169,36 @@ fn is_math_letter(c: char) -> bool {
 pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars() {
-        if c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}') {
-            pending_space = !out.is_empty();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Runs of ASCII that is not white space are copied whole: most of any text.
+        let run = bytes[at..].iter().take_while(|b| b.is_ascii() && !is_ascii_space(**b)).count();
+        let (word, width) = if run > 0 {
+            (Some(&text[at..at + run]), run)
         } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
+            let c = text[at..].chars().next().expect("`at` is a char boundary inside the text");
+            let space = c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}');
+            (if space { None } else { Some(&text[at..at + c.len_utf8()]) }, c.len_utf8())
+        };
+        match word {
+            Some(word) => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push_str(word);
             }
-            out.push(c);
+            None => pending_space = !out.is_empty(),
         }
+        at += width;
     }
     out
+}
+
+/// The ASCII characters `char::is_whitespace` takes for white space.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
 }
 
 /// Removes Hugo shortcodes (`{{< x >}}`, `{{% x %}}`) and unrendered template text
@@ -350,5 +368,27 @@ mod tests {
     #[test]
     fn collapses_whitespace() {
         assert_eq!(collapse_whitespace("  a\u{a0}\n b\t"), "a b");
+        assert_eq!(collapse_whitespace("a\u{200B}\u{FEFF}b\x0Bc\u{85}d é\u{3000}한"), "a b c d é 한");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapsing_whitespace_is_char_by_char(text in "[ a-z\t\n\\x0B\u{85}\u{a0}\u{200B}\u{FEFF}é한]{0,40}") {
+            // The rule, one character at a time.
+            let mut expected = String::new();
+            let mut pending = false;
+            for c in text.chars() {
+                if c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}') {
+                    pending = !expected.is_empty();
+                } else {
+                    if pending {
+                        expected.push(' ');
+                        pending = false;
+                    }
+                    expected.push(c);
+                }
+            }
+            proptest::prop_assert_eq!(collapse_whitespace(&text), expected);
+        }
     }
 }
