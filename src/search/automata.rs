@@ -1,5 +1,6 @@
 //! Automata over the term dictionary for words that stand for many terms: prefix words
-//! (`phys*`) and typo-tolerant words (`--fuzzy`). `expand` runs them to find the terms.
+//! (`phys*`) and typo-tolerant words (`--fuzzy`), and the typos of an ASCII word spelled
+//! out one by one. `expand` runs them to find the terms.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -84,6 +85,64 @@ impl Automaton for TypoAutomaton {
     }
 }
 
+/// What a word as written is made of once lower-cased and folded to ASCII: the letters a
+/// typo in an ASCII word puts in or changes a letter to.
+const ASCII_WORD_BYTES: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// Whether `word` is made of lower-case ASCII letters and digits only, as the words as
+/// written of English text are: [`each_ascii_typo`] spells out all its typos.
+pub fn is_ascii_word(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| ASCII_WORD_BYTES.contains(&b))
+}
+
+/// Calls `each` with every ASCII word one edit from `word` (a letter dropped, changed or
+/// put in, or two neighbours swapped) whose edit comes at or before byte `edits_up_to`,
+/// that is, that starts with `word[..edits_up_to]`. A word may come more than once, and
+/// `word` itself is never one.
+///
+/// A word of n letters has about 73 n such typos: looking each up in the term dictionary
+/// reads a few nodes of it, where running [`TypoAutomaton`] over the dictionary reads
+/// every branch of every node within one edit of the word.
+pub fn each_ascii_typo(word: &[u8], edits_up_to: usize, mut each: impl FnMut(&[u8])) {
+    let n = word.len();
+    let last = edits_up_to.min(n);
+    let mut typo = Vec::with_capacity(n + 1);
+    for at in 0..=last {
+        // Dropped.
+        if at < n {
+            typo.clear();
+            typo.extend_from_slice(&word[..at]);
+            typo.extend_from_slice(&word[at + 1..]);
+            each(&typo);
+        }
+        // Swapped with the next.
+        if at + 1 < n && word[at] != word[at + 1] {
+            typo.clear();
+            typo.extend_from_slice(word);
+            typo.swap(at, at + 1);
+            each(&typo);
+        }
+        // Changed.
+        if at < n {
+            typo.clear();
+            typo.extend_from_slice(word);
+            for &b in ASCII_WORD_BYTES.iter().filter(|&&b| b != word[at]) {
+                typo[at] = b;
+                each(&typo);
+            }
+        }
+        // Put in.
+        typo.clear();
+        typo.extend_from_slice(&word[..at]);
+        typo.push(0);
+        typo.extend_from_slice(&word[at..]);
+        for &b in ASCII_WORD_BYTES {
+            typo[at] = b;
+            each(&typo);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +170,47 @@ mod tests {
         assert!(within_one_edit("physic", "physc"));
         assert!(within_one_edit("physic", "pyhsic"));
         assert!(!within_one_edit("physic", "pysc"));
+    }
+
+    #[test]
+    fn ascii_typos_are_the_words_one_edit_away() {
+        // Every word of one to five letters over a small alphabet, as the typos of those of
+        // up to four: spelled out, exactly the words the automaton accepts.
+        let mut words: Vec<String> = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..5 {
+            words = words.iter().flat_map(|w| ["a", "b", "z", "0"].map(|l| format!("{w}{l}"))).collect();
+            all.extend(words.iter().cloned());
+        }
+        for word in all.iter().filter(|w| w.len() <= 4) {
+            let automaton = TypoAutomaton::new(word);
+            let accepts = |other: &str| {
+                let state = other.bytes().fold(automaton.start(), |s, b| automaton.accept(&s, b));
+                automaton.is_match(&state)
+            };
+            let typos = |upto: usize| {
+                let mut spelled = std::collections::BTreeSet::new();
+                each_ascii_typo(word.as_bytes(), upto, |t| {
+                    spelled.insert(String::from_utf8(t.to_vec()).unwrap());
+                });
+                spelled
+            };
+            let spelled = typos(word.len());
+            assert!(spelled.iter().all(|t| accepts(t)), "{word}");
+            for other in &all {
+                assert_eq!(spelled.contains(other), other != word && accepts(other), "{word} → {other}");
+            }
+            // Edits up to a byte: every typo that does not start with the word's first
+            // `upto + 1` bytes, and only typos.
+            for upto in 0..word.len() {
+                let kept = typos(upto);
+                assert!(kept.is_subset(&spelled), "{word} up to {upto}");
+                assert!(
+                    spelled.iter().all(|t| t.starts_with(&word[..=upto]) || kept.contains(t)),
+                    "{word} up to {upto}"
+                );
+            }
+        }
     }
 
     #[test]

