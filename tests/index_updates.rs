@@ -224,3 +224,64 @@ fn killed_rebuilds_leave_the_old_index_whole_and_searches_never_see_a_part() {
     assert!(last.contains("indexed 180 pages"), "{last}");
     assert_eq!(records(&idx), records(&fresh));
 }
+
+/// Writes a copy of `page` at `pages/to/index.md`, dated `date` when given.
+fn duplicate(pages: &Path, page: &Path, to: &str, date: Option<&str>) {
+    let mut text = std::fs::read_to_string(page).unwrap();
+    if let Some(date) = date {
+        let line = text.lines().find(|l| l.starts_with("date: ")).unwrap().to_owned();
+        text = text.replacen(&line, &format!("date: {date}"), 1);
+    }
+    let path = pages.join(to).join("index.md");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn builds_in_several_runs_equal_a_build_in_one() {
+    // Enough files for a build to split them into three runs (one per thread, at least
+    // 256 files each), with duplicates of a page on both sides of a run's end: the same
+    // pages stay, with the same warnings in the same order, as when one run reads all.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = synth(dir.path(), 780);
+    let files = page_files(&pages);
+    duplicate(&pages, &files[5], "zz/newer", Some("2030-01-01"));
+    duplicate(&pages, &files[10], "zz/older", Some("2000-01-01"));
+    duplicate(&pages, &files[20], "zz/same", None);
+    duplicate(&pages, &files[690], "00/newer", Some("2030-01-01"));
+    duplicate(&pages, &files[30], "mm/newer", Some("2029-01-01"));
+    duplicate(&pages, &files[30], "zz/newest", Some("2031-01-01"));
+    std::fs::create_dir_all(pages.join("mm/broken")).unwrap();
+    std::fs::write(pages.join("mm/broken/index.md"), "no front matter here\n").unwrap();
+
+    let build = |threads: &str| {
+        let idx = dir.path().join(format!("idx-{threads}"));
+        let stderr = index(&pages, &idx, &["--threads", threads]);
+        let (problems, summary) = stderr.trim_end().rsplit_once('\n').unwrap_or(("", &stderr));
+        let summary = summary.split(" problems").next().unwrap().replace(&*idx.to_string_lossy(), "IDX");
+        (records(&idx), problems.to_owned(), summary)
+    };
+    let one = build("1");
+    // Three pages replaced (each counted as added), three duplicates and a broken file
+    // skipped; six duplicate warnings and the broken file's error.
+    assert!(
+        one.2.contains("from 787 files")
+            && one.2.ends_with("(783 added, 0 updated, 0 removed, 0 unchanged, 4 skipped): 7"),
+        "{}",
+        one.2
+    );
+    for dated in ["zz/newer", "00/newer", "zz/newest"] {
+        assert!(one.0.iter().any(|h| h["source"].as_str().is_some_and(|s| s.contains(dated))), "{dated} kept");
+    }
+    for dropped in ["zz/older", "zz/same", "mm/newer"] {
+        assert!(one.0.iter().all(|h| h["source"].as_str().is_none_or(|s| !s.contains(dropped))), "{dropped} dropped");
+    }
+    assert_eq!(one.1.matches("duplicate of page").count(), 6, "{}", one.1);
+    for threads in ["2", "3"] {
+        let runs = build(threads);
+        assert_eq!(runs.2, one.2, "{threads} threads");
+        assert_eq!(runs.1, one.1, "{threads} threads");
+        assert_eq!(runs.0.len(), one.0.len(), "{threads} threads");
+        assert_eq!(runs.0, one.0, "{threads} threads");
+    }
+}

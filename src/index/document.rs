@@ -70,8 +70,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The key shared by all records of one page, used to replace them as a whole.
-pub fn page_key(page: &Page) -> String {
-    format!("{}|{}", page.id, page.lang)
+pub fn page_key(id: &str, lang: &str) -> String {
+    format!("{id}|{lang}")
 }
 
 /// All the documents of one page: the page, its captions, its method entries.
@@ -108,7 +108,7 @@ fn common(f: &Fields, page: &Page, kind: &str, id: String) -> TantivyDocument {
     doc.add_facet(f.kind_facet, Facet::from(&format!("/{kind}")[..]));
     doc.add_text(f.id, id);
     doc.add_text(f.page_id, &page.id);
-    doc.add_text(f.page_key, page_key(page));
+    doc.add_text(f.page_key, page_key(&page.id, &page.lang));
     doc.add_text(f.lang, &page.lang);
     doc.add_facet(f.lang_facet, Facet::from_path([page.lang.as_str()]));
     doc.add_text(f.page_title, &page.title);

@@ -24,7 +24,7 @@ use super::plan::{self, Change, IndexedFile, Plan};
 use super::progress::{Phase, Progress};
 use super::{CommitInfo, IndexDirectory, Root, schema, tokenizer};
 use crate::error::{Error, Result};
-use crate::ingest::{self, Admission, PageRegistry, Problem};
+use crate::ingest::{self, Admission, PageHead, PageRegistry, Problem};
 
 /// How many files are parsed in parallel before their documents go to the writer.
 const BATCH_FILES: usize = 256;
@@ -34,7 +34,8 @@ const BATCH_FILES: usize = 256;
 pub struct IndexOptions {
     /// The writer's memory budget in bytes (split among its threads).
     pub memory_budget: usize,
-    /// Indexing threads of the writer.
+    /// Indexing threads: a build gives each a run of the files, an update's writer has
+    /// them all.
     pub threads: usize,
     /// During an update, commit after this many changed files.
     pub commit_every: usize,
@@ -286,6 +287,16 @@ fn report(progress: &dyn Progress, summary: &mut IndexSummary, p: &Problem) {
 }
 
 /// Builds a new index from `plan` beside the old one, then swaps it in.
+///
+/// The files are cut into as many runs, one after the other, as there are threads, and
+/// each run is indexed by a writer of one thread into an index of its own, all at once,
+/// the files of every run parsed together. Each run's segments then hold records in
+/// corpus order, and the runs follow one another, so the final merge into one segment
+/// appends their stored records as they are instead of decompressing, sorting and
+/// compressing every one. Which page of a duplicate stays is settled once every file is
+/// read, in corpus order, as a build file by file would, and problems are reported then,
+/// in that order: the dropped files' records are deleted from their runs before the
+/// merge.
 fn build_new(
     dir: &Path,
     plan: &Plan,
@@ -295,24 +306,161 @@ fn build_new(
 ) -> Result<()> {
     let build = dir.join(BUILD_DIR);
     std::fs::create_dir(&build).map_err(|e| write_error(dir, &e))?;
-    let index = create_index(&build).map_err(|e| write_error(dir, &e))?;
     let fields = schema::build().1;
-    let mut writer = open_writer(&index, dir, options)?;
-    // One merge at the end: background merges would race it.
-    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    add_files(&mut writer, &fields, plan, progress, summary, dir, None)?;
-    progress.phase(Phase::Committing, None);
-    commit(&mut writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
-    summary.commits += 1;
-    // One segment searches fastest; each indexing thread leaves its own.
-    let segments = index.searchable_segment_ids().map_err(|e| write_error(dir, &e))?;
-    if segments.len() > 1 {
-        progress.phase(Phase::Merging, None);
-        writer.merge(&segments).wait().map_err(|e| write_error(dir, &e))?;
+    let todo: Vec<(usize, &plan::PlannedFile)> =
+        plan.files.iter().enumerate().filter(|(_, f)| f.change != Change::Unchanged).collect();
+    // A run of fewer than a batch of files is not worth a writer of its own.
+    let runs = options.threads.max(1).min(todo.len() / BATCH_FILES).max(1);
+    let per_run = todo.len().div_ceil(runs).max(1);
+    let mut writers = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let run_dir = build.join(format!("run-{run}"));
+        std::fs::create_dir(&run_dir).map_err(|e| write_error(dir, &e))?;
+        let index = create_index(&run_dir).map_err(|e| write_error(dir, &e))?;
+        let threads = if runs == 1 { options.threads } else { 1 };
+        let run_options = IndexOptions { threads, memory_budget: options.memory_budget / runs, ..options.clone() };
+        let writer = open_writer(&index, dir, &run_options)?;
+        // One merge at the end: background merges would race it.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        writers.push((index, writer));
     }
+
+    progress.phase(Phase::Indexing, Some(todo.len() as u64));
+    let mut read: Vec<Option<ReadFile>> = (0..todo.len()).map(|_| None).collect();
+    let step = (BATCH_FILES / runs).max(1);
+    for start in (0..per_run).step_by(step) {
+        // The next files of every run, parsed together.
+        let batch: Vec<usize> = (0..runs)
+            .flat_map(|run| run * per_run + start..(run * per_run + (start + step).min(per_run)).min(todo.len()))
+            .collect();
+        let parsed: Vec<(usize, ReadFile, Vec<tantivy::TantivyDocument>)> = batch
+            .par_iter()
+            .map(|&at| {
+                let (order, file) = todo[at];
+                let (file, docs) = read_one(&fields, order, file);
+                (at, file, docs)
+            })
+            .collect();
+        for (at, file, docs) in parsed {
+            progress.advance(1);
+            let writer = &writers[at / per_run].1;
+            for doc in docs {
+                writer.add_document(doc).map_err(|e| write_error(dir, &e))?;
+            }
+            read[at] = Some(file);
+        }
+    }
+
+    // Duplicates settled in corpus order, problems reported in that order.
+    let mut registry = PageRegistry::default();
+    for kept in &plan.kept {
+        registry.keep(&kept.id, &kept.lang, kept.date.clone(), &kept.source);
+    }
+    let mut holders: HashMap<(String, String), usize> = HashMap::new();
+    let mut dropped: Vec<usize> = Vec::new();
+    for (at, file) in read.into_iter().enumerate() {
+        let Some(file) = file else { continue };
+        let (bytes, problems, head) = match file {
+            ReadFile::Unread(problem) => {
+                report(progress, summary, &problem);
+                continue;
+            }
+            ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
+        };
+        summary.bytes += bytes;
+        if todo[at].1.change == Change::Update {
+            summary.updated += 1;
+        }
+        for p in &problems {
+            report(progress, summary, p);
+        }
+        let Some(head) = head else {
+            summary.skipped += 1;
+            continue;
+        };
+        let (admission, problem) = registry.admit_head(&head);
+        if let Some(p) = problem {
+            report(progress, summary, &p);
+        }
+        let key = (head.id, head.lang);
+        match admission {
+            Admission::Rejected => {
+                summary.skipped += 1;
+                dropped.push(at);
+                continue;
+            }
+            Admission::Replaces => dropped.extend(holders.get(&key)),
+            Admission::New => {}
+        }
+        holders.insert(key, at);
+        summary.added += usize::from(todo[at].1.change == Change::Add);
+    }
+    for at in dropped {
+        writers[at / per_run].1.delete_term(Term::from_field_text(fields.source_key, &todo[at].1.key));
+    }
+
+    progress.phase(Phase::Committing, None);
+    let mut segments = Vec::new();
+    for (index, writer) in &mut writers {
+        commit(writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
+        segments.extend(index.searchable_segments().map_err(|e| write_error(dir, &e))?);
+    }
+    // One segment searches fastest.
+    let index = if segments.is_empty() {
+        create_index(&build).map_err(|e| write_error(dir, &e))?
+    } else {
+        progress.phase(Phase::Merging, None);
+        let directory = IndexDirectory::open(&build).map_err(|e| write_error(dir, &e))?;
+        let settings = writers[0].0.settings().clone();
+        let alive = segments.iter().map(|_| None).collect();
+        let index = tantivy::indexer::merge_filtered_segments(&segments, settings, alive, directory)
+            .map_err(|e| write_error(dir, &e))?;
+        tokenizer::register(&index);
+        index
+    };
+    drop(segments);
+    for (_, writer) in writers {
+        writer.wait_merging_threads().map_err(|e| write_error(dir, &e))?;
+    }
+    // The commit that says what the index holds and that it is whole.
+    let mut writer =
+        open_writer(&index, dir, &IndexOptions { threads: 1, memory_budget: 15_000_000, ..options.clone() })?;
+    commit(&mut writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
     writer.wait_merging_threads().map_err(|e| write_error(dir, &e))?;
+    summary.commits += 1;
     drop(index);
+    for run in 0..runs {
+        std::fs::remove_dir_all(build.join(format!("run-{run}"))).map_err(|e| write_error(dir, &e))?;
+    }
     folder::swap_in(dir).map_err(|e| write_error(dir, &e))
+}
+
+/// A file of a build, read and parsed: what is left of it once its records are with
+/// the writer.
+enum ReadFile {
+    Unread(Problem),
+    Parsed {
+        bytes: u64,
+        problems: Vec<Problem>,
+        /// The page, when the file holds one: weighed against its duplicates.
+        head: Option<PageHead>,
+    },
+}
+
+/// Reads and parses one file, and makes its records' documents.
+fn read_one(
+    fields: &super::Fields,
+    order: usize,
+    file: &plan::PlannedFile,
+) -> (ReadFile, Vec<tantivy::TantivyDocument>) {
+    let bytes = match ingest::read_file(&file.path) {
+        Ok(bytes) => bytes,
+        Err(problem) => return (ReadFile::Unread(problem), Vec::new()),
+    };
+    let parsed = ingest::parse_bytes(&file.path, &bytes);
+    let docs = parsed.records.as_ref().map(|r| documents(fields, r, &file.key, order as u64)).unwrap_or_default();
+    let head = parsed.records.as_ref().map(|r| PageHead::of(&r.page));
+    (ReadFile::Parsed { bytes: bytes.len() as u64, problems: parsed.problems, head }, docs)
 }
 
 /// Applies `plan` to the index there, committing at intervals.
@@ -329,16 +477,15 @@ fn apply_update(
     for key in &plan.remove {
         writer.delete_term(Term::from_field_text(fields.source_key, key));
     }
-    add_files(&mut writer, fields, plan, progress, summary, dir, Some(options.commit_every))?;
+    add_files(&mut writer, fields, plan, progress, summary, dir, options.commit_every)?;
     progress.phase(Phase::Committing, None);
     commit(&mut writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
     summary.commits += 1;
     writer.wait_merging_threads().map_err(|e| write_error(dir, &e))
 }
 
-/// Parses the plan's new and changed files in parallel batches and adds their records;
-/// with `commit_every`, commits (as mid-update) after that many changed files.
-#[allow(clippy::too_many_arguments)] // one call site per kind of run; a struct would only rename them
+/// Parses the plan's new and changed files in parallel batches and adds their records,
+/// committing (as mid-update) after every `commit_every` changed files.
 fn add_files(
     writer: &mut IndexWriter,
     fields: &super::Fields,
@@ -346,7 +493,7 @@ fn add_files(
     progress: &dyn Progress,
     summary: &mut IndexSummary,
     dir: &Path,
-    commit_every: Option<usize>,
+    commit_every: usize,
 ) -> Result<()> {
     let mut registry = PageRegistry::default();
     for kept in &plan.kept {
@@ -359,20 +506,19 @@ fn add_files(
     for batch in todo.chunks(BATCH_FILES) {
         let parsed: Vec<_> = batch
             .par_iter()
-            .map(|(order, file)| {
-                let parsed = ingest::read_file(&file.path)
-                    .map(|bytes| (bytes.len() as u64, ingest::parse_bytes(&file.path, &bytes)));
-                (*order, *file, parsed)
+            .map(|&(order, file)| {
+                let (read, docs) = read_one(fields, order, file);
+                (file, read, docs)
             })
             .collect();
-        for (order, file, parsed) in parsed {
+        for (file, read, docs) in parsed {
             progress.advance(1);
-            let (bytes, parsed) = match parsed {
-                Ok(read) => read,
-                Err(problem) => {
+            let (bytes, problems, head) = match read {
+                ReadFile::Unread(problem) => {
                     report(progress, summary, &problem);
                     continue;
                 }
+                ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
             };
             summary.bytes += bytes;
             since_commit += 1;
@@ -382,14 +528,14 @@ fn add_files(
             if file.change == Change::Update {
                 summary.updated += 1;
             }
-            for p in &parsed.problems {
+            for p in &problems {
                 report(progress, summary, p);
             }
-            let Some(records) = parsed.records else {
+            let Some(head) = head else {
                 summary.skipped += 1;
                 continue;
             };
-            let (admission, problem) = registry.admit(&records.page);
+            let (admission, problem) = registry.admit_head(&head);
             if let Some(p) = problem {
                 report(progress, summary, &p);
             }
@@ -399,15 +545,15 @@ fn add_files(
                     continue;
                 }
                 Admission::Replaces => {
-                    writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&records.page)));
+                    writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&head.id, &head.lang)));
                 }
                 Admission::New => {}
             }
             summary.added += usize::from(file.change == Change::Add);
-            for doc in documents(fields, &records, &file.key, order as u64) {
+            for doc in docs {
                 writer.add_document(doc).map_err(|e| write_error(dir, &e))?;
             }
-            if commit_every.is_some_and(|every| since_commit >= every.max(1)) {
+            if since_commit >= commit_every.max(1) {
                 commit(writer, &plan.remembered, false).map_err(|e| write_error(dir, &e))?;
                 summary.commits += 1;
                 since_commit = 0;

@@ -14,6 +14,6 @@ mod walk;
 pub use page::{ParsedFile, normalize_date, parse_bytes};
 pub use record::{Caption, CaptionKind, Insight, Link, MethodEntry, Page, PageRecords, Problem, Severity};
 pub use walk::{
-    Admission, Corpus, CorpusFiles, MAX_FILE_BYTES, PageRegistry, find_files, parse_file, parse_files, read_corpus,
-    read_file, walk_root,
+    Admission, Corpus, CorpusFiles, MAX_FILE_BYTES, PageHead, PageRegistry, find_files, parse_file, parse_files,
+    read_corpus, read_file, walk_root,
 };

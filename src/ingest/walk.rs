@@ -179,6 +179,21 @@ pub struct PageRegistry {
     kept: HashMap<(String, String), (Option<String>, String)>,
 }
 
+/// What the registry weighs of a page: its identity, date and file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageHead {
+    pub id: String,
+    pub lang: String,
+    pub date: Option<String>,
+    pub source: String,
+}
+
+impl PageHead {
+    pub fn of(page: &Page) -> PageHead {
+        PageHead { id: page.id.clone(), lang: page.lang.clone(), date: page.date.clone(), source: page.source.clone() }
+    }
+}
+
 /// What the registry says of a newly parsed page.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Admission {
@@ -198,6 +213,11 @@ impl PageRegistry {
 
     /// Admits or rejects `page`; a duplicate also yields the problem that reports it.
     pub fn admit(&mut self, page: &Page) -> (Admission, Option<Problem>) {
+        self.admit_head(&PageHead::of(page))
+    }
+
+    /// Admits or rejects the page `head` stands for, as [`PageRegistry::admit`].
+    pub fn admit_head(&mut self, page: &PageHead) -> (Admission, Option<Problem>) {
         let key = (page.id.clone(), page.lang.clone());
         let Some((kept_date, kept_source)) = self.kept.get(&key) else {
             self.kept.insert(key, (page.date.clone(), page.source.clone()));
