@@ -360,32 +360,12 @@ fn build_new(
     let mut dropped: Vec<usize> = Vec::new();
     for (at, file) in read.into_iter().enumerate() {
         let Some(file) = file else { continue };
-        let (bytes, problems, head) = match file {
-            ReadFile::Unread(problem) => {
-                report(progress, summary, &problem);
-                continue;
-            }
-            ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
-        };
-        summary.bytes += bytes;
-        if todo[at].1.change == Change::Update {
-            summary.updated += 1;
-        }
-        for p in &problems {
-            report(progress, summary, p);
-        }
-        let Some(head) = head else {
-            summary.skipped += 1;
+        let Some((admission, head)) = admit_file(file, todo[at].1.change, &mut registry, progress, summary) else {
             continue;
         };
-        let (admission, problem) = registry.admit_head(&head);
-        if let Some(p) = problem {
-            report(progress, summary, &p);
-        }
         let key = (head.id, head.lang);
         match admission {
             Admission::Rejected => {
-                summary.skipped += 1;
                 dropped.push(at);
                 continue;
             }
@@ -393,7 +373,6 @@ fn build_new(
             Admission::New => {}
         }
         holders.insert(key, at);
-        summary.added += usize::from(todo[at].1.change == Change::Add);
     }
     for at in dropped {
         writers[at / per_run].1.delete_term(Term::from_field_text(fields.source_key, &todo[at].1.key));
@@ -445,6 +424,44 @@ enum ReadFile {
         /// The page, when the file holds one: weighed against its duplicates.
         head: Option<PageHead>,
     },
+}
+
+/// Reports a read file's problems and counts it, and weighs its page, if any, against
+/// the pages admitted so far: the page and what the registry says of it (a rejected page
+/// counted as skipped, an admitted one as added when new to the index), `None` when the
+/// file holds no page.
+fn admit_file(
+    read: ReadFile,
+    change: Change,
+    registry: &mut PageRegistry,
+    progress: &dyn Progress,
+    summary: &mut IndexSummary,
+) -> Option<(Admission, PageHead)> {
+    let (bytes, problems, head) = match read {
+        ReadFile::Unread(problem) => {
+            report(progress, summary, &problem);
+            return None;
+        }
+        ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
+    };
+    summary.bytes += bytes;
+    summary.updated += usize::from(change == Change::Update);
+    for p in &problems {
+        report(progress, summary, p);
+    }
+    let Some(head) = head else {
+        summary.skipped += 1;
+        return None;
+    };
+    let (admission, problem) = registry.admit_head(&head);
+    if let Some(p) = problem {
+        report(progress, summary, &p);
+    }
+    match admission {
+        Admission::Rejected => summary.skipped += 1,
+        Admission::New | Admission::Replaces => summary.added += usize::from(change == Change::Add),
+    }
+    Some((admission, head))
 }
 
 /// Reads and parses one file, and makes its records' documents.
@@ -513,43 +530,19 @@ fn add_files(
             .collect();
         for (file, read, docs) in parsed {
             progress.advance(1);
-            let (bytes, problems, head) = match read {
-                ReadFile::Unread(problem) => {
-                    report(progress, summary, &problem);
-                    continue;
-                }
-                ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
-            };
-            summary.bytes += bytes;
-            since_commit += 1;
-            // Whatever the index holds under this file goes, even when the index did not
-            // know it held it: a damaged key column must not duplicate records.
-            writer.delete_term(Term::from_field_text(fields.source_key, &file.key));
-            if file.change == Change::Update {
-                summary.updated += 1;
+            if matches!(read, ReadFile::Parsed { .. }) {
+                since_commit += 1;
+                // Whatever the index holds under this file goes, even when the index did
+                // not know it held it: a damaged key column must not duplicate records.
+                writer.delete_term(Term::from_field_text(fields.source_key, &file.key));
             }
-            for p in &problems {
-                report(progress, summary, p);
-            }
-            let Some(head) = head else {
-                summary.skipped += 1;
-                continue;
-            };
-            let (admission, problem) = registry.admit_head(&head);
-            if let Some(p) = problem {
-                report(progress, summary, &p);
-            }
-            match admission {
-                Admission::Rejected => {
-                    summary.skipped += 1;
-                    continue;
-                }
-                Admission::Replaces => {
+            match admit_file(read, file.change, &mut registry, progress, summary) {
+                None | Some((Admission::Rejected, _)) => continue,
+                Some((Admission::Replaces, head)) => {
                     writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&head.id, &head.lang)));
                 }
-                Admission::New => {}
+                Some((Admission::New, _)) => {}
             }
-            summary.added += usize::from(file.change == Change::Add);
             for doc in docs {
                 writer.add_document(doc).map_err(|e| write_error(dir, &e))?;
             }

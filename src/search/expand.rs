@@ -212,6 +212,18 @@ mod tests {
     use crate::index::schema;
     use tantivy::{Index, TantivyDocument};
 
+    /// A word of `len` letters and digits drawn with `next`, mostly the eight most
+    /// frequent letters (all 36 one time in `one_in`), so that words come one edit apart.
+    fn drawn_word(next: &mut impl FnMut(u64) -> u64, len: usize, one_in: u64) -> String {
+        let letters = b"etaoinshrdlucmfwypvbgkqjxz0123456789";
+        (0..len)
+            .map(|_| {
+                let spread = if next(one_in) == 0 { 36 } else { 8 };
+                letters[next(spread) as usize] as char
+            })
+            .collect()
+    }
+
     /// An in-memory index whose unstemmed field holds drawn words: English-like ones, some
     /// one letter apart, a few with digits or letters of other scripts; in two segments.
     fn vocabulary_index() -> (Index, Fields) {
@@ -225,18 +237,11 @@ mod tests {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 33) % m
         };
-        let letters = b"etaoinshrdlucmfwypvbgkqjxz0123456789";
         for i in 0..3_000 {
             let mut words = Vec::new();
             for _ in 0..20 {
                 let len = 1 + next(9) as usize;
-                // Frequent letters most of the time, so that words come one edit apart.
-                let word: String = (0..len)
-                    .map(|_| {
-                        let spread = if next(4) == 0 { 36 } else { 8 };
-                        letters[next(spread) as usize] as char
-                    })
-                    .collect();
+                let word = drawn_word(&mut next, len, 4);
                 words.push(match next(60) {
                     0 => format!("{word}é"),
                     1 => format!("{word}λ"),
@@ -265,16 +270,10 @@ mod tests {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 33) % m
         };
-        let letters = b"etaoinshrdlucmfwypvbgkqjxz0123456789";
         let mut compared = 0;
         for _ in 0..400 {
             let len = 2 + next(9) as usize;
-            let word: String = (0..len)
-                .map(|_| {
-                    let spread = if next(3) == 0 { 36 } else { 8 };
-                    letters[next(spread) as usize] as char
-                })
-                .collect();
+            let word = drawn_word(&mut next, len, 3);
             let automaton = matching_terms(&searcher, fields.exact, &TypoAutomaton::new(&word), usize::MAX);
             let mut want: Vec<(String, u64)> =
                 automaton.into_iter().filter(|(t, _)| t.is_ascii() && *t != word).collect();
