@@ -259,17 +259,28 @@ fn builds_in_several_runs_equal_a_build_in_one() {
         let stderr = index(&pages, &idx, &["--threads", threads]);
         let (problems, summary) = stderr.trim_end().rsplit_once('\n').unwrap_or(("", &stderr));
         let summary = summary.split(" problems").next().unwrap().replace(&*idx.to_string_lossy(), "IDX");
-        (records(&idx), problems.to_owned(), summary)
+        // Ranked, with their scores: the statistics they are drawn from are the same too.
+        let ranked: Vec<Value> = ["model", "\"video generation\"", "data*"]
+            .iter()
+            .map(|q| {
+                let out = paperdex().args(["search", q, "--json", "-n", "50", "--index"]).arg(&idx).output().unwrap();
+                let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+                doc["hits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| Value::from(vec![h["id"].clone(), h["score"].clone()]))
+                    .collect()
+            })
+            .collect();
+        (records(&idx), problems.to_owned(), summary, ranked)
     };
     let one = build("1");
-    // Three pages replaced (each counted as added), three duplicates and a broken file
-    // skipped; six duplicate warnings and the broken file's error.
-    assert!(
-        one.2.contains("from 787 files")
-            && one.2.ends_with("(783 added, 0 updated, 0 removed, 0 unchanged, 4 skipped): 7"),
-        "{}",
-        one.2
-    );
+    // 780 pages, each file counted once: added, or skipped (the three duplicates dropped,
+    // the three files whose pages were replaced, the broken file); six duplicate warnings
+    // and the broken file's error.
+    let counts = "(780 added, 0 updated, 0 removed, 0 unchanged, 7 skipped): 7";
+    assert!(one.2.contains("from 787 files") && one.2.ends_with(counts), "{}", one.2);
     for dated in ["zz/newer", "00/newer", "zz/newest"] {
         assert!(one.0.iter().any(|h| h["source"].as_str().is_some_and(|s| s.contains(dated))), "{dated} kept");
     }
@@ -277,11 +288,13 @@ fn builds_in_several_runs_equal_a_build_in_one() {
         assert!(one.0.iter().all(|h| h["source"].as_str().is_none_or(|s| !s.contains(dropped))), "{dropped} dropped");
     }
     assert_eq!(one.1.matches("duplicate of page").count(), 6, "{}", one.1);
+    assert!(one.3.iter().all(|hits| hits.as_array().is_some_and(|h| h.len() > 1)), "{:?}", one.3);
     for threads in ["2", "3"] {
         let runs = build(threads);
         assert_eq!(runs.2, one.2, "{threads} threads");
         assert_eq!(runs.1, one.1, "{threads} threads");
         assert_eq!(runs.0.len(), one.0.len(), "{threads} threads");
         assert_eq!(runs.0, one.0, "{threads} threads");
+        assert_eq!(runs.3, one.3, "{threads} threads: scores");
     }
 }

@@ -312,8 +312,7 @@ fn build_new(
     // A run of fewer than a batch of files is not worth a writer of its own.
     let runs = options.threads.max(1).min(todo.len() / BATCH_FILES).max(1);
     let per_run = todo.len().div_ceil(runs).max(1);
-    let mut writers = Vec::with_capacity(runs);
-    for run in 0..runs {
+    let open_run = |run: usize| -> Result<(Index, IndexWriter)> {
         let run_dir = build.join(format!("run-{run}"));
         std::fs::create_dir(&run_dir).map_err(|e| write_error(dir, &e))?;
         let index = create_index(&run_dir).map_err(|e| write_error(dir, &e))?;
@@ -322,8 +321,9 @@ fn build_new(
         let writer = open_writer(&index, dir, &run_options)?;
         // One merge at the end: background merges would race it.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-        writers.push((index, writer));
-    }
+        Ok((index, writer))
+    };
+    let mut writers = (0..runs).map(open_run).collect::<Result<Vec<_>>>()?;
 
     progress.phase(Phase::Indexing, Some(todo.len() as u64));
     let mut read: Vec<Option<ReadFile>> = (0..todo.len()).map(|_| None).collect();
@@ -352,30 +352,64 @@ fn build_new(
     }
 
     // Duplicates settled in corpus order, problems reported in that order.
-    let mut registry = PageRegistry::default();
-    for kept in &plan.kept {
-        registry.keep(&kept.id, &kept.lang, kept.date.clone(), &kept.source);
-    }
-    let mut holders: HashMap<(String, String), usize> = HashMap::new();
+    let (mut registry, mut holders) = registry_of(plan);
+    let mut admitted: Vec<Option<(String, String)>> = vec![None; todo.len()];
     let mut dropped: Vec<usize> = Vec::new();
     for (at, file) in read.into_iter().enumerate() {
         let Some(file) = file else { continue };
-        let Some((admission, head)) = admit_file(file, todo[at].1.change, &mut registry, progress, summary) else {
+        let change = todo[at].1.change;
+        let Some(admitted_page) = admit_file(file, at, change, &mut registry, &mut holders, progress, summary) else {
             continue;
         };
-        let key = (head.id, head.lang);
-        match admission {
-            Admission::Rejected => {
-                dropped.push(at);
-                continue;
+        match admitted_page {
+            Admitted::Rejected => dropped.push(at),
+            Admitted::New { key } => admitted[at] = Some(key),
+            Admitted::Replaces { key, file } => {
+                dropped.extend(file);
+                if let Some(file) = file {
+                    admitted[file] = None;
+                }
+                admitted[at] = Some(key);
             }
-            Admission::Replaces => dropped.extend(holders.get(&key)),
-            Admission::New => {}
         }
-        holders.insert(key, at);
     }
-    for at in dropped {
-        writers[at / per_run].1.delete_term(Term::from_field_text(fields.source_key, &todo[at].1.key));
+    // A dropped file's records are not deleted but never written: merged, a segment with
+    // deleted records gives its fields' lengths as estimates, and the scores would then
+    // depend on which run held the duplicate. The runs that hold one are indexed again
+    // without it (only a build with duplicates pays for this).
+    let mut again: Vec<usize> = dropped.iter().map(|at| at / per_run).collect();
+    again.sort_unstable();
+    again.dedup();
+    for run in again {
+        let files: Vec<usize> =
+            (run * per_run..((run + 1) * per_run).min(todo.len())).filter(|&at| admitted[at].is_some()).collect();
+        progress.phase(Phase::Indexing, Some(files.len() as u64));
+        drop(writers.remove(run));
+        let run_dir = build.join(format!("run-{run}"));
+        std::fs::remove_dir_all(&run_dir).map_err(|e| write_error(dir, &e))?;
+        writers.insert(run, open_run(run)?);
+        for batch in files.chunks(BATCH_FILES) {
+            let parsed: Vec<_> = batch
+                .par_iter()
+                .map(|&at| {
+                    let (order, file) = todo[at];
+                    (at, read_one(&fields, order, file))
+                })
+                .collect();
+            for (at, (file, docs)) in parsed {
+                progress.advance(1);
+                let same = matches!(&file, ReadFile::Parsed { head: Some(h), .. }
+                    if admitted[at].as_ref().is_some_and(|(id, lang)| *id == h.id && *lang == h.lang));
+                if !same {
+                    let reason = "it changed while it was being indexed and was left out: run `paperdex index` again";
+                    report(progress, summary, &Problem::error(&ingest::path::escape(&todo[at].1.path), None, reason));
+                    continue;
+                }
+                for doc in docs {
+                    writers[run].1.add_document(doc).map_err(|e| write_error(dir, &e))?;
+                }
+            }
+        }
     }
 
     progress.phase(Phase::Committing, None);
@@ -426,17 +460,47 @@ enum ReadFile {
     },
 }
 
-/// Reports a read file's problems and counts it, and weighs its page, if any, against
-/// the pages admitted so far: the page and what the registry says of it (a rejected page
-/// counted as skipped, an admitted one as added when new to the index), `None` when the
-/// file holds no page.
+/// The registry of the pages a run weighs new ones against, and their holders: at first
+/// the pages the index keeps.
+fn registry_of(plan: &Plan) -> (PageRegistry, Holders) {
+    let mut registry = PageRegistry::default();
+    let mut holders = Holders::new();
+    for kept in &plan.kept {
+        registry.keep(&kept.id, &kept.lang, kept.date.clone(), &kept.source);
+        holders.insert((kept.id.clone(), kept.lang.clone()), (None, Change::Unchanged));
+    }
+    (registry, holders)
+}
+
+/// The page admitted so far under each (id, language): where its file is among the
+/// run's files (`None`: a page the index keeps from before) and how the run counted it.
+type Holders = HashMap<(String, String), (Option<usize>, Change)>;
+
+/// What became of a read file's page.
+enum Admitted {
+    /// Not newer than the page kept: dropped, counted as skipped.
+    Rejected,
+    /// The first page under `key`.
+    New { key: (String, String) },
+    /// Newer than the page kept under `key`, which it replaces: the replaced page's file
+    /// among the run's (`None`: a page of the index), counted as skipped instead.
+    Replaces { key: (String, String), file: Option<usize> },
+}
+
+/// Reports a read file's problems, weighs its page against the pages admitted so far,
+/// and counts the file once: added or updated (by its `change`) when its page is
+/// admitted, skipped when it holds none or a duplicate of a page kept, a file whose page
+/// it replaces moving to skipped. `None` when the file holds no page.
+#[allow(clippy::too_many_arguments)] // a file, where it is, and the run's accounts
 fn admit_file(
     read: ReadFile,
+    at: usize,
     change: Change,
     registry: &mut PageRegistry,
+    holders: &mut Holders,
     progress: &dyn Progress,
     summary: &mut IndexSummary,
-) -> Option<(Admission, PageHead)> {
+) -> Option<Admitted> {
     let (bytes, problems, head) = match read {
         ReadFile::Unread(problem) => {
             report(progress, summary, &problem);
@@ -445,7 +509,6 @@ fn admit_file(
         ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
     };
     summary.bytes += bytes;
-    summary.updated += usize::from(change == Change::Update);
     for p in &problems {
         report(progress, summary, p);
     }
@@ -457,11 +520,31 @@ fn admit_file(
     if let Some(p) = problem {
         report(progress, summary, &p);
     }
-    match admission {
-        Admission::Rejected => summary.skipped += 1,
-        Admission::New | Admission::Replaces => summary.added += usize::from(change == Change::Add),
+    if admission == Admission::Rejected {
+        summary.skipped += 1;
+        return Some(Admitted::Rejected);
     }
-    Some((admission, head))
+    let key = (head.id, head.lang);
+    let replaced = holders.insert(key.clone(), (Some(at), change));
+    *count_of(summary, change) += 1;
+    Some(match replaced {
+        None => Admitted::New { key },
+        Some((file, counted)) => {
+            let count = count_of(summary, counted);
+            *count = count.saturating_sub(1);
+            summary.skipped += 1;
+            Admitted::Replaces { key, file }
+        }
+    })
+}
+
+/// The summary's count of files that were `change`d.
+fn count_of(summary: &mut IndexSummary, change: Change) -> &mut usize {
+    match change {
+        Change::Add => &mut summary.added,
+        Change::Update => &mut summary.updated,
+        Change::Unchanged => &mut summary.unchanged,
+    }
 }
 
 /// Reads and parses one file, and makes its records' documents.
@@ -512,15 +595,12 @@ fn add_files(
     dir: &Path,
     commit_every: usize,
 ) -> Result<()> {
-    let mut registry = PageRegistry::default();
-    for kept in &plan.kept {
-        registry.keep(&kept.id, &kept.lang, kept.date.clone(), &kept.source);
-    }
+    let (mut registry, mut holders) = registry_of(plan);
     let todo: Vec<(usize, &plan::PlannedFile)> =
         plan.files.iter().enumerate().filter(|(_, f)| f.change != Change::Unchanged).collect();
     progress.phase(Phase::Indexing, Some(todo.len() as u64));
     let mut since_commit = 0;
-    for batch in todo.chunks(BATCH_FILES) {
+    for (first, batch) in todo.chunks(BATCH_FILES).enumerate().map(|(i, b)| (i * BATCH_FILES, b)) {
         let parsed: Vec<_> = batch
             .par_iter()
             .map(|&(order, file)| {
@@ -528,7 +608,7 @@ fn add_files(
                 (file, read, docs)
             })
             .collect();
-        for (file, read, docs) in parsed {
+        for (at, (file, read, docs)) in (first..).zip(parsed) {
             progress.advance(1);
             if matches!(read, ReadFile::Parsed { .. }) {
                 since_commit += 1;
@@ -536,12 +616,13 @@ fn add_files(
                 // not know it held it: a damaged key column must not duplicate records.
                 writer.delete_term(Term::from_field_text(fields.source_key, &file.key));
             }
-            match admit_file(read, file.change, &mut registry, progress, summary) {
-                None | Some((Admission::Rejected, _)) => continue,
-                Some((Admission::Replaces, head)) => {
-                    writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&head.id, &head.lang)));
+            match admit_file(read, at, file.change, &mut registry, &mut holders, progress, summary) {
+                None | Some(Admitted::Rejected) => continue,
+                // The records the replaced page has in the index or were added before.
+                Some(Admitted::Replaces { key: (id, lang), .. }) => {
+                    writer.delete_term(Term::from_field_text(fields.page_key, &page_key(&id, &lang)));
                 }
-                Some((Admission::New, _)) => {}
+                Some(Admitted::New { .. }) => {}
             }
             for doc in docs {
                 writer.add_document(doc).map_err(|e| write_error(dir, &e))?;
