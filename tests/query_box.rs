@@ -376,6 +376,10 @@ fn a_query_with_no_hits_is_tried_with_its_typos_corrected() {
     assert_eq!(doc["corrected"], "Chart attribution");
     assert_eq!(doc["query"], "Chart Attributon");
     assert_eq!(ids(&doc), ["3001.00003"]);
+    // Under --fuzzy too, for what typo tolerance leaves as typed (a prefix).
+    let prefix = json(&["Attributon*", "--fuzzy", "--kind", "page"]);
+    assert_eq!(prefix["corrected"], "attribution*");
+    assert!(ids(&prefix).contains(&"3001.00003".to_owned()), "{prefix}");
     // Nothing near: no hits, no correction.
     let none = json(&["Qwxzvbnm"]);
     assert_eq!(none["total_hits"], 0);

@@ -290,7 +290,7 @@ pub(crate) fn thousands_group(rest: &str) -> Option<&str> {
 
 /// Hangul, kana and CJK ideographs: scripts written without spaces between words (or,
 /// for Korean, with particles attached), indexed as bigrams.
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}'
         | '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')

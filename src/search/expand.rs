@@ -92,10 +92,16 @@ pub fn typo_query(
 ) -> Option<Box<dyn Query>> {
     let [exact] = &exact_terms(word)[..] else { return None };
     let mut words: Vec<rank::Word> = surface_word(fields, searched, exact, boost).into_iter().collect();
-    for (term, _) in typo_terms(searcher, fields, exact) {
-        words.extend(surface_word(fields, searched, &term, boost * TYPO_WEIGHT));
+    let typos = typo_terms(searcher, fields, exact);
+    let most = typos.iter().map(|(_, freq)| *freq).max().unwrap_or(1).max(1) as f32;
+    for (term, freq) in typos {
+        // The more records hold a spelling, the likelier it is the one meant (a noisy
+        // channel's prior): the common word above its rare lookalikes, which share its
+        // idf (`blended`) rather than win on their rarity.
+        let prior = (freq as f32 / most).sqrt();
+        words.extend(surface_word(fields, searched, &term, boost * TYPO_WEIGHT * prior));
     }
-    let scored: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words).kept(kept));
+    let scored: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words).kept(kept).blended());
     // A record holding the word as typed ranks above every record that only holds a typo
     // of it: a flat bonus larger than any BM25F score, for the exact word.
     let typed = TermQuery::new(Term::from_field_text(fields.exact, exact), IndexRecordOption::Basic);
@@ -108,8 +114,7 @@ const EXACT_BONUS: f32 = 100.0;
 
 /// The words as written one edit from `exact` (not `exact` itself), most frequent first.
 pub fn typo_terms(searcher: &Searcher, fields: &Fields, exact: &str) -> Vec<(String, u64)> {
-    // One-letter words have too many neighbours to mean anything.
-    if exact.chars().count() < 3 {
+    if exact.chars().count() < shortest_typo_word(exact).0 {
         return Vec::new();
     }
     let mut found = if is_ascii_word(exact) {
@@ -167,6 +172,15 @@ fn ascii_typo_terms(searcher: &Searcher, field: Field, word: &str) -> Vec<(Strin
 fn starts_a_term(dictionary: &tantivy::termdict::TermDictionary, start: &[u8]) -> bool {
     let Ok(mut stream) = dictionary.range().ge(start).into_stream() else { return false };
     stream.advance() && stream.key().starts_with(start)
+}
+
+/// The fewest letters a word needs for its typos to be looked for (`--fuzzy`), and for it
+/// to be corrected in a query that finds nothing: words of one or two letters have too
+/// many neighbours to mean anything, and one of three is too often meant as written to
+/// be corrected; but two Hangul syllables or CJK characters (the bigrams such text is
+/// indexed as) are a word of their own.
+pub fn shortest_typo_word(exact: &str) -> (usize, usize) {
+    if exact.chars().any(crate::index::tokenizer::is_cjk) { (2, 2) } else { (3, 4) }
 }
 
 /// The word the index most likely meant by `exact` when it holds no such word: the most
@@ -258,6 +272,52 @@ mod tests {
         }
         writer.commit().unwrap();
         (index, fields)
+    }
+
+    /// An in-memory index of one record per text, its words in the body and as written.
+    fn index_of(texts: &[&str]) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for text in texts {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, tantivy::schema::Facet::from("/page"));
+            doc.add_text(fields.body, *text);
+            doc.add_text(fields.exact, *text);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    #[test]
+    fn a_rare_lookalike_does_not_outrank_the_common_word() {
+        // `viedo` is one edit from `video`, in forty records of four hundred, and from
+        // `viredo`, in one (with as short a text): the common word's records come first.
+        let mut texts = vec!["a clip of video about cats"; 40];
+        texts.push("a clip of viredo about cats");
+        texts.extend(["a page of text about dogs"; 359]);
+        let (index, fields) = index_of(&texts);
+        let searcher = index.reader().unwrap().searcher();
+        let fields_searched = rank::default_fields();
+        let query = typo_query(&searcher, &fields, &fields_searched, "viedo", 1.0, rank::Kinds::ALL).unwrap();
+        let top = searcher.search(&*query, &tantivy::collector::TopDocs::with_limit(41).order_by_score()).unwrap();
+        assert_eq!(top.len(), 41);
+        let viredo = tantivy::DocAddress::new(0, 40);
+        assert_eq!(top.last().map(|(_, a)| *a), Some(viredo), "{top:?}");
+        assert!(top[0].0 > top[40].0, "{top:?}");
+    }
+
+    #[test]
+    fn two_hangul_syllables_are_a_word_with_typos() {
+        let (index, fields) = index_of(&["새로운 모델 구조", "모든 데이터"]);
+        let searcher = index.reader().unwrap().searcher();
+        let typos: Vec<String> = typo_terms(&searcher, &fields, "모댈").into_iter().map(|(t, _)| t).collect();
+        assert!(typos.contains(&"모델".to_owned()), "{typos:?}");
+        assert_eq!(correction(&searcher, &fields, "모댈").as_deref(), Some("모델"));
+        // One syllable is not.
+        assert!(typo_terms(&searcher, &fields, "모").is_empty());
     }
 
     #[test]

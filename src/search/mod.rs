@@ -231,7 +231,7 @@ pub struct SearchResults {
 /// says so: "no hits for `colorizaton`; showing `colorization`".
 pub fn search(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
     let results = search_once(px, searcher, request)?;
-    if results.total_hits > 0 || request.fuzzy || request.strict {
+    if results.total_hits > 0 || request.strict {
         return Ok(results);
     }
     let Some(text) = request.text() else { return Ok(results) };
@@ -268,7 +268,10 @@ fn corrected_query(searcher: &Searcher, fields: &crate::index::Fields, text: &st
             let core = &rest[start..end.max(start)];
             let exact = crate::index::tokenizer::exact_terms(core);
             let fixed = match &exact[..] {
-                [one] if one.chars().count() >= 4 && core.chars().all(|c| c.is_alphanumeric() || c == '\'') => {
+                [one]
+                    if one.chars().count() >= expand::shortest_typo_word(one).1
+                        && core.chars().all(|c| c.is_alphanumeric() || c == '\'') =>
+                {
                     expand::correction(searcher, fields, one)
                 }
                 _ => None,

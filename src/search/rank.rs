@@ -224,6 +224,8 @@ pub struct Bm25fQuery {
     kept: Kinds,
     /// Whether snippets mark the words (not the words feedback added).
     marked: bool,
+    /// Whether the words share one idf, the most frequent one's ([`Bm25fQuery::blended`]).
+    blended: bool,
 }
 
 impl fmt::Debug for Bm25fQuery {
@@ -239,7 +241,15 @@ impl Bm25fQuery {
             .into_iter()
             .map(|k| (Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path())), k))
             .collect();
-        Bm25fQuery { words, kinds, kept: Kinds::ALL, marked: true }
+        Bm25fQuery { words, kinds, kept: Kinds::ALL, marked: true, blended: false }
+    }
+
+    /// The words share one idf, that of the most frequent of them: the spellings of one
+    /// word (its typos), where a rare lookalike would otherwise outrank the common word
+    /// on its rarity alone (Lucene blends a fuzzy query's term frequencies so).
+    pub fn blended(mut self) -> Self {
+        self.blended = true;
+        self
     }
 
     /// Reads only the fields that records of `kept` kinds carry. The words' statistics
@@ -341,12 +351,10 @@ impl Bm25fQuery {
             }
             EnableScoring::Disabled { .. } => None,
         };
-        let mut words = Vec::with_capacity(self.words.len());
-        // Per word, the indices of its parts' lookups.
-        let mut looked_up: Vec<Vec<usize>> = Vec::with_capacity(self.words.len());
         let mut at = 0;
+        let mut stats = Vec::with_capacity(self.words.len());
         for word in &self.words {
-            let (idf, averages) = match (&scoring, &of_kind) {
+            stats.push(match (&scoring, &of_kind) {
                 (EnableScoring::Enabled { searcher, statistics_provider }, Some(of_kind)) => {
                     // The counts found are the searcher's own; another provider is asked.
                     let own = std::ptr::addr_eq(*statistics_provider as *const _, *searcher as *const Searcher);
@@ -354,7 +362,21 @@ impl Bm25fQuery {
                     statistics(word, &stats, of_kind)?
                 }
                 _ => (0.0, vec![Some(1.0); word.parts.len()]),
-            };
+            });
+            at += word.parts.len();
+        }
+        if self.blended {
+            // The lowest idf of the words any record holds: the most frequent one's.
+            let held = stats.iter().filter(|(_, averages)| averages.iter().any(Option::is_some));
+            if let Some(shared) = held.map(|(idf, _)| *idf).reduce(f32::min) {
+                stats.iter_mut().for_each(|(idf, _)| *idf = shared);
+            }
+        }
+        let mut words = Vec::with_capacity(self.words.len());
+        // Per word, the indices of its parts' lookups.
+        let mut looked_up: Vec<Vec<usize>> = Vec::with_capacity(self.words.len());
+        let mut at = 0;
+        for (word, (idf, averages)) in self.words.iter().zip(stats) {
             let mut parts = Vec::with_capacity(word.parts.len());
             let mut found = Vec::with_capacity(word.parts.len());
             for (p, average) in word.parts.iter().zip(averages) {
