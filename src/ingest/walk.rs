@@ -223,17 +223,16 @@ impl PageRegistry {
             self.kept.insert(key, (page.date.clone(), page.source.clone()));
             return (Admission::New, None);
         };
+        let tie = page.date == *kept_date;
         let duplicate = |loser: &str, winner: &str, date: &Option<String>| {
-            Problem::warning(
-                loser,
-                None,
-                format!(
-                    "duplicate of page {} ({}) in {winner}; kept the one dated {}",
-                    page.id,
-                    page.lang,
-                    date.as_deref().unwrap_or("(no date)")
-                ),
-            )
+            let date = date.as_deref().unwrap_or("(no date)");
+            // Of two with the same date, the one read first (in path order) stays.
+            let kept = if tie {
+                format!("both dated {date}, kept the one read first")
+            } else {
+                format!("kept the one dated {date}")
+            };
+            Problem::warning(loser, None, format!("duplicate of page {} ({}) in {winner}; {kept}", page.id, page.lang))
         };
         if page.date > *kept_date {
             let problem = duplicate(kept_source, &page.source, &page.date);
