@@ -295,8 +295,7 @@ fn report(progress: &dyn Progress, summary: &mut IndexSummary, p: &Problem) {
 /// appends their stored records as they are instead of decompressing, sorting and
 /// compressing every one. Which page of a duplicate stays is settled once every file is
 /// read, in corpus order, as a build file by file would, and problems are reported then,
-/// in that order: the dropped files' records are deleted from their runs before the
-/// merge.
+/// in that order; a run that read a dropped file is indexed again without it.
 fn build_new(
     dir: &Path,
     plan: &Plan,
