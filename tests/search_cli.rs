@@ -284,6 +284,9 @@ fn browse_mode_with_star_or_no_query() {
     let star = seed(&["*", "--facet", "kind"]);
     assert_eq!(none["total_hits"], 34);
     assert_eq!(star["total_hits"], 34);
+    for stars in ["**", "* **"] {
+        assert_eq!(seed(&[stars])["total_hits"], 34, "{stars}");
+    }
     assert_eq!(none["sort"], "-date");
     assert_eq!(facet(&none, "kind"), [("/method".to_owned(), 32), ("/caption".to_owned(), 1), ("/page".to_owned(), 1)]);
     let drill = seed(&["--facet", "kind=/caption"]);

@@ -110,9 +110,10 @@ impl Default for SearchRequest {
 }
 
 impl SearchRequest {
-    /// The query text when there is one to rank by.
+    /// The query text when there is one to rank by: not when it is only stars (`*`, `**`,
+    /// `* *`), which browse everything.
     pub fn text(&self) -> Option<&str> {
-        self.query.as_deref().map(str::trim).filter(|q| q.split_whitespace().any(|w| w != "*"))
+        self.query.as_deref().map(str::trim).filter(|q| q.split_whitespace().any(|w| w.bytes().any(|b| b != b'*')))
     }
 }
 
