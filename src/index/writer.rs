@@ -402,6 +402,9 @@ fn build_new(
                 if !same {
                     let reason = "it changed while it was being indexed and was left out: run `paperdex index` again";
                     report(progress, summary, &Problem::error(&ingest::path::escape(&todo[at].1.path), None, reason));
+                    let count = count_of(summary, todo[at].1.change);
+                    *count = count.saturating_sub(1);
+                    summary.skipped += 1;
                     continue;
                 }
                 for doc in docs {
