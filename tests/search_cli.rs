@@ -249,6 +249,51 @@ fn query_errors_show_where_the_query_broke() {
     );
 }
 
+/// A search narrowed to kinds (`--kind`, one or several) returns exactly the unnarrowed
+/// search's hits of those kinds, in the same order with the same scores and facet counts:
+/// a kind filter narrows, it does not score (a rare kind's records are not lifted above
+/// a common kind's), whether it is intersected or implied by the fields the query reads.
+#[test]
+fn kinds_narrow_without_changing_scores() {
+    let hits = |v: &Value| -> Vec<(String, String, f64)> {
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["kind"].as_str().unwrap().to_owned(),
+                    h["id"].as_str().unwrap().to_owned(),
+                    h["score"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let kind_sets: &[&[&str]] =
+        &[&["caption"], &["method"], &["page"], &["caption", "method"], &["page", "method"], &["table"]];
+    for query in ["personalized", "personalized generation", "text OR image", "generation -text", "personal*"] {
+        let all = seed(&["--limit", "10000", query]);
+        let all_hits = hits(&all);
+        assert!(all_hits.len() >= 12, "{query}: {}", all_hits.len());
+        for kinds in kind_sets {
+            let mut args: Vec<&str> = vec!["--limit", "10000", "--facet", "category"];
+            for kind in *kinds {
+                args.extend(["--kind", kind]);
+            }
+            args.push(query);
+            let narrowed = seed(&args);
+            let keeps = |kind: &str| {
+                kinds
+                    .iter()
+                    .any(|k| kind == *k || kind.split('/').next() == Some(*k) || kind.ends_with(&format!("/{k}")))
+            };
+            let wanted: Vec<_> = all_hits.iter().filter(|(kind, ..)| keeps(kind)).cloned().collect();
+            assert_eq!(hits(&narrowed), wanted, "{query} {kinds:?}");
+            assert_eq!(narrowed["total_hits"].as_u64().unwrap() as usize, wanted.len(), "{query} {kinds:?}");
+        }
+    }
+}
+
 #[test]
 fn unknown_filter_facet_kind_and_dates_are_errors() {
     let valid = "valid fields: kind, category, mechanism, topic, affiliation, date, lang";

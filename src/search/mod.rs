@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, MultiCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, Weight};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, Weight};
 use tantivy::schema::Field;
 use tantivy::{DateTime, DocAddress, Order, Searcher};
 
@@ -327,10 +327,16 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         }
         None => None,
     };
+    // A query that only reaches records of the kinds asked for (their own fields, as
+    // `--kind caption` reads) needs no kind filter to intersect with.
+    let kinds_implied = !request.kinds.is_empty()
+        && request.kinds.iter().all(|k| k.is_top_level())
+        && !request.filters.iter().any(|f| f.field == "kind")
+        && text_query.as_deref().is_some_and(|q| rank::within_kinds(q, rank::Kinds::of(&request.kinds)));
     let filters = filter::filters(
         searcher,
         f,
-        &request.kinds,
+        if kinds_implied { &[] } else { &request.kinds },
         &request.filters,
         &request.excludes,
         request.since,
@@ -341,7 +347,11 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         clauses.push((Occur::Must, q.box_clone()));
     }
     let filters_empty = filters.must.is_empty() && filters.must_not.is_empty();
-    clauses.extend(filters.must.into_iter().map(|q| (Occur::Must, q)));
+    // Filters narrow; they do not score (a kind's own rarity would otherwise lift its
+    // records above another kind's when several are asked for).
+    clauses.extend(
+        filters.must.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)),
+    );
     clauses.extend(filters.must_not.into_iter().map(|q| (Occur::MustNot, q)));
     let full_query: Box<dyn Query> = match clauses.len() {
         0 => Box::new(AllQuery),

@@ -14,7 +14,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
 use tantivy::postings::TermInfo;
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
@@ -212,6 +212,38 @@ impl Kinds {
     fn keeps_any(self, kinds: &[RecordKind]) -> bool {
         kinds.iter().any(|&k| self.0 & Kinds::bit(k) != 0)
     }
+
+    /// Whether every one of `kinds` is kept.
+    fn keeps_all(self, kinds: &[RecordKind]) -> bool {
+        kinds.iter().all(|&k| self.0 & Kinds::bit(k) != 0)
+    }
+}
+
+/// Whether every record `query` matches is of a kind `kept` keeps, told from its
+/// structure: a BM25F query reading only fields that records of those kinds carry, or a
+/// boolean query with such a required clause (or only such optional ones). A search
+/// narrowed to those kinds then needs no kind filter beside it.
+pub fn within_kinds(query: &dyn Query, kept: Kinds) -> bool {
+    if kept == Kinds::ALL {
+        return true;
+    }
+    if let Some(bm25f) = query.downcast_ref::<Bm25fQuery>() {
+        return bm25f.kept == kept
+            && bm25f.words.iter().flat_map(|w| &w.parts).all(|p| match p.kinds {
+                Some(kinds) => !kept.keeps_any(kinds) || kept.keeps_all(kinds),
+                None => false,
+            });
+    }
+    if let Some(boolean) = query.downcast_ref::<tantivy::query::BooleanQuery>() {
+        let clauses = boolean.clauses();
+        let required = || clauses.iter().filter(|(occur, _)| *occur == Occur::Must);
+        if required().next().is_some() {
+            return required().any(|(_, q)| within_kinds(q.as_ref(), kept));
+        }
+        let optional = || clauses.iter().filter(|(occur, _)| *occur == Occur::Should);
+        return optional().next().is_some() && optional().all(|(_, q)| within_kinds(q.as_ref(), kept));
+    }
+    false
 }
 
 /// Words searched in several fields at once, each scored by BM25F and the scores summed:

@@ -45,6 +45,11 @@ impl RecordKind {
         }
     }
 
+    /// Whether it is a kind of its own (page, caption, method), not a kind of caption.
+    pub fn is_top_level(self) -> bool {
+        matches!(self, RecordKind::Page | RecordKind::Caption | RecordKind::Method)
+    }
+
     /// The `kind` facet path of the records of this kind.
     pub fn facet_path(self) -> &'static str {
         match self {
