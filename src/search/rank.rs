@@ -839,9 +839,10 @@ struct Bm25fScorer {
     tfs: Vec<f32>,
     /// The documents `tfs` holds a value for.
     gathered: Box<[u64; WINDOW as usize / 64]>,
-    /// The score of the current document when it was sought alone, outside any window
-    /// (the window is empty then, and the postings on it not yet advanced).
-    point: Option<f32>,
+    /// Point mode: the current document was sought alone, outside any window (the
+    /// window is empty then, and the postings on it not yet advanced); its score once
+    /// asked for.
+    point: Option<Option<f32>>,
     /// The last target sought outside the window, and how many such seeks in a row
     /// came close to the one before.
     last_sought: Option<DocId>,
@@ -869,7 +870,9 @@ impl Bm25fScorer {
     }
 
     /// Moves to the first document at or after `target` that any word is on (postings
-    /// sought there), scored alone: point mode, the window empty.
+    /// sought there), to be scored alone when its score is asked for: point mode, the
+    /// window empty. (An intersection seeking many records that turn out not to match
+    /// never scores them.)
     fn settle(&mut self, target: DocId) -> DocId {
         let mut lowest = TERMINATED;
         for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
@@ -877,22 +880,24 @@ impl Bm25fScorer {
             lowest = lowest.min(d);
         }
         self.doc = lowest;
-        if lowest == TERMINATED {
-            self.point = None;
-            return TERMINATED;
-        }
+        self.point = if lowest == TERMINATED { None } else { Some(None) };
+        lowest
+    }
+
+    /// The score of the document the postings are on, in point mode.
+    fn point_score(&self) -> f32 {
+        let doc = self.doc;
         let mut score = 0.0;
         for word in &self.words {
             let mut tf = 0.0;
-            for p in word.postings.iter().filter(|p| p.list.doc() == lowest) {
-                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(lowest));
+            for p in word.postings.iter().filter(|p| p.list.doc() == doc) {
+                tf += p.list.term_freq() as f32 * p.part.norm(p.fieldnorms.fieldnorm_id(doc));
             }
             if tf > 0.0 {
                 score += word.factor * tf / (RANKING.k1 + tf);
             }
         }
-        self.point = Some(score);
-        lowest
+        score
     }
 
     /// Gathers the next window, from the lowest document any word is on, and moves to
@@ -946,8 +951,8 @@ impl Bm25fScorer {
     /// Every matching record with its score, in record order, a window at a time.
     fn each_scored(&mut self, mut callback: impl FnMut(DocId, Score)) {
         while self.doc != TERMINATED {
-            if let Some(score) = self.point {
-                callback(self.doc, score);
+            if self.point.is_some() {
+                callback(self.doc, self.point_score());
                 self.advance();
                 continue;
             }
@@ -1277,7 +1282,12 @@ impl DocSet for Bm25fScorer {
 impl Scorer for Bm25fScorer {
     fn score(&mut self) -> Score {
         match self.point {
-            Some(score) => score,
+            Some(Some(score)) => score,
+            Some(None) => {
+                let score = self.point_score();
+                self.point = Some(Some(score));
+                score
+            }
             None => self.scores[(self.doc - self.start) as usize],
         }
     }
