@@ -9,6 +9,7 @@ pub mod filter;
 mod group;
 pub mod ids;
 pub mod limits;
+mod matched;
 pub mod query;
 pub mod rank;
 pub mod request;

@@ -564,9 +564,12 @@ impl Context<'_> {
             phrase.set_slop(literal.slop);
             phrase
         });
-        let matches: Box<dyn Query> = match as_written {
-            Some(phrase) if self.any_match(&phrase) => Box::new(phrase),
-            _ => self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?,
+        // Its matches are found once, to tell whether there are any, and searched as a
+        // list: the phrase is not matched twice.
+        let found = as_written.and_then(|phrase| super::matched::Matched::find(self.searcher, Box::new(phrase)).ok());
+        let matches: Box<dyn Query> = match found.flatten() {
+            Some(matched) => Box::new(matched),
+            None => self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?,
         };
         if stemmed.len() < 2 {
             return Ok(matches);
@@ -580,25 +583,6 @@ impl Context<'_> {
         let required: Box<dyn Query> = Box::new(ConstScoreQuery::new(matches, 0.0));
         let ranked = self.bm25f(words);
         Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, ranked)])))
-    }
-
-    /// Whether any record matches `query` (found at the first one; an index that cannot
-    /// say counts as none, and the phrase is then matched field by field).
-    fn any_match(&self, query: &dyn Query) -> bool {
-        let Ok(weight) = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(self.searcher)) else {
-            return false;
-        };
-        self.searcher.segment_readers().iter().any(|reader| {
-            let Ok(mut scorer) = weight.scorer(reader, 1.0) else { return false };
-            let mut doc = scorer.doc();
-            while doc != tantivy::TERMINATED {
-                if reader.alive_bitset().is_none_or(|bits| bits.is_alive(doc)) {
-                    return true;
-                }
-                doc = scorer.advance();
-            }
-            false
-        })
     }
 
     /// Adjacent words of the query found side by side in a record score more: each pair
