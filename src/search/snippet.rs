@@ -1,8 +1,8 @@
 //! Snippets: the best-matching stretch of a hit's text with the matched terms marked,
 //! taken from the field most telling for the record's kind.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use memchr::memmem::Finder;
 
@@ -43,6 +43,8 @@ pub struct Snippets<'a> {
     word_ids: Option<HashMap<String, usize>>,
     /// Where two of the query's words are looked for side by side.
     pairs: Pairs,
+    /// Per record kind (page, caption, method), its snippet fields, once asked for.
+    candidates: [Option<std::rc::Rc<[Field]>>; 3],
 }
 
 impl<'a> Snippets<'a> {
@@ -52,8 +54,9 @@ impl<'a> Snippets<'a> {
             query,
             fields,
             max_chars: max_chars.max(20),
-            generators: HashMap::new(),
-            held: HashMap::new(),
+            generators: HashMap::default(),
+            held: HashMap::default(),
+            candidates: Default::default(),
             terms: None,
             word_ids: None,
             pairs: Pairs::Anywhere,
@@ -140,9 +143,17 @@ impl<'a> Snippets<'a> {
 
     /// The fields a record's snippet is looked for in, most telling first (the schema
     /// table's snippet roles).
-    fn candidates(&self, kind: &str) -> Vec<Field> {
+    fn candidates(&mut self, kind: &str) -> std::rc::Rc<[Field]> {
         let kind = RecordKind::of(kind).unwrap_or(RecordKind::Caption);
-        snippet_fields(kind).iter().filter_map(|t| self.fields.text(t.name)).collect()
+        let slot = match kind {
+            RecordKind::Page => 0,
+            RecordKind::Caption => 1,
+            RecordKind::Method => 2,
+        };
+        let fields = self.fields;
+        self.candidates[slot]
+            .get_or_insert_with(|| snippet_fields(kind).iter().filter_map(|t| fields.text(t.name)).collect())
+            .clone()
     }
 
     /// The snippet around the term word at `at` of one of `field`'s values.
@@ -174,7 +185,7 @@ impl<'a> Snippets<'a> {
         let mut hits = hits.to_vec();
         hits.sort_unstable();
         hits.dedup();
-        let mut in_body = HashMap::new();
+        let mut in_body = HashMap::default();
         let mut positions = Vec::new();
         for segment in hits.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
             let inverted = self.searcher.segment_reader(segment[0].segment_ord).inverted_index(body)?;
@@ -223,7 +234,7 @@ impl<'a> Snippets<'a> {
             // value is scanned once for both.
             let several = self.several(query);
             let mut single: Option<(Field, &str, usize)> = None;
-            for &field in &candidates {
+            for &field in candidates.iter() {
                 self.prepare(query, field)?;
                 let pairs = several && self.pairs_in(field, address);
                 let finder = &self.generators[&field].1;
@@ -251,7 +262,7 @@ impl<'a> Snippets<'a> {
             }
             // Then the start of each field through the analyzer, for terms that do not
             // show as written (stems such as `studi`, folded letters such as `muller`).
-            for &field in &candidates {
+            for &field in candidates.iter() {
                 self.prepare(query, field)?;
                 let Some((generator, finder)) = self.generators.get_mut(&field) else { continue };
                 if finder.len() == 0 {
@@ -355,7 +366,7 @@ thread_local! {
     /// Words as written and the terms the index makes of them: the same words come back
     /// in hit after hit and query after query (`models`, `modeling` for `model`), and
     /// analysing one costs a stemmer.
-    static ANALYSED: RefCell<HashMap<Box<str>, Analysis>> = RefCell::new(HashMap::new());
+    static ANALYSED: RefCell<HashMap<Box<str>, Analysis>> = const { RefCell::new(HashMap::with_hasher(rustc_hash::FxBuildHasher)) };
 }
 
 /// `with` given the analysis of `word`, remembered by the thread.
