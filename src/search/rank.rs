@@ -690,6 +690,13 @@ impl Bm25fWeight {
         if let ([(list, _)], None) = (&lists[..], alive) {
             return Ok((list.doc_freq(), true));
         }
+        // One list long enough to reach the cap alone (no record deleted): at least its
+        // length match, told without reading any.
+        let longest = lists.iter().map(|(list, _)| list.doc_freq()).max().unwrap_or(0);
+        if alive.is_none() && longest >= cap {
+            let every = lists.iter().filter(|(list, _)| list.doc_freq() > 0).count() == 1;
+            return Ok((longest, every));
+        }
         // Lists too short to reach the cap together are counted whole.
         if lists.iter().map(|(list, _)| u64::from(list.doc_freq())).sum::<u64>() < u64::from(cap) {
             return Ok((self.count(reader)?, true));
@@ -1541,6 +1548,21 @@ mod tests {
                 assert_eq!(count_up_to(&weight, &searcher, Some(cap)).unwrap(), (every, true), "{words:?} {cap}");
             }
         }
+    }
+
+    #[test]
+    fn a_list_that_reaches_the_cap_alone_counts_at_least_its_length() {
+        let (index, fields) = pages(3000);
+        let searcher = index.reader().unwrap().searcher();
+        let words = ["alpha", "beta"];
+        let weight = query(&fields, &words).scored_weight(&searcher).unwrap();
+        // `alpha` is in a third of the bodies, `beta` in a fifth of the titles.
+        let every = searcher.search(&query(&fields, &words), &tantivy::collector::Count).unwrap();
+        assert_eq!(every, 1400);
+        assert_eq!(count_up_to(&weight, &searcher, Some(800)).unwrap(), (1000, false));
+        assert_eq!(count_up_to(&weight, &searcher, Some(1000)).unwrap(), (1000, false));
+        assert_eq!(count_up_to(&weight, &searcher, Some(1001)).unwrap(), (1400, true));
+        assert_eq!(count_up_to(&weight, &searcher, None).unwrap(), (1400, true));
     }
 
     #[test]
