@@ -29,6 +29,8 @@ pub struct RecordFacetSegment {
     facets: Option<FacetReader>,
     map: Arc<ChildMap>,
     counts: Vec<u64>,
+    /// Per set of children ([`ByRecord::Sets`]), the records counted with it.
+    set_counts: Vec<u64>,
     counted: u64,
 }
 
@@ -48,26 +50,103 @@ pub struct ChildMap {
     by_record: OnceLock<ByRecord>,
 }
 
-/// Each record's distinct children, in record order: record `d`'s are
-/// `children[starts[d]..starts[d + 1]]`.
+/// Each record's distinct children, kept per record. Records mostly share a few sets of
+/// children (a date's one year, a caption's page's categories), so a record holds the
+/// number of its set, two bytes, and counting a record is one increment of its set's
+/// count; the sets' counts are spread to their children at the end. Only the most
+/// frequent sets are numbered: a record of another set has its children listed apart.
+/// Where sets are so many that a good part of the records would be listed apart (a
+/// page's topics, which its captions share), every record's children are listed.
 struct ByRecord {
-    starts: Box<[u32]>,
-    children: Box<[u16]>,
+    of_record: Box<[u16]>,
+    sets: Box<[Box<[u16]>]>,
+    listed: Listed,
 }
 
-impl ByRecord {
+enum Listed {
+    /// The few records of a set not numbered.
+    Some(rustc_hash::FxHashMap<DocId, Box<[u16]>>),
+    /// Every record: record `d`'s children are `children[starts[d]..starts[d + 1]]`.
+    All { starts: Box<[u32]>, children: Box<[u16]> },
+}
+
+impl Listed {
     fn of(&self, doc: DocId) -> &[u16] {
-        let d = doc as usize;
-        match (self.starts.get(d), self.starts.get(d + 1)) {
-            (Some(&from), Some(&to)) => self.children.get(from as usize..to as usize).unwrap_or_default(),
-            _ => &[],
+        match self {
+            Listed::Some(listed) => listed.get(&doc).map_or(&[], |c| c),
+            Listed::All { starts, children } => {
+                let d = doc as usize;
+                match (starts.get(d), starts.get(d + 1)) {
+                    (Some(&from), Some(&to)) => children.get(from as usize..to as usize).unwrap_or_default(),
+                    _ => &[],
+                }
+            }
         }
     }
 }
 
+/// The share of a segment's records (one in this many) that may be listed apart.
+const LISTED_SHARE: u32 = 16;
+
+/// In [`ByRecord::of_record`]: the record's children are listed apart.
+const LISTED: u16 = u16::MAX;
+
+/// The most sets of children [`ByRecord`] numbers.
+const MAX_SETS: usize = 4096;
+
+impl ByRecord {
+    /// `map`'s children of every record of the segment.
+    fn build(map: &ChildMap, facets: &FacetReader, max_doc: u32) -> ByRecord {
+        // Every distinct set, how many records have it, and each record's.
+        let mut interned: HashMap<Box<[u16]>, u32> = HashMap::new();
+        let mut distinct: Vec<(Box<[u16]>, u32)> = Vec::new();
+        let mut set_of: Vec<u32> = Vec::with_capacity(max_doc as usize);
+        let mut children: Vec<u16> = Vec::new();
+        for doc in 0..max_doc {
+            children.clear();
+            map.each_child(facets, doc, |child| children.push(child as u16));
+            let i = match interned.get(children.as_slice()) {
+                Some(&i) => i,
+                None => {
+                    let i = distinct.len() as u32;
+                    interned.insert(children.as_slice().into(), i);
+                    distinct.push((children.as_slice().into(), 0));
+                    i
+                }
+            };
+            distinct[i as usize].1 += 1;
+            set_of.push(i);
+        }
+        // The most frequent sets are numbered, most frequent first.
+        let mut by_frequency: Vec<u32> = (0..distinct.len() as u32).collect();
+        by_frequency.sort_by_key(|&i| std::cmp::Reverse(distinct[i as usize].1));
+        let mut number = vec![LISTED; distinct.len()];
+        for (n, &i) in by_frequency.iter().take(MAX_SETS).enumerate() {
+            number[i as usize] = n as u16;
+        }
+        let sets = by_frequency.iter().take(MAX_SETS).map(|&i| distinct[i as usize].0.clone()).collect();
+        let of_record: Box<[u16]> = set_of.iter().map(|&i| number[i as usize]).collect();
+        let unnumbered = of_record.iter().filter(|&&n| n == LISTED).count();
+        let listed = if unnumbered as u64 <= u64::from(max_doc / LISTED_SHARE) {
+            let docs = of_record.iter().enumerate().filter(|&(_, &n)| n == LISTED);
+            Listed::Some(docs.map(|(doc, _)| (doc as DocId, distinct[set_of[doc] as usize].0.clone())).collect())
+        } else {
+            let mut starts = Vec::with_capacity(set_of.len() + 1);
+            let mut children = Vec::new();
+            starts.push(0u32);
+            for &i in &set_of {
+                children.extend_from_slice(&distinct[i as usize].0);
+                starts.push(u32::try_from(children.len()).unwrap_or(u32::MAX));
+            }
+            Listed::All { starts: starts.into(), children: children.into() }
+        };
+        ByRecord { of_record, sets, listed }
+    }
+}
+
 /// The most records of a segment whose children are kept per record, and the most maps
-/// of an index that keep them (4 bytes a record and 2 a value each: for a million
-/// records of two values, 128 MiB at most).
+/// of an index that keep them (2 bytes a record, and where sets of values are many 4
+/// more and 2 a value each: for a million records of two values, 160 MiB at most).
 const BY_RECORD_MAPS: usize = 16;
 const BY_RECORD_DOCS: u32 = 1 << 20;
 
@@ -154,15 +233,7 @@ impl ChildMaps {
         {
             return;
         }
-        let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut children: Vec<u16> = Vec::new();
-        starts.push(0);
-        for doc in 0..max_doc {
-            map.each_child(facets, doc, |child| children.push(child as u16));
-            let Ok(end) = u32::try_from(children.len()) else { return };
-            starts.push(end);
-        }
-        let _ = map.by_record.set(ByRecord { starts: starts.into(), children: children.into() });
+        let _ = map.by_record.set(ByRecord::build(map, facets, max_doc));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MapKey, Arc<ChildMap>>> {
@@ -176,12 +247,19 @@ impl Collector for RecordFacetCounts {
 
     fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<RecordFacetSegment> {
         let Ok(facets) = reader.facet_reader(&self.field) else {
-            return Ok(RecordFacetSegment { facets: None, map: Arc::default(), counts: Vec::new(), counted: 0 });
+            return Ok(RecordFacetSegment {
+                facets: None,
+                map: Arc::default(),
+                counts: Vec::new(),
+                set_counts: Vec::new(),
+                counted: 0,
+            });
         };
         let map = self.maps.get(reader, &self.field, &facets, &self.parent)?;
         let counts = vec![0; map.children.len()];
         self.maps.keep_by_record(&map, &facets, reader.max_doc());
-        Ok(RecordFacetSegment { facets: Some(facets), map, counts, counted: 0 })
+        let set_counts = map.by_record.get().map_or_else(Vec::new, |by_record| vec![0; by_record.sets.len()]);
+        Ok(RecordFacetSegment { facets: Some(facets), map, counts, set_counts, counted: 0 })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -193,7 +271,8 @@ impl Collector for RecordFacetCounts {
         let counts: Vec<(Vec<u8>, u64)> = if fruits.len() == 1 {
             fruits.pop().unwrap_or_default()
         } else {
-            let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+            // In dictionary order, as one segment's come.
+            let mut counts: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
             for (child, count) in fruits.into_iter().flatten() {
                 *counts.entry(child).or_default() += count;
             }
@@ -212,9 +291,16 @@ impl SegmentCollector for RecordFacetSegment {
     fn collect(&mut self, doc: DocId, _score: Score) {
         let Some(facets) = &self.facets else { return };
         self.counted += 1;
-        if let Some(by_record) = self.map.by_record.get() {
-            for &child in by_record.of(doc) {
-                self.counts[usize::from(child)] += 1;
+        // (Kept by another search after this one began: counted value by value.)
+        if let Some(by_record) = self.map.by_record.get().filter(|_| !self.set_counts.is_empty()) {
+            match by_record.of_record.get(doc as usize) {
+                Some(&LISTED) => {
+                    for &child in by_record.listed.of(doc) {
+                        self.counts[usize::from(child)] += 1;
+                    }
+                }
+                Some(&set) => self.set_counts[usize::from(set)] += 1,
+                None => {}
             }
             return;
         }
@@ -222,8 +308,15 @@ impl SegmentCollector for RecordFacetSegment {
         self.map.each_child(facets, doc, |child| counts[child as usize] += 1);
     }
 
-    fn harvest(self) -> Self::Fruit {
+    fn harvest(mut self) -> Self::Fruit {
         self.map.counted.fetch_add(self.counted, Ordering::Relaxed);
+        if let Some(by_record) = self.map.by_record.get() {
+            for (set, &count) in by_record.sets.iter().zip(&self.set_counts).filter(|&(_, &count)| count > 0) {
+                for &child in set.iter() {
+                    self.counts[usize::from(child)] += count;
+                }
+            }
+        }
         let children = &self.map.children;
         children
             .iter()
@@ -335,8 +428,67 @@ mod tests {
             let segment = &searcher.segment_readers()[0];
             let facets = segment.facet_reader("topic").unwrap();
             let map = maps.get(segment, "topic", &facets, &Facet::from(parent)).unwrap();
-            assert!(map.by_record.get().is_some(), "{parent}");
+            let numbered = |b: &ByRecord| matches!(&b.listed, Listed::Some(listed) if listed.is_empty());
+            assert!(map.by_record.get().is_some_and(numbered), "{parent}");
         }
+    }
+
+    /// Counts `values` (each record's topics) three times, the last two from the values
+    /// kept per record; checks them against a plain count; returns how they were kept.
+    fn counted_per_record(values: &[Vec<String>]) -> Arc<ChildMap> {
+        let mut b = Schema::builder();
+        let topic = b.add_facet_field("topic", FacetOptions::default());
+        let index = Index::create_in_ram(b.build());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+        for record in values {
+            let mut doc = TantivyDocument::new();
+            for value in record {
+                doc.add_facet(topic, Facet::from(value.as_str()));
+                *expected.entry(value.clone()).or_default() += 1;
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let expected: Vec<(String, u64)> = expected.into_iter().collect();
+        let searcher = index.reader().unwrap().searcher();
+        let maps = Arc::new(ChildMaps::default());
+        for _ in 0..3 {
+            let collector = RecordFacetCounts { field: "topic".into(), parent: Facet::root(), maps: maps.clone() };
+            let mut counts = searcher.search(&tantivy::query::AllQuery, &collector).unwrap();
+            counts.sort();
+            assert_eq!(counts, expected);
+        }
+        let segment = &searcher.segment_readers()[0];
+        let facets = segment.facet_reader("topic").unwrap();
+        maps.get(segment, "topic", &facets, &Facet::root()).unwrap()
+    }
+
+    #[test]
+    fn records_of_sets_of_values_not_numbered_are_counted_from_their_lists() {
+        // Each record has the topics of its number's set bits: near 10,000 sets of 14
+        // values, most records of a set not numbered: every record's values are listed.
+        let many: Vec<Vec<String>> = (0..10_000u32)
+            .map(|i| {
+                let bits = i.wrapping_mul(2_654_435_761) >> 18;
+                (0..14).filter(|t| bits & (1 << t) != 0).map(|t| format!("/t{t:02}")).collect()
+            })
+            .collect();
+        let map = counted_per_record(&many);
+        let by_record = map.by_record.get().unwrap();
+        assert!(matches!(by_record.listed, Listed::All { .. }));
+        // Most records of a few sets, and 4,500 of a set each: the least frequent sets
+        // past the numbered ones are listed apart, the only records that are.
+        let few: Vec<Vec<String>> = (0..70_000u32)
+            .map(|i| match i % 14 {
+                0 if i / 14 < 4_500 => vec![format!("/u{}", i / 14)],
+                k => vec![format!("/a{}", k % 6), "/b".to_owned()],
+            })
+            .collect();
+        let map = counted_per_record(&few);
+        let by_record = map.by_record.get().unwrap();
+        assert_eq!(by_record.sets.len(), MAX_SETS);
+        assert!(matches!(&by_record.listed, Listed::Some(listed) if listed.len() == 6 + 4_500 - MAX_SETS));
     }
 
     #[test]
