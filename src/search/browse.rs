@@ -119,7 +119,8 @@ fn children(searcher: &Searcher, field: Field, parent: &Facet) -> tantivy::Resul
     if !parent.is_empty() {
         start.push(0);
     }
-    let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+    // In dictionary order, which a search's facet counts are sorted from.
+    let mut counts: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         let mut stream = inverted.terms().range().ge(&start).into_stream()?;

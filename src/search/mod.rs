@@ -522,7 +522,13 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         .map(|(r, counts)| {
             let mut values: Vec<FacetCount> =
                 counts.into_iter().map(|(path, count)| FacetCount { path, count }).collect();
-            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
+            // Most frequent first, then by path. Counts mostly come in path order (a
+            // segment's dictionary order): then only the counts need sorting, stably.
+            if values.windows(2).all(|w| w[0].path < w[1].path) {
+                values.sort_by_key(|v| std::cmp::Reverse(v.count));
+            } else {
+                values.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)));
+            }
             let more = request.facet_limit.map_or(0, |n| values.len().saturating_sub(n));
             values.truncate(values.len() - more);
             FacetResult { field: r.name.clone(), parent: filter::path_string(&r.path), counts: values, more }
