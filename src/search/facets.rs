@@ -30,7 +30,7 @@ pub struct RecordFacetSegment {
     map: Arc<ChildMap>,
     counts: Vec<u64>,
     /// Per set of children ([`ByRecord::Sets`]), the records counted with it.
-    set_counts: Vec<u64>,
+    set_counts: Vec<u32>,
     counted: u64,
 }
 
@@ -91,14 +91,14 @@ const LISTED_SHARE: u32 = 16;
 /// In [`ByRecord::of_record`]: the record's children are listed apart.
 const LISTED: u16 = u16::MAX;
 
-/// The most sets of children [`ByRecord`] numbers.
-const MAX_SETS: usize = 4096;
+/// The most sets of children [`ByRecord`] numbers (all but [`LISTED`]).
+const MAX_SETS: usize = LISTED as usize;
 
 impl ByRecord {
     /// `map`'s children of every record of the segment.
-    fn build(map: &ChildMap, facets: &FacetReader, max_doc: u32) -> ByRecord {
+    fn build(map: &ChildMap, facets: &FacetReader, max_doc: u32, max_sets: usize) -> ByRecord {
         // Every distinct set, how many records have it, and each record's.
-        let mut interned: HashMap<Box<[u16]>, u32> = HashMap::new();
+        let mut interned: rustc_hash::FxHashMap<Box<[u16]>, u32> = Default::default();
         let mut distinct: Vec<(Box<[u16]>, u32)> = Vec::new();
         let mut set_of: Vec<u32> = Vec::with_capacity(max_doc as usize);
         let mut children: Vec<u16> = Vec::new();
@@ -121,10 +121,10 @@ impl ByRecord {
         let mut by_frequency: Vec<u32> = (0..distinct.len() as u32).collect();
         by_frequency.sort_by_key(|&i| std::cmp::Reverse(distinct[i as usize].1));
         let mut number = vec![LISTED; distinct.len()];
-        for (n, &i) in by_frequency.iter().take(MAX_SETS).enumerate() {
+        for (n, &i) in by_frequency.iter().take(max_sets).enumerate() {
             number[i as usize] = n as u16;
         }
-        let sets = by_frequency.iter().take(MAX_SETS).map(|&i| distinct[i as usize].0.clone()).collect();
+        let sets = by_frequency.iter().take(max_sets).map(|&i| distinct[i as usize].0.clone()).collect();
         let of_record: Box<[u16]> = set_of.iter().map(|&i| number[i as usize]).collect();
         let unnumbered = of_record.iter().filter(|&&n| n == LISTED).count();
         let listed = if unnumbered as u64 <= u64::from(max_doc / LISTED_SHARE) {
@@ -176,11 +176,18 @@ const NONE: u32 = u32::MAX;
 
 /// The child maps of an open index, kept while their segments are searched: a facet
 /// request costs one dictionary read per segment, field and parent, not one per search.
-#[derive(Default)]
 pub struct ChildMaps {
     kept: Mutex<HashMap<MapKey, Arc<ChildMap>>>,
     /// How many of the kept maps hold their children per record.
     by_record: AtomicUsize,
+    /// The most sets of children a map kept per record numbers.
+    max_sets: usize,
+}
+
+impl Default for ChildMaps {
+    fn default() -> Self {
+        ChildMaps { kept: Mutex::default(), by_record: AtomicUsize::default(), max_sets: MAX_SETS }
+    }
 }
 
 /// A segment, a facet field's name and a parent's encoded path.
@@ -233,7 +240,7 @@ impl ChildMaps {
         {
             return;
         }
-        let _ = map.by_record.set(ByRecord::build(map, facets, max_doc));
+        let _ = map.by_record.set(ByRecord::build(map, facets, max_doc, self.max_sets));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MapKey, Arc<ChildMap>>> {
@@ -313,7 +320,7 @@ impl SegmentCollector for RecordFacetSegment {
         if let Some(by_record) = self.map.by_record.get() {
             for (set, &count) in by_record.sets.iter().zip(&self.set_counts).filter(|&(_, &count)| count > 0) {
                 for &child in set.iter() {
-                    self.counts[usize::from(child)] += count;
+                    self.counts[usize::from(child)] += u64::from(count);
                 }
             }
         }
@@ -435,7 +442,7 @@ mod tests {
 
     /// Counts `values` (each record's topics) three times, the last two from the values
     /// kept per record; checks them against a plain count; returns how they were kept.
-    fn counted_per_record(values: &[Vec<String>]) -> Arc<ChildMap> {
+    fn counted_per_record(values: &[Vec<String>], max_sets: usize) -> Arc<ChildMap> {
         let mut b = Schema::builder();
         let topic = b.add_facet_field("topic", FacetOptions::default());
         let index = Index::create_in_ram(b.build());
@@ -452,7 +459,7 @@ mod tests {
         writer.commit().unwrap();
         let expected: Vec<(String, u64)> = expected.into_iter().collect();
         let searcher = index.reader().unwrap().searcher();
-        let maps = Arc::new(ChildMaps::default());
+        let maps = Arc::new(ChildMaps { max_sets, ..ChildMaps::default() });
         for _ in 0..3 {
             let collector = RecordFacetCounts { field: "topic".into(), parent: Facet::root(), maps: maps.clone() };
             let mut counts = searcher.search(&tantivy::query::AllQuery, &collector).unwrap();
@@ -467,14 +474,15 @@ mod tests {
     #[test]
     fn records_of_sets_of_values_not_numbered_are_counted_from_their_lists() {
         // Each record has the topics of its number's set bits: near 10,000 sets of 14
-        // values, most records of a set not numbered: every record's values are listed.
+        // values; with 4,096 numbered, most records are of a set not numbered: every
+        // record's values are listed.
         let many: Vec<Vec<String>> = (0..10_000u32)
             .map(|i| {
                 let bits = i.wrapping_mul(2_654_435_761) >> 18;
                 (0..14).filter(|t| bits & (1 << t) != 0).map(|t| format!("/t{t:02}")).collect()
             })
             .collect();
-        let map = counted_per_record(&many);
+        let map = counted_per_record(&many, 4096);
         let by_record = map.by_record.get().unwrap();
         assert!(matches!(by_record.listed, Listed::All { .. }));
         // Most records of a few sets, and 4,500 of a set each: the least frequent sets
@@ -485,10 +493,15 @@ mod tests {
                 k => vec![format!("/a{}", k % 6), "/b".to_owned()],
             })
             .collect();
-        let map = counted_per_record(&few);
+        let map = counted_per_record(&few, 4096);
         let by_record = map.by_record.get().unwrap();
-        assert_eq!(by_record.sets.len(), MAX_SETS);
-        assert!(matches!(&by_record.listed, Listed::Some(listed) if listed.len() == 6 + 4_500 - MAX_SETS));
+        assert_eq!(by_record.sets.len(), 4096);
+        assert!(matches!(&by_record.listed, Listed::Some(listed) if listed.len() == 6 + 4_500 - 4096));
+        // Every set numbered where the numbers allow it.
+        let map = counted_per_record(&few, MAX_SETS);
+        let by_record = map.by_record.get().unwrap();
+        assert_eq!(by_record.sets.len(), 6 + 4_500);
+        assert!(matches!(&by_record.listed, Listed::Some(listed) if listed.is_empty()));
     }
 
     #[test]
