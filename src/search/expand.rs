@@ -103,8 +103,14 @@ pub fn typo_query(
     }
     let scored: Box<dyn Query> = Box::new(rank::Bm25fQuery::new(fields, words).kept(kept).blended());
     // A record holding the word as typed ranks above every record that only holds a typo
-    // of it: a flat bonus larger than any BM25F score, for the exact word.
-    let typed = TermQuery::new(Term::from_field_text(fields.exact, exact), IndexRecordOption::Basic);
+    // of it: a flat bonus larger than any BM25F score, for the exact word. A word no
+    // record holds as typed (the typo itself) adds nothing: the words are searched alone,
+    // and their best records found without scoring every one.
+    let typed_term = Term::from_field_text(fields.exact, exact);
+    if searcher.doc_freq(&typed_term).is_ok_and(|n| n == 0) {
+        return Some(scored);
+    }
+    let typed = TermQuery::new(typed_term, IndexRecordOption::Basic);
     let bonus: Box<dyn Query> = Box::new(tantivy::query::ConstScoreQuery::new(Box::new(typed), EXACT_BONUS));
     Some(Box::new(BooleanQuery::new(vec![(Occur::Must, scored), (Occur::Should, bonus)])))
 }
@@ -307,6 +313,31 @@ mod tests {
         let viredo = tantivy::DocAddress::new(0, 40);
         assert_eq!(top.last().map(|(_, a)| *a), Some(viredo), "{top:?}");
         assert!(top[0].0 > top[40].0, "{top:?}");
+    }
+
+    #[test]
+    fn a_typed_word_no_record_holds_is_searched_by_its_typos_alone() {
+        let mut texts = vec!["a clip of video about cats"; 40];
+        texts.push("a clip of viedo about cats");
+        texts.extend(["a page of text about dogs"; 20]);
+        let (index, fields) = index_of(&texts);
+        let searcher = index.reader().unwrap().searcher();
+        let searched = rank::default_fields();
+        let top = |query: &dyn Query| {
+            searcher.search(query, &tantivy::collector::TopDocs::with_limit(50).order_by_score()).unwrap()
+        };
+        // `vidoe` is in no record: its typos alone, a query whose best records are found
+        // without scoring every one, and the records holding `video` its hits.
+        let alone = typo_query(&searcher, &fields, &searched, "vidoe", 1.0, rank::Kinds::ALL).unwrap();
+        assert!(alone.downcast_ref::<rank::Bm25fQuery>().is_some_and(rank::Bm25fQuery::prunes));
+        assert_eq!(top(&*alone).len(), 40);
+        // `viedo` is in one: the record holding it as typed comes first, by the bonus.
+        let typed = typo_query(&searcher, &fields, &searched, "viedo", 1.0, rank::Kinds::ALL).unwrap();
+        assert!(typed.downcast_ref::<rank::Bm25fQuery>().is_none());
+        let hits = top(&*typed);
+        assert_eq!(hits.len(), 41);
+        assert_eq!(hits[0].1, tantivy::DocAddress::new(0, 40));
+        assert!(hits[0].0 > EXACT_BONUS && hits[1].0 < EXACT_BONUS, "{hits:?}");
     }
 
     #[test]
