@@ -290,6 +290,14 @@ fn kinds_narrow_without_changing_scores() {
             let wanted: Vec<_> = all_hits.iter().filter(|(kind, ..)| keeps(kind)).cloned().collect();
             assert_eq!(hits(&narrowed), wanted, "{query} {kinds:?}");
             assert_eq!(narrowed["total_hits"].as_u64().unwrap() as usize, wanted.len(), "{query} {kinds:?}");
+            // `--filter kind=` ORs with `--kind` as another `--kind` does.
+            if let [first, rest @ ..] = kinds {
+                let mut args: Vec<String> = vec!["--limit".into(), "10000".into(), "--kind".into(), first.to_string()];
+                args.extend(rest.iter().map(|k| format!("--filter=kind={k}")));
+                args.push(query.into());
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                assert_eq!(hits(&seed(&args)), wanted, "{query} {args:?}");
+            }
         }
     }
 }

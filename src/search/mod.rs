@@ -309,11 +309,19 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     }
     let f = &px.fields;
     let mut query_warnings = Vec::new();
+    // The kinds a search keeps: `--kind` and `--filter kind=` values, ORed (as the kind
+    // filter ORs them); the query reads only the fields records of those kinds carry.
+    let kept: Vec<RecordKind> = request
+        .kinds
+        .iter()
+        .copied()
+        .chain(request.filters.iter().filter(|f| f.field == "kind").filter_map(|f| f.value.parse().ok()))
+        .collect();
+    let kept = rank::Kinds::of(&kept);
     let text_query = match request.text() {
         // A query that names a paper (an arXiv id, a link) puts that paper first.
         Some(text) => {
-            let reading =
-                query::Reading { fuzzy: request.fuzzy, strict: request.strict, kinds: rank::Kinds::of(&request.kinds) };
+            let reading = query::Reading { fuzzy: request.fuzzy, strict: request.strict, kinds: kept };
             match ids::named_paper(text) {
                 Some(id) => {
                     let words = query::parse(&px.index, searcher, f, text, reading).ok().map(|p| p.query);
@@ -333,7 +341,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let kinds_implied = !request.kinds.is_empty()
         && request.kinds.iter().all(|k| k.is_top_level())
         && !request.filters.iter().any(|f| f.field == "kind")
-        && text_query.as_deref().is_some_and(|q| rank::within_kinds(q, rank::Kinds::of(&request.kinds)));
+        && text_query.as_deref().is_some_and(|q| rank::within_kinds(q, kept));
     let filters = filter::filters(
         searcher,
         f,
