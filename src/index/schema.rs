@@ -10,7 +10,7 @@ use tantivy::schema::{
 use super::tokenizer::{ANALYZER, EXACT_ANALYZER};
 
 /// The version of the schema written by this build; kept in the commit payload.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The fast field the index is sorted by.
 pub const SORT_FIELD: &str = "seq";

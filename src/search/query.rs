@@ -785,6 +785,38 @@ mod tests {
     }
 
     #[test]
+    fn sloppy_phrases_do_not_join_two_values_or_two_fields() {
+        let (schema, fields) = crate::index::schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let mut doc = TantivyDocument::default();
+        doc.add_facet(fields.kind_facet, Facet::from("/page"));
+        doc.add_text(fields.title, "alpha beta");
+        doc.add_text(fields.category, "gamma delta");
+        doc.add_text(fields.category, "epsilon zeta");
+        // The unstemmed field gathers every text value, as a record's does.
+        for value in ["alpha beta", "gamma delta", "epsilon zeta"] {
+            doc.add_text(fields.exact, value);
+        }
+        writer.add_document(doc).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let reading = Reading { fuzzy: false, strict: false, kinds: rank::Kinds::ALL };
+        let count = |text: &str| {
+            let parsed = parse(&index, &searcher, &fields, text, reading).unwrap();
+            searcher.search(&parsed.query, &tantivy::collector::Count).unwrap()
+        };
+        for within in ["\"alpha beta\"", "\"alpha beta\"~3", "\"gamma delta\"~1", "category:\"epsilon zeta\"~2"] {
+            assert_eq!(count(within), 1, "{within}");
+        }
+        // The end of the title and the start of a category; two values of one field.
+        for across in ["\"beta gamma\"~1", "\"beta gamma\"~5", "\"delta epsilon\"~3", "category:\"delta epsilon\"~50"] {
+            assert_eq!(count(across), 0, "{across}");
+        }
+    }
+
+    #[test]
     fn long_requests_are_plain_optional_words() {
         let long = |text: &str| is_long_request(&syntax::forgiving(text).ast);
         assert!(long("how OR are OR library OR catalogues OR indexed"));
