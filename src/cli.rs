@@ -208,7 +208,9 @@ a link, a stray `OR`, an unclosed quote, with a warning for the last); --strict 
 An arXiv id or a link to a paper (`2501.09038`, `arXiv:2501.09038v2`,
 `https://huggingface.co/papers/2501.09038`) puts that paper first. A query with no hits is
 tried once more with its typos corrected.
-A query that starts with `-` goes after `--`: paperdex search -- -video.
+A word that starts with `-` is excluded wherever it is typed among the options
+(paperdex search -video robot -n 5); a one-letter exclusion goes after `--`
+(paperdex search robot -- -x).
 
 Examples:
   paperdex search \"personalized image generation\" -n 5
@@ -371,4 +373,103 @@ pub struct EvalArgs {
     /// Print one JSON object (schema in the README).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `paperdex search robot -video`: a word of the query that starts with `-` excludes that
+/// word, as the query syntax has it, wherever it stands among the options; clap would take
+/// it for an option it does not know. The search's arguments are handed to clap with the
+/// query's words last, after `--`, in their order; options and their values stay as they
+/// are. A dash and one letter (`-x`) is still read as an option (a mistyped one is an
+/// error, not a search), as are `-n 5`, `-n5` and `-n=5`.
+pub fn with_query_words_last(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let is_word = |arg: &str| arg.starts_with('-') && !arg.starts_with("--") && arg.chars().count() > 2;
+    let before_escape = || args.iter().skip(2).take_while(|a| *a != "--");
+    if args.get(1).is_none_or(|a| a != "search") || !before_escape().any(|a| a.to_str().is_some_and(is_word)) {
+        return args;
+    }
+    let command = <Cli as clap::CommandFactory>::command();
+    let Some(search) = command.find_subcommand("search") else { return args };
+    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
+    let long = |name: &str| search.get_arguments().find(|a| a.get_long() == Some(name)).is_some_and(takes_value);
+    let short = |c: char| search.get_arguments().find(|a| a.get_short() == Some(c)).is_some_and(takes_value);
+    let mut rest = args.into_iter();
+    let mut options: Vec<std::ffi::OsString> = rest.by_ref().take(2).collect();
+    let mut words = Vec::new();
+    while let Some(arg) = rest.next() {
+        let Some(text) = arg.to_str() else {
+            words.push(arg);
+            continue;
+        };
+        if text == "--" {
+            words.extend(rest.by_ref());
+            break;
+        }
+        let value_follows = if let Some(name) = text.strip_prefix("--") {
+            !name.contains('=') && long(name)
+        } else if let Some(body) = text.strip_prefix('-').filter(|b| !b.is_empty()) {
+            let mut chars = body.chars();
+            let first = chars.next().unwrap_or_default();
+            let attached = chars.as_str();
+            if !is_word(text) {
+                short(first)
+            } else if short(first) && (attached.parse::<u64>().is_ok() || attached.starts_with('=')) {
+                false
+            } else {
+                words.push(arg);
+                continue;
+            }
+        } else {
+            words.push(arg);
+            continue;
+        };
+        options.push(arg);
+        if value_follows && let Some(value) = rest.next() {
+            options.push(value);
+        }
+    }
+    if !words.is_empty() {
+        options.push("--".into());
+        options.extend(words);
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(args: &[&str]) -> Vec<String> {
+        let args = std::iter::once("paperdex").chain(args.iter().copied()).map(std::ffi::OsString::from).collect();
+        with_query_words_last(args).into_iter().skip(1).map(|a| a.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn query_words_that_start_with_a_dash_go_last_in_their_order() {
+        assert_eq!(
+            rewritten(&["search", "robot", "-video", "--kind", "page", "arm", "-n", "5"]),
+            ["search", "--kind", "page", "-n", "5", "--", "robot", "-video", "arm"]
+        );
+        // Values stay with their options, `-date` and `-n5` among them; after `--`, all are words.
+        assert_eq!(
+            rewritten(&["search", "--sort", "-date", "-video", "-n5", "--filter=kind=page", "--", "-x", "--json"]),
+            ["search", "--sort", "-date", "-n5", "--filter=kind=page", "--", "-video", "-x", "--json"]
+        );
+        assert_eq!(rewritten(&["search", "-noise", "-n=2"]), ["search", "-n=2", "--", "-noise"]);
+        // Nothing to move: the arguments as they came, a mistyped `-x` and other commands too.
+        for args in [
+            &["search", "robot", "-x"][..],
+            &["search", "--", "-video"],
+            &["search", "robot", "--kind", "page"],
+            &["bench", "-video"],
+        ] {
+            assert_eq!(rewritten(args), args, "{args:?}");
+        }
+        // What clap then makes of them.
+        let cli = Cli::try_parse_from(with_query_words_last(
+            ["paperdex", "search", "robot", "-video", "-n", "3"].map(std::ffi::OsString::from).to_vec(),
+        ))
+        .unwrap();
+        let Command::Search(search) = cli.command else { panic!("a search") };
+        assert_eq!((search.query, search.limit), (vec!["robot".to_owned(), "-video".to_owned()], 3));
+    }
 }

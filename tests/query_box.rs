@@ -465,6 +465,32 @@ fn groups_of_exclusions_exclude_from_everything() {
 }
 
 #[test]
+fn exclusions_typed_among_the_options_are_query_words() {
+    // `robot -video`, typed as words: the exclusion is the query's, not an unknown option,
+    // wherever the options stand; the same hits as the query given after `--`.
+    let as_written = |args: &[&str]| json(args);
+    let escaped = json(&["--kind", "page", "--limit", "3", "--", "personalized -Robots -Scale"]);
+    assert_eq!(ids(&escaped), ["2412.02142", "3001.00003"], "{escaped}");
+    for args in [
+        &["personalized", "-Robots", "-Scale", "--kind", "page", "--limit", "3"][..],
+        &["--kind", "page", "personalized", "-Robots", "--limit", "3", "-Scale"][..],
+        &["-n3", "personalized", "-Robots", "--kind=page", "-Scale"][..],
+        &["-n", "3", "--kind", "page", "personalized", "-Robots", "--", "-Scale"][..],
+    ] {
+        let doc = as_written(args);
+        assert_eq!(doc["hits"], escaped["hits"], "{args:?}");
+        assert_eq!(doc["query"], "personalized -Robots -Scale", "{args:?}");
+    }
+    // An option's value that starts with `-` stays its value; `-n` stays the limit.
+    let sorted = json(&["personalized", "-Robots", "--sort", "-date", "-n", "1"]);
+    assert_eq!(sorted["sort"], "-date", "{sorted}");
+    assert_eq!(sorted["hits"].as_array().unwrap().len(), 1);
+    // A dash and one letter is an option, and a mistyped one is an error, not a search.
+    let out = paperdex().current_dir(dir()).args(["search", "personalized", "-x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn stray_carets_and_backslashes_lose_no_word() {
     let clean = json(&["--limit", "20", "personalized multimodal"]);
     assert!(clean["total_hits"].as_u64().unwrap() > 0);
