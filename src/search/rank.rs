@@ -828,6 +828,10 @@ fn below(bound: f32, threshold: Score) -> bool {
     threshold > 0.0 && bound * (1.0 + 1e-5) <= threshold
 }
 
+/// A word on at most this many of a window's records (its postings there, over its
+/// fields) has them scored one by one rather than the window's slots scanned.
+const SPARSE: usize = 64;
+
 /// How many unscored documents are handed on at once.
 const BLOCK: usize = 64;
 
@@ -846,6 +850,8 @@ struct Bm25fScorer {
     tfs: Vec<f32>,
     /// The documents `tfs` holds a value for.
     gathered: Box<[u64; WINDOW as usize / 64]>,
+    /// Where in the window a word's first [`SPARSE`] postings are, while gathering.
+    sparse: [u16; SPARSE],
     /// Point mode: the current document was sought alone, outside any window (the
     /// window is empty then, and the postings on it not yet advanced); its score once
     /// asked for.
@@ -868,6 +874,7 @@ impl Bm25fScorer {
             present: Box::new([0; WINDOW as usize / 64]),
             tfs: Vec::new(),
             gathered: Box::new([0; WINDOW as usize / 64]),
+            sparse: [0; SPARSE],
             point: None,
             last_sought: None,
             close_seeks: 0,
@@ -930,6 +937,10 @@ impl Bm25fScorer {
         }
         let horizon = start.saturating_add(WINDOW);
         for word in &mut self.words[..words] {
+            // The first postings of the window, by where they are in it: a word on few of
+            // the window's records (one of a prefix's many completions) has only those
+            // scored, not the window's every slot scanned.
+            let mut taken = 0;
             for p in &mut word.postings {
                 let mut d = p.list.doc();
                 let part = &p.part;
@@ -937,10 +948,28 @@ impl Bm25fScorer {
                 while d < horizon {
                     let i = (d - start) as usize;
                     self.gathered[i / 64] |= 1 << (i % 64);
+                    if let Some(at) = self.sparse.get_mut(taken) {
+                        *at = i as u16;
+                    }
+                    taken += 1;
                     let norm = norms[p.fieldnorms.fieldnorm_id(d) as usize];
                     self.tfs[i] += p.list.term_freq() as f32 * norm;
                     d = p.list.advance();
                 }
+            }
+            if taken <= SPARSE {
+                for &i in &self.sparse[..taken] {
+                    let (slot, bit) = (usize::from(i) / 64, 1u64 << (i % 64));
+                    // A record two of the word's fields hold is listed twice; scored once.
+                    if self.gathered[slot] & bit == 0 {
+                        continue;
+                    }
+                    self.gathered[slot] &= !bit;
+                    self.present[slot] |= bit;
+                    let tf = std::mem::take(&mut self.tfs[usize::from(i)]);
+                    self.scores[usize::from(i)] += word.factor * tf / (RANKING.k1 + tf);
+                }
+                continue;
             }
             for (slot, bits) in self.gathered.iter_mut().enumerate() {
                 let mut rest = std::mem::take(bits);
@@ -1383,6 +1412,41 @@ mod tests {
         let mut unscored = Vec::new();
         weight.for_each_no_score(segment, &mut |docs| unscored.extend_from_slice(docs)).unwrap();
         assert_eq!(unscored, advanced.iter().map(|(d, _)| *d).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn words_on_few_records_of_a_window_score_as_records_scored_alone() {
+        // `gamma` on a few dozen records of each window (some in two fields), `delta` on
+        // over a hundred: gathered a window at a time, each record scores as it does
+        // sought alone.
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for i in 0..10_000u32 {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            let gamma = if i % 100 == 0 { "gamma body gamma" } else { "body" };
+            let delta = if i % 30 == 0 { "delta" } else { "" };
+            doc.add_text(fields.body, format!("{gamma} text {delta} {}", "word ".repeat((i % 7) as usize)));
+            doc.add_text(fields.title, if i % 200 == 0 { "gamma title" } else { "a title" });
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        for words in [&["gamma"][..], &["delta"], &["gamma", "delta"]] {
+            let weight = query(&fields, words).weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            let mut each = Vec::new();
+            weight.for_each(segment, &mut |doc, score| each.push((doc, score))).unwrap();
+            let expected = (0..10_000u32).filter(|i| words.iter().any(|w| i % if *w == "gamma" { 100 } else { 30 } == 0));
+            assert_eq!(each.iter().map(|(d, _)| *d).collect::<Vec<_>>(), expected.collect::<Vec<_>>(), "{words:?}");
+            let mut scorer = weight.scorer(segment, 1.0).unwrap();
+            for &(doc, score) in &each {
+                assert_eq!(scorer.seek(doc), doc);
+                assert_eq!(scorer.score().to_bits(), score.to_bits(), "{words:?} record {doc}");
+            }
+        }
     }
 
     /// An in-memory index of `n` pages, page `i` filled by `fill` from a seeded
