@@ -246,6 +246,17 @@ pub fn within_kinds(query: &dyn Query, kept: Kinds) -> bool {
     false
 }
 
+/// Calls `f` with every BM25F query in `query`, itself or among its boolean clauses.
+pub fn each_bm25f(query: &dyn Query, f: &mut dyn FnMut(&Bm25fQuery)) {
+    if let Some(bm25f) = query.downcast_ref::<Bm25fQuery>() {
+        f(bm25f);
+    } else if let Some(boolean) = query.downcast_ref::<tantivy::query::BooleanQuery>() {
+        for (_, clause) in boolean.clauses() {
+            each_bm25f(clause.as_ref(), f);
+        }
+    }
+}
+
 /// Words searched in several fields at once, each scored by BM25F and the scores summed:
 /// a record matches when it holds any of the words.
 #[derive(Clone)]
@@ -258,6 +269,9 @@ pub struct Bm25fQuery {
     marked: bool,
     /// Whether the words share one idf, the most frequent one's ([`Bm25fQuery::blended`]).
     blended: bool,
+    /// How many records hold each part's term, as the first weight found (shared by the
+    /// query's clones): what a snippet asks of the same terms.
+    found: Arc<std::sync::OnceLock<Vec<(Term, u64)>>>,
 }
 
 impl fmt::Debug for Bm25fQuery {
@@ -273,7 +287,13 @@ impl Bm25fQuery {
             .into_iter()
             .map(|k| (Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path())), k))
             .collect();
-        Bm25fQuery { words, kinds, kept: Kinds::ALL, marked: true, blended: false }
+        Bm25fQuery { words, kinds, kept: Kinds::ALL, marked: true, blended: false, found: Arc::default() }
+    }
+
+    /// How many records hold each of the query's terms, once a weight has looked them up
+    /// in every segment; empty before.
+    pub fn doc_freqs(&self) -> &[(Term, u64)] {
+        self.found.get().map_or(&[], Vec::as_slice)
     }
 
     /// The words share one idf, that of the most frequent of them: the spellings of one
@@ -373,6 +393,10 @@ impl Bm25fQuery {
             Some(searcher) => Lookups::new(searcher, self.words.iter().flat_map(|w| &w.parts))?,
             None => Lookups::default(),
         };
+        if scoring.searcher().is_some() && self.found.get().is_none() {
+            let parts = self.words.iter().flat_map(|w| &w.parts);
+            let _ = self.found.set(parts.enumerate().map(|(i, p)| (p.term.clone(), lookups.counts(i).0)).collect());
+        }
         let of_kind = match scoring {
             EnableScoring::Enabled { searcher, .. } => {
                 let mut counts = Vec::with_capacity(self.kinds.len());
@@ -1439,7 +1463,8 @@ mod tests {
             let weight = query(&fields, words).weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
             let mut each = Vec::new();
             weight.for_each(segment, &mut |doc, score| each.push((doc, score))).unwrap();
-            let expected = (0..10_000u32).filter(|i| words.iter().any(|w| i % if *w == "gamma" { 100 } else { 30 } == 0));
+            let expected =
+                (0..10_000u32).filter(|i| words.iter().any(|w| i % if *w == "gamma" { 100 } else { 30 } == 0));
             assert_eq!(each.iter().map(|(d, _)| *d).collect::<Vec<_>>(), expected.collect::<Vec<_>>(), "{words:?}");
             let mut scorer = weight.scorer(segment, 1.0).unwrap();
             for &(doc, score) in &each {

@@ -49,13 +49,20 @@ pub struct Snippets<'a> {
 
 impl<'a> Snippets<'a> {
     pub fn new(searcher: &'a Searcher, query: Option<&'a dyn Query>, fields: &'a Fields, max_chars: usize) -> Self {
+        // What the search's weights found of the terms is not looked up again.
+        let mut held = HashMap::default();
+        if let Some(query) = query {
+            super::rank::each_bm25f(query, &mut |bm25f| {
+                held.extend(bm25f.doc_freqs().iter().map(|(term, n)| (term.clone(), *n > 0)));
+            });
+        }
         Snippets {
             searcher,
             query,
             fields,
             max_chars: max_chars.max(20),
             generators: HashMap::default(),
-            held: HashMap::default(),
+            held,
             candidates: Default::default(),
             terms: None,
             word_ids: None,
