@@ -49,7 +49,9 @@ fn main() -> ExitCode {
 /// True when the options ask for JSON output (`--json`, `--format json|jsonl`); after
 /// `--` come a query's words, not options.
 fn wants_json() -> bool {
-    let args: Vec<String> = std::env::args().take_while(|a| a != "--").collect();
+    // An argument that is not UTF-8 (a file name) is an error of its own, not a panic here.
+    let args: Vec<String> =
+        std::env::args_os().map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
     args.iter().enumerate().any(|(i, a)| {
         a == "--json"
             || a == "--format=json"

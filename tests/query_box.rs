@@ -201,6 +201,29 @@ fn errors_are_json_objects_for_scripts_that_ask_for_json() {
 }
 
 #[test]
+fn arguments_that_are_not_utf8_are_errors_not_crashes() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"-vid\xffeo");
+    let out = paperdex().current_dir(dir()).args(["search", "--json", "robot"]).arg(bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "bad_argument", "{doc}");
+    // A search that runs and fails says why, with an index folder named so.
+    let named = dir().join(std::ffi::OsStr::from_bytes(b"ix\xff"));
+    if !named.exists() {
+        paperdex().current_dir(dir()).arg("index").arg("--quiet").arg("--index").arg(&named).assert().success();
+    }
+    let out = paperdex()
+        .current_dir(dir())
+        .args(["search", "survey", "--kind", "bogus", "--index"])
+        .arg(&named)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn help_completions_and_manual() {
     let help = paperdex().args(["search", "--help"]).output().unwrap();
     let text = String::from_utf8(help.stdout).unwrap();
