@@ -485,6 +485,19 @@ fn groups_of_exclusions_exclude_from_everything() {
     assert_eq!(total("personalized (-generation)"), without);
     assert_eq!(total("(NOT generation) AND personalized"), without);
     assert_eq!(total("personalized (-generation -benchmark)"), total("personalized -generation -benchmark"));
+    // And they rank alike: an exclusion of exclusions is the word itself, scored; a group
+    // of exclusions adds nothing to a score.
+    let ranked = |q: &str| {
+        let doc = json(&["--limit", "20", "--", q]);
+        doc["hits"].as_array().unwrap().iter().map(|h| (h["id"].clone(), h["score"].clone())).collect::<Vec<_>>()
+    };
+    let word = ranked("generation");
+    for q in ["NOT (NOT generation)", "-(-generation)", "personalized -(-generation)"] {
+        let expected = if q.starts_with("personalized") { ranked("personalized generation") } else { word.clone() };
+        assert_eq!(ranked(q), expected, "{q}");
+    }
+    assert_eq!(ranked("personalized (-generation -benchmark)"), ranked("personalized -generation -benchmark"));
+    assert_eq!(total("-(-generation -benchmark)"), total("generation OR benchmark"));
 }
 
 #[test]

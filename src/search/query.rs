@@ -81,9 +81,7 @@ fn parse_text(
     // A group of nothing but exclusions inside the query (`model (-video -physics)`,
     // `NOT (NOT video)`) is everything but what it excludes, as the whole query is below.
     if let UserInputAst::Clause(clauses) = &mut ast {
-        for (_, sub) in clauses.iter_mut() {
-            syntax::complete_exclusions(sub);
-        }
+        syntax::complete_clauses(clauses);
     }
     if let UserInputAst::Clause(clauses) = &mut ast
         && !clauses.is_empty()

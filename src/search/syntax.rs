@@ -56,19 +56,44 @@ fn lower_case_words(text: &str) -> Option<UserInputAst> {
 
 /// Gives every group made only of exclusions, at any depth, an "everything" to exclude
 /// from: alone, such a group matches nothing, so `NOT (NOT video)` would match every
-/// record and `model (-video)` none.
+/// record and `model (-video)` none. The "everything" scores nothing, so `model (-video)`
+/// scores as `model -video`. An exclusion of such a group (`NOT (NOT video)`, `-(-a -b)`)
+/// is what it excludes, required and scored (`video`, `(a OR b)`), where that keeps the
+/// same records: beside a required clause, or with no optional one.
 pub fn complete_exclusions(ast: &mut UserInputAst) {
     match ast {
         UserInputAst::Clause(clauses) => {
-            for (_, sub) in clauses.iter_mut() {
-                complete_exclusions(sub);
-            }
+            complete_clauses(clauses);
             if !clauses.is_empty() && clauses.iter().all(|(occur, _)| *occur == Some(Occur::MustNot)) {
-                clauses.insert(0, (Some(Occur::Must), UserInputAst::from(UserInputLeaf::All)));
+                let everything = UserInputAst::Boost(Box::new(UserInputAst::from(UserInputLeaf::All)), 0.0.into());
+                clauses.insert(0, (Some(Occur::Must), everything));
             }
         }
         UserInputAst::Boost(inner, _) => complete_exclusions(inner),
         UserInputAst::Leaf(_) => {}
+    }
+}
+
+/// [`complete_exclusions`] for the clauses of one group (the whole query's among them).
+pub fn complete_clauses(clauses: &mut [(Option<Occur>, UserInputAst)]) {
+    let required = clauses.iter().any(|(occur, _)| matches!(occur, None | Some(Occur::Must)));
+    let optional = clauses.iter().any(|(occur, _)| *occur == Some(Occur::Should));
+    for (occur, sub) in clauses.iter_mut() {
+        if *occur == Some(Occur::MustNot)
+            && (required || !optional)
+            && let UserInputAst::Clause(inner) = sub
+            && !inner.is_empty()
+            && inner.iter().all(|(o, _)| *o == Some(Occur::MustNot))
+        {
+            let mut excluded: Vec<(Option<Occur>, UserInputAst)> =
+                std::mem::take(inner).into_iter().map(|(_, ast)| (Some(Occur::Should), ast)).collect();
+            *occur = Some(Occur::Must);
+            *sub = match excluded.len() {
+                1 => excluded.pop().map(|(_, ast)| ast).expect("one clause"),
+                _ => UserInputAst::Clause(excluded),
+            };
+        }
+        complete_exclusions(sub);
     }
 }
 
