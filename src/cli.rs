@@ -209,8 +209,8 @@ An arXiv id or a link to a paper (`2501.09038`, `arXiv:2501.09038v2`,
 `https://huggingface.co/papers/2501.09038`) puts that paper first. A query with no hits is
 tried once more with its typos corrected.
 A word that starts with `-` is excluded wherever it is typed among the options
-(paperdex search -video robot -n 5); a one-letter exclusion goes after `--`
-(paperdex search robot -- -x).
+(paperdex search -video robot -n 5); one of a single letter or digit, or `-n` and a
+number (read as the limit), goes after `--` (paperdex search robot -- -x -n5).
 
 Examples:
   paperdex search \"personalized image generation\" -n 5
