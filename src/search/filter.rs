@@ -3,7 +3,7 @@
 //! index's values ignoring case, accents, spacing and decoration, and a value that
 //! matches none is said, with the nearest values the index holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use tantivy::query::{BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
@@ -98,17 +98,17 @@ fn resolve(
             let date: DatePath = value.parse().map_err(Error::BadArgument)?;
             Ok(vec![Facet::from(date.facet_path().as_str())])
         }
-        field => {
+        name => {
             let wanted = fold(&facet_label(value.trim_start_matches('/')).unwrap_or_default());
-            let values = facet_values(searcher, facet_field(fields, field)?);
+            let field = facet_field(fields, name)?;
             let matching: Vec<Facet> =
-                values.iter().filter(|v| fold(v) == wanted).map(|v| Facet::from_path([v.as_str()])).collect();
+                values_folding_to(searcher, field, &wanted).iter().map(|v| Facet::from_path([v.as_str()])).collect();
             if matching.is_empty() {
-                let nearest = nearest(&values, &wanted, 3);
+                let nearest = nearest(&facet_values(searcher, field), &wanted, 3);
                 warnings.push(if nearest.is_empty() {
-                    format!("no {field} value matches `{value}`, and none is near it")
+                    format!("no {name} value matches `{value}`, and none is near it")
                 } else {
-                    format!("no {field} value matches `{value}`; nearest: {}", nearest.join(", "))
+                    format!("no {name} value matches `{value}`; nearest: {}", nearest.join(", "))
                 });
             }
             Ok(matching)
@@ -134,9 +134,117 @@ pub fn path_string(facet: &Facet) -> String {
     out
 }
 
+/// The top-level values of a one-level facet field that fold to `wanted`, found by
+/// following [`fold`] down the term dictionary: a few of its branches rather than every
+/// value (a survey corpus holds tens of thousands of categories).
+fn values_folding_to(searcher: &Searcher, field: Field, wanted: &str) -> BTreeSet<String> {
+    let mut values = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else { continue };
+        let Ok(mut stream) = inverted.terms().search(FoldsTo::new(wanted)).into_stream() else { continue };
+        while stream.advance() {
+            if let Ok(value) = std::str::from_utf8(stream.key()) {
+                values.insert(value.to_owned());
+            }
+        }
+    }
+    values
+}
+
+/// Matches the top-level values of a facet field (the terms of its first level) that
+/// [`fold`] to a given text, a byte of the term at a time.
+pub struct FoldsTo {
+    wanted: Vec<u8>,
+}
+
+/// How far a term has been followed: `None` once it cannot fold to the text.
+#[derive(Clone, Debug)]
+pub struct Folding {
+    /// Bytes of the text its letters so far fold to.
+    matched: usize,
+    /// A gap came after the last letter.
+    gap: bool,
+    /// Some letter or gap came: the root (the empty term) is no value.
+    any: bool,
+    /// The bytes of a character not yet complete.
+    partial: [u8; 4],
+    partial_len: u8,
+}
+
+impl FoldsTo {
+    pub fn new(wanted: &str) -> FoldsTo {
+        FoldsTo { wanted: wanted.as_bytes().to_vec() }
+    }
+
+    /// Follows `folded` from `at`: the letter matches the text there, after a space when
+    /// a gap comes between it and an earlier letter.
+    fn step(&self, at: &mut Folding, folded: Option<char>) -> bool {
+        let Some(letter) = folded else {
+            at.gap = true;
+            return true;
+        };
+        if at.gap && at.matched > 0 {
+            if self.wanted.get(at.matched) != Some(&b' ') {
+                return false;
+            }
+            at.matched += 1;
+        }
+        at.gap = false;
+        let mut buf = [0; 4];
+        let bytes = letter.encode_utf8(&mut buf).as_bytes();
+        if !self.wanted[at.matched..].starts_with(bytes) {
+            return false;
+        }
+        at.matched += bytes.len();
+        true
+    }
+}
+
+impl tantivy_fst::Automaton for FoldsTo {
+    type State = Option<Folding>;
+
+    fn start(&self) -> Option<Folding> {
+        Some(Folding { matched: 0, gap: false, any: false, partial: [0; 4], partial_len: 0 })
+    }
+
+    fn is_match(&self, state: &Option<Folding>) -> bool {
+        state.as_ref().is_some_and(|s| s.any && s.partial_len == 0 && s.matched == self.wanted.len())
+    }
+
+    fn can_match(&self, state: &Option<Folding>) -> bool {
+        state.is_some()
+    }
+
+    fn accept(&self, state: &Option<Folding>, byte: u8) -> Option<Folding> {
+        let mut at = state.clone()?;
+        // A facet's levels are parted by a zero byte: a deeper level's first is a term too.
+        if byte == 0 {
+            return None;
+        }
+        at.partial[usize::from(at.partial_len)] = byte;
+        at.partial_len += 1;
+        let length = match at.partial[0] {
+            0x00..=0x7f => 1,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => return None,
+        };
+        if usize::from(at.partial_len) < length {
+            return (byte & 0xc0 == 0x80 || at.partial_len == 1).then_some(at);
+        }
+        let c = std::str::from_utf8(&at.partial[..length]).ok()?.chars().next()?;
+        at.partial_len = 0;
+        at.any = true;
+        let mut alive = true;
+        fold_char(c, |folded| alive = alive && self.step(&mut at, folded));
+        alive.then_some(at)
+    }
+}
+
 /// The top-level values of a one-level facet field, as the index holds them.
 pub fn facet_values(searcher: &Searcher, field: Field) -> Vec<String> {
-    let mut values = std::collections::BTreeSet::new();
+    let mut values = BTreeSet::new();
     for segment in searcher.segment_readers() {
         let Ok(inverted) = segment.inverted_index(field) else { continue };
         let Ok(mut stream) = inverted.terms().stream() else { continue };
@@ -155,15 +263,32 @@ pub fn facet_values(searcher: &Searcher, field: Field) -> Vec<String> {
 /// `Inria, Paris, France`).
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut gap = false;
     for c in text.chars() {
-        unicode_normalization::char::decompose_canonical(c, |d| {
-            if unicode_normalization::char::is_combining_mark(d) {
-                return;
+        fold_char(c, |folded| match folded {
+            None => gap = true,
+            Some(l) => {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(l);
             }
-            if d.is_alphanumeric() { out.extend(d.to_lowercase()) } else { out.push(' ') }
         });
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
+}
+
+/// What one character of a value folds to, in order: `Some` a lower-case letter or digit,
+/// `None` a gap (punctuation, spacing); nothing for an accent. [`fold`] joins the letters
+/// with one space where gaps come between them, and [`FoldsTo`] follows it a byte at a time.
+pub fn fold_char(c: char, mut out: impl FnMut(Option<char>)) {
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if unicode_normalization::char::is_combining_mark(d) {
+            return;
+        }
+        if d.is_alphanumeric() { d.to_lowercase().for_each(|l| out(Some(l))) } else { out(None) }
+    });
 }
 
 /// Up to `n` of `values` nearest to the folded `wanted`: those containing it (or
@@ -267,6 +392,81 @@ mod tests {
         }
     }
     use super::*;
+
+    /// Values that fold alike and apart: case, accents (composed and combining),
+    /// punctuation and spacing, letters that lower-case to two, Hangul, a ligature, and
+    /// bytes no value holds.
+    const FOLDING: &[&str] = &[
+        "Daily Papers",
+        "daily papers",
+        "  DAILY--papers ",
+        "Dáily Papers",
+        "Da\u{301}ily Papers",
+        "Daily Paper",
+        "Daily Papers 2",
+        "Daily",
+        "Dailypapers",
+        "Fine-tuning",
+        "fine tuning",
+        "Fine tuning.",
+        "Straße",
+        "STRASSE",
+        "İstanbul",
+        "i̇stanbul",
+        "Ångström",
+        "\u{212B}ngstrom",
+        "모델 학습",
+        "모델, 학습",
+        "ﬁne",
+        "Ǆemal",
+        "—",
+        "a\0b",
+        "a",
+        "",
+    ];
+
+    fn folds_to(wanted: &str, value: &[u8]) -> bool {
+        use tantivy_fst::Automaton;
+        let automaton = FoldsTo::new(wanted);
+        let state = value.iter().fold(automaton.start(), |s, &b| automaton.accept(&s, b));
+        automaton.is_match(&state)
+    }
+
+    #[test]
+    fn the_fold_automaton_accepts_the_values_that_fold_to_the_text() {
+        let mut wanted: Vec<String> = FOLDING.iter().map(|v| fold(v)).collect();
+        wanted.extend(["daily pap", "aily papers", "daily papers ", " daily papers"].map(String::from));
+        for w in &wanted {
+            for v in FOLDING {
+                let expected = !v.is_empty() && !v.contains('\0') && fold(v) == *w;
+                assert_eq!(folds_to(w, v.as_bytes()), expected, "{v:?} folding to {w:?}");
+            }
+            // Bytes that are not UTF-8 are no value.
+            assert!(!folds_to(w, b"Daily \xff Papers"));
+            assert!(!folds_to(w, b"Daily \xc3"));
+        }
+        assert_eq!(fold("Da\u{301}ily  --  Papers"), "daily papers");
+    }
+
+    #[test]
+    fn the_fold_automaton_finds_in_a_dictionary_what_a_scan_finds() {
+        let mut keys: Vec<&[u8]> = FOLDING.iter().map(|v| v.as_bytes()).collect();
+        keys.extend([b"Daily Papers\0Sub".as_slice(), b"Dailz", b"Da", b"Zzz"]);
+        keys.sort();
+        keys.dedup();
+        let map = tantivy_fst::Map::from_iter(keys.iter().map(|k| (*k, 0))).unwrap();
+        for w in FOLDING.iter().map(|v| fold(v)) {
+            use tantivy_fst::{IntoStreamer, Streamer};
+            let mut stream = map.search(FoldsTo::new(&w)).into_stream();
+            let mut found = Vec::new();
+            while let Some((key, _)) = stream.next() {
+                found.push(key.to_vec());
+            }
+            let scanned: Vec<Vec<u8>> = keys.iter().filter(|k| folds_to(&w, k)).map(|k| k.to_vec()).collect();
+            assert_eq!(found, scanned, "{w:?}");
+            assert!(!found.is_empty() || w.is_empty() || w == "a b", "{w:?}");
+        }
+    }
 
     #[test]
     fn folding_and_nearest_values() {
