@@ -55,6 +55,35 @@ fn assert_browses_agree(index: &Path) {
     assert!(compared > 0, "the browses returned hits");
 }
 
+/// Every segment has its browse file after a run of `paperdex index`, and what the
+/// browses answer from them is what they answer from the term dictionaries (the files
+/// moved away, then put back).
+fn assert_browse_files_agree(index: &Path) {
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(index)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "browse"))
+        .collect();
+    let meta: Value = serde_json::from_slice(&std::fs::read(index.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(files.len(), meta["segments"].as_array().unwrap().len(), "a browse file per segment: {files:?}");
+    let browses: &[&[&str]] = &[
+        &["--facet", "category", "--facet", "kind", "--facet", "date", "--facet", "lang"],
+        &["--facet", "topic", "--facet", "affiliation", "--facet", "mechanism", "--sort", "date"],
+    ];
+    let from_files: Vec<Value> = browses.iter().map(|args| answer(&search(index, args))).collect();
+    let aside = index.join("aside");
+    std::fs::create_dir(&aside).unwrap();
+    for f in &files {
+        std::fs::rename(f, aside.join(f.file_name().unwrap())).unwrap();
+    }
+    let from_terms: Vec<Value> = browses.iter().map(|args| answer(&search(index, args))).collect();
+    for f in &files {
+        std::fs::rename(aside.join(f.file_name().unwrap()), f).unwrap();
+    }
+    std::fs::remove_dir(&aside).unwrap();
+    assert_eq!(from_files, from_terms);
+}
+
 /// A date-ordered search's page of hits is that page of all its hits: with filters that
 /// keep most records, few, or records gathered on a few pages (methods), with words, and
 /// with periods that end (begin) on every third page's date, so that the newest (oldest)
@@ -115,6 +144,7 @@ fn browsing_everything_counts_as_the_full_pass_does() {
         common::paperdex().args(["synth", "--pages", pages_n, "--seed", seed, "--out"]).arg(out).assert().success();
     }
     common::paperdex().arg("index").arg(&pages).arg("--index").arg(&index).arg("--quiet").assert().success();
+    assert_browse_files_agree(&index);
     assert_browses_agree(&index);
     assert_date_order_heads_agree(&index);
     let total = search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap();
@@ -138,6 +168,7 @@ fn browsing_everything_counts_as_the_full_pass_does() {
 
     // A second folder: more segments.
     common::paperdex().arg("index").arg(&more).arg("--index").arg(&index).arg("--quiet").assert().success();
+    assert_browse_files_agree(&index);
     assert_browses_agree(&index);
     assert_date_order_heads_agree(&index);
     assert!(search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap() > total);

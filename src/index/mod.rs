@@ -164,7 +164,7 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy, reads: Reads) -> Resu
         path: dir.to_path_buf(),
         info,
         reader,
-        term_counts: Default::default(),
+        term_counts: crate::search::TermCounts::in_dir(dir),
         stores: match reads {
             Reads::Mapped => crate::search::StoreReaders::default(),
             Reads::OnDemand => crate::search::StoreReaders::for_one_search(),

@@ -210,6 +210,7 @@ pub fn update(
         apply_update(dir, &index, &fields, &plan, options, progress, &mut summary)
     };
     progress.finish();
+    let outcome = outcome.and_then(|()| write_browse_files(dir, progress));
     let outcome = outcome.and_then(|()| folder::write_sidecar(dir, &plan.remembered).map_err(|e| write_error(dir, &e)));
     if outcome.is_err() {
         // What the failed run wrote goes now, so that freeing space is enough.
@@ -226,6 +227,20 @@ pub fn update(
     summary.seconds = started.elapsed().as_secs_f64();
     summary.peak_heap = heap.stop();
     Ok(summary)
+}
+
+/// Writes what browsing everything reads of each new segment beside it
+/// ([`crate::search::write_segment_files`]): searches read it instead of walking the
+/// segment's dictionaries, and read the dictionaries when it is missing, so a file that
+/// cannot be written costs only speed and is a note, not a failure.
+fn write_browse_files(dir: &Path, progress: &dyn Progress) -> Result<()> {
+    let index = super::open_tantivy(dir)?;
+    let (_, fields) = schema::build();
+    if let Err(e) = crate::search::write_segment_files(&index, dir, fields.date) {
+        progress
+            .note(&format!("could not write the browse counts into {}: {e}; browsing reads the terms", dir.display()));
+    }
+    Ok(())
 }
 
 /// `roots` with `named` added: a folder inside one already there adds nothing (but its

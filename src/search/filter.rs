@@ -119,7 +119,11 @@ fn resolve(
 /// A facet as a path (`/2025/01/17`), a slash or backslash inside a step written `\/`,
 /// as tantivy writes it (which costs a regular expression per step).
 pub fn path_string(facet: &Facet) -> String {
-    let encoded = facet.encoded_str();
+    encoded_path_string(facet.encoded_str())
+}
+
+/// [`path_string`] of a facet as encoded (its steps parted by zero bytes).
+pub fn encoded_path_string(encoded: &str) -> String {
     let mut out = String::with_capacity(encoded.len() + 2);
     for step in encoded.split('\0') {
         out.push('/');
