@@ -457,6 +457,30 @@ impl SegmentCounts {
     }
 }
 
+/// Checks the browse file of the segment `id` of `records` records in `dir`: whether it is
+/// there, or its name and why it does not check out (`paperdex stats --verify`).
+pub(crate) fn check_segment_file(dir: &Path, id: SegmentId, records: u32) -> Result<bool, (PathBuf, String)> {
+    let name = segment_file_name(id);
+    let reason = match std::fs::read(dir.join(&name)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => e.to_string(),
+        Ok(bytes) => match check(&bytes, records) {
+            None => return Ok(true),
+            Some(reason) => reason.to_owned(),
+        },
+    };
+    Err((PathBuf::from(name), reason))
+}
+
+/// Why `bytes` are not the browse file of a segment of `records` records, if they are not.
+fn check(bytes: &[u8], records: u32) -> Option<&'static str> {
+    match SegmentCounts::decode(bytes) {
+        None => Some("checksum mismatch"),
+        Some(counts) if counts.records != records => Some("counts of another segment"),
+        Some(_) => None,
+    }
+}
+
 /// A 64-bit checksum of `bytes`, eight at a time (a multiply and a rotation each: a
 /// fraction of a nanosecond a byte, with no CPU probe in the process for an instruction
 /// set, as a CRC library makes: a `paperdex search` process that browses reads one file
@@ -483,7 +507,8 @@ pub(crate) fn write_segment_files(index: &Index, dir: &Path, date: Field) -> std
     let searcher = reader.searcher();
     for segment in searcher.segment_readers() {
         let path = dir.join(segment_file_name(segment.segment_id()));
-        if path.exists() {
+        // A file already there stays unless it does not check out: then it is written again.
+        if std::fs::read(&path).is_ok_and(|bytes| check(&bytes, segment.max_doc()).is_none()) {
             continue;
         }
         let counts = SegmentCounts::of(segment, date).map_err(failed)?;

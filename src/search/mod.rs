@@ -28,7 +28,7 @@ use tantivy::{DateTime, DocAddress, Order, Searcher};
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
 pub use browse::TermCounts;
-pub(crate) use browse::write_segment_files;
+pub(crate) use browse::{check_segment_file, write_segment_files};
 pub use facets::ChildMaps;
 pub use filter::FacetRequest;
 pub use request::{DatePath, FacetFilter, FacetSpec, FacetUnit, Group, RecordKind};
