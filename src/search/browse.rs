@@ -343,13 +343,16 @@ const SEGMENT_FILE_EXTENSION: &str = "browse";
 /// What a browse file starts with.
 const MAGIC: &[u8] = b"paperdex browse 1\n";
 
+/// A facet field's top-level values (as encoded) and their records, in dictionary order.
+type Values = Vec<(Vec<u8>, u64)>;
+
 /// What browsing everything reads of one segment's term dictionaries.
 #[derive(Debug, PartialEq)]
 struct SegmentCounts {
     /// The segment's records, deleted ones too (a check that the file is the segment's).
     records: u32,
     /// Per facet field (by name): its top-level values (as encoded) and their records.
-    facets: Vec<(String, Vec<(Vec<u8>, u64)>)>,
+    facets: Vec<(String, Values)>,
     /// Records per date, `None` when some record has no date or several.
     dates: Option<Vec<(u64, u64)>>,
 }
