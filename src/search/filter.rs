@@ -63,6 +63,25 @@ fn facet_field(fields: &Fields, name: &str) -> Result<Field> {
     fields.facet(name).ok_or_else(|| Error::BadArgument(format!("unknown facet field `{name}`")))
 }
 
+/// At most how many records all of `must` pass: the fewest any one passes, counted by
+/// the records its terms are on; `None` when none of them is made of terms (a period).
+pub fn records_at_most(searcher: &Searcher, must: &[Box<dyn Query>]) -> tantivy::Result<Option<u64>> {
+    let mut fewest: Option<u64> = None;
+    for query in must {
+        let mut terms = Vec::new();
+        query.query_terms(&mut |term, _| terms.push(term.clone()));
+        if terms.is_empty() {
+            continue;
+        }
+        let mut records = 0;
+        for term in &terms {
+            records += searcher.doc_freq(term)?;
+        }
+        fewest = Some(fewest.map_or(records, |f| f.min(records)));
+    }
+    Ok(fewest)
+}
+
 /// A query matching any of `facets` (none: nothing).
 fn any_of(field: Field, facets: &[Facet]) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = facets

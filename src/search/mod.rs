@@ -9,6 +9,7 @@ pub mod filter;
 mod group;
 pub mod ids;
 pub mod limits;
+mod masked;
 mod matched;
 pub mod query;
 pub mod rank;
@@ -352,25 +353,44 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         request.since,
         request.until,
     )?;
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if let Some(q) = &text_query {
-        clauses.push((Occur::Must, q.box_clone()));
-    }
     let filters_empty = filters.must.is_empty() && filters.must_not.is_empty();
-    // Filters narrow; they do not score (a kind's own rarity would otherwise lift its
-    // records above another kind's when several are asked for).
-    clauses.extend(
-        filters.must.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)),
-    );
-    clauses.extend(filters.must_not.into_iter().map(|q| (Occur::MustNot, q)));
-    let full_query: Box<dyn Query> = match clauses.len() {
-        0 => Box::new(AllQuery),
-        1 if text_query.is_some() => clauses.pop().map(|(_, q)| q).expect("one clause"),
+    // Filters that pass about as many records as the words are on mask the words' own
+    // pass; others are intersected with it.
+    let masking = match &text_query {
+        Some(q) if !filters_empty => {
+            let failed = |e| Error::tantivy(&px.path, e);
+            let words = masked::postings_of(searcher, q.as_ref()).map_err(failed)?;
+            let filtered = filter::records_at_most(searcher, &filters.must).map_err(failed)?;
+            words.zip(filtered).is_some_and(|(w, f)| masked::worth_masking(w, f))
+        }
+        _ => false,
+    };
+    let full_query: Box<dyn Query> = match &text_query {
+        Some(words) if masking => Box::new(masked::Masked::new(words.box_clone(), filters.must, filters.must_not)),
         _ => {
-            if text_query.is_none() {
-                clauses.push((Occur::Must, Box::new(AllQuery)));
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            if let Some(q) = &text_query {
+                clauses.push((Occur::Must, q.box_clone()));
             }
-            Box::new(BooleanQuery::new(clauses))
+            // Filters narrow; they do not score (a kind's own rarity would otherwise lift
+            // its records above another kind's when several are asked for).
+            clauses.extend(
+                filters
+                    .must
+                    .into_iter()
+                    .map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)),
+            );
+            clauses.extend(filters.must_not.into_iter().map(|q| (Occur::MustNot, q)));
+            match clauses.len() {
+                0 => Box::new(AllQuery),
+                1 if text_query.is_some() => clauses.pop().map(|(_, q)| q).expect("one clause"),
+                _ => {
+                    if text_query.is_none() {
+                        clauses.push((Occur::Must, Box::new(AllQuery)));
+                    }
+                    Box::new(BooleanQuery::new(clauses))
+                }
+            }
         }
     };
     let facet_requests = filter::facet_requests(searcher, f, &request.facets)?;
@@ -433,6 +453,11 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     };
     // A ranked query whose best records are found without scoring every record.
     let pruned = q.downcast_ref::<rank::Bm25fQuery>().filter(|b| b.prunes() && facet_collectors.is_none());
+    // Masked words that prune: counted apart from the top hits, as unmasked ones are.
+    let masked_prunes = facet_collectors.is_none()
+        && q.downcast_ref::<masked::Masked>()
+            .and_then(|m| m.words().downcast_ref::<rank::Bm25fQuery>())
+            .is_some_and(rank::Bm25fQuery::prunes);
     let gathered = match (everything, limit, sort, request.group, pruned) {
         (Some(all), ..) => Gathered {
             count: all.count,
@@ -455,8 +480,25 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
             let weight = bm25f.scored_weight(searcher).map_err(failed)?;
             let cap = (!request.exact_total).then_some(COUNTED_HITS);
-            let (count, exact) = rank::count_up_to(&weight, searcher, cap).map_err(failed)?;
+            let (count, exact) = rank::count_up_to(&weight, searcher, cap, None).map_err(failed)?;
             let hits = collect(searcher, &weight, &top).map_err(failed)?;
+            Gathered {
+                count,
+                exact,
+                top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
+                facets: Vec::new(),
+            }
+        }
+        (None, _, Sort::Relevance, None, _) if masked_prunes => {
+            let masked = q.downcast_ref::<masked::Masked>().expect("a masked query");
+            let bm25f = masked.words().downcast_ref::<rank::Bm25fQuery>().expect("masked BM25F words");
+            let filter = masked.filter(searcher).map_err(failed)?;
+            let cap = (!request.exact_total).then_some(COUNTED_HITS);
+            let words = bm25f.scored_weight(searcher).map_err(failed)?;
+            let (count, exact) = rank::count_up_to(&words, searcher, cap, Some(&filter)).map_err(failed)?;
+            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+            let weight = masked.weight_with(EnableScoring::enabled_from_searcher(searcher), filter).map_err(failed)?;
+            let hits = collect(searcher, weight.as_ref(), &top).map_err(failed)?;
             Gathered {
                 count,
                 exact,

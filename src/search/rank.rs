@@ -254,6 +254,8 @@ pub fn each_bm25f(query: &dyn Query, f: &mut dyn FnMut(&Bm25fQuery)) {
         for (_, clause) in boolean.clauses() {
             each_bm25f(clause.as_ref(), f);
         }
+    } else if let Some(masked) = query.downcast_ref::<super::masked::Masked>() {
+        each_bm25f(masked.words(), f);
     }
 }
 
@@ -317,6 +319,11 @@ impl Bm25fQuery {
         self.words.len() >= 2
     }
 
+    /// The terms of its words, a field at a time.
+    pub fn terms(&self) -> impl Iterator<Item = &Term> {
+        self.words.iter().flat_map(|w| w.parts.iter().map(|p| &p.term))
+    }
+
     /// Words that rank records but are not the query's own: snippets do not mark them.
     pub fn unmarked(mut self) -> Self {
         self.marked = false;
@@ -344,19 +351,22 @@ const IDF_FLOOR: f32 = 1e-3;
 /// The records a query's weight matches over all segments, counted in record order and
 /// stopped once at least `cap` are counted: the count, and whether it is every match.
 /// A million-record union is counted in a few windows instead of to its end.
+/// With a `filter`, only the records its masks keep are counted.
 pub(crate) fn count_up_to(
     weight: &Bm25fWeight,
     searcher: &Searcher,
     cap: Option<u32>,
+    filter: Option<&super::masked::Filter>,
 ) -> tantivy::Result<(usize, bool)> {
     let mut total = 0usize;
     for reader in searcher.segment_readers() {
-        let Some(cap) = cap else {
+        let mask = filter.map(|f| f.mask(reader)).transpose()?;
+        let Some(cap) = cap.or(mask.as_ref().map(|_| u32::MAX)) else {
             total += weight.count(reader)? as usize;
             continue;
         };
         let left = u32::try_from(cap as usize - total.min(cap as usize)).unwrap_or(u32::MAX);
-        let (count, every) = weight.count_up_to(reader, left, COUNT_WINDOW)?;
+        let (count, every) = weight.count_up_to(reader, left, COUNT_WINDOW, mask.as_deref())?;
         total += count as usize;
         if !every {
             return Ok((total, false));
@@ -702,7 +712,13 @@ impl Bm25fWeight {
     /// The records of `reader`'s segment holding any word, counted `window` records at a
     /// time in record order, from the document lists alone, until at least `cap` are:
     /// the count, and whether it is every match (the lists ran out).
-    fn count_up_to(&self, reader: &SegmentReader, cap: u32, window: u32) -> tantivy::Result<(u32, bool)> {
+    fn count_up_to(
+        &self,
+        reader: &SegmentReader,
+        cap: u32,
+        window: u32,
+        mask: Option<&super::masked::Mask>,
+    ) -> tantivy::Result<(u32, bool)> {
         let mut lists = Vec::new();
         for (i, p) in self.words.iter().flat_map(|w| &w.parts).enumerate() {
             let (inverted, info) = self.lookup(reader, i, &p.term)?;
@@ -711,19 +727,22 @@ impl Bm25fWeight {
             }
         }
         let alive = reader.alive_bitset();
-        if let ([(list, _)], None) = (&lists[..], alive) {
-            return Ok((list.doc_freq(), true));
-        }
-        // One list long enough to reach the cap alone (no record deleted): at least its
-        // length match, told without reading any.
-        let longest = lists.iter().map(|(list, _)| list.doc_freq()).max().unwrap_or(0);
-        if alive.is_none() && longest >= cap {
-            let every = lists.iter().filter(|(list, _)| list.doc_freq() > 0).count() == 1;
-            return Ok((longest, every));
-        }
-        // Lists too short to reach the cap together are counted whole.
-        if lists.iter().map(|(list, _)| u64::from(list.doc_freq())).sum::<u64>() < u64::from(cap) {
-            return Ok((self.count(reader)?, true));
+        // Without a mask, the lengths of the lists can tell.
+        if mask.is_none() {
+            if let ([(list, _)], None) = (&lists[..], alive) {
+                return Ok((list.doc_freq(), true));
+            }
+            // One list long enough to reach the cap alone (no record deleted): at least
+            // its length match, told without reading any.
+            let longest = lists.iter().map(|(list, _)| list.doc_freq()).max().unwrap_or(0);
+            if alive.is_none() && longest >= cap {
+                let every = lists.iter().filter(|(list, _)| list.doc_freq() > 0).count() == 1;
+                return Ok((longest, every));
+            }
+            // Lists too short to reach the cap together are counted whole.
+            if lists.iter().map(|(list, _)| u64::from(list.doc_freq())).sum::<u64>() < u64::from(cap) {
+                return Ok((self.count(reader)?, true));
+            }
         }
         let window = window.max(64);
         let mut present = vec![0u64; window.div_ceil(64) as usize];
@@ -749,9 +768,16 @@ impl Bm25fWeight {
             }
             for (slot, bits) in present.iter_mut().enumerate() {
                 let mut rest = std::mem::take(bits);
-                match alive {
-                    None => count += rest.count_ones(),
-                    Some(alive) => {
+                match (alive, mask) {
+                    (None, None) => count += rest.count_ones(),
+                    (alive, Some(mask)) => {
+                        while rest != 0 {
+                            let doc = start + (slot * 64) as u32 + rest.trailing_zeros();
+                            count += u32::from(mask.contains(doc) && alive.is_none_or(|a| a.is_alive(doc)));
+                            rest &= rest - 1;
+                        }
+                    }
+                    (Some(alive), None) => {
                         while rest != 0 {
                             count += u32::from(alive.is_alive(start + (slot * 64) as u32 + rest.trailing_zeros()));
                             rest &= rest - 1;
@@ -1621,20 +1647,20 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         for words in [&["rare", "common"][..], &["middle", "common", "filler"], &["rare", "title"]] {
             let weight = query(&fields, words).scored_weight(&searcher).unwrap();
-            let (every, exact) = count_up_to(&weight, &searcher, None).unwrap();
+            let (every, exact) = count_up_to(&weight, &searcher, None, None).unwrap();
             assert!(exact);
             assert_eq!(every, searcher.search(&query(&fields, words), &tantivy::collector::Count).unwrap());
             // Below the count: stopped at the cap or a window past it, and said so.
             let cap = (every / 3) as u32;
             let segment = &searcher.segment_readers()[0];
-            let (counted, exact) = weight.count_up_to(segment, cap, 4096).unwrap();
+            let (counted, exact) = weight.count_up_to(segment, cap, 4096, None).unwrap();
             let counted = counted as usize;
             assert!(!exact && counted >= cap as usize && counted < every, "{words:?}: {counted} of {every}");
             // The index is one window of the count's own: counted to the end, exactly.
-            assert_eq!(count_up_to(&weight, &searcher, Some(cap)).unwrap(), (every, true), "{words:?}");
+            assert_eq!(count_up_to(&weight, &searcher, Some(cap), None).unwrap(), (every, true), "{words:?}");
             // At or above it: every match, exactly.
             for cap in [every as u32, every as u32 + 1, u32::MAX] {
-                assert_eq!(count_up_to(&weight, &searcher, Some(cap)).unwrap(), (every, true), "{words:?} {cap}");
+                assert_eq!(count_up_to(&weight, &searcher, Some(cap), None).unwrap(), (every, true), "{words:?} {cap}");
             }
         }
     }
@@ -1648,10 +1674,10 @@ mod tests {
         // `alpha` is in a third of the bodies, `beta` in a fifth of the titles.
         let every = searcher.search(&query(&fields, &words), &tantivy::collector::Count).unwrap();
         assert_eq!(every, 1400);
-        assert_eq!(count_up_to(&weight, &searcher, Some(800)).unwrap(), (1000, false));
-        assert_eq!(count_up_to(&weight, &searcher, Some(1000)).unwrap(), (1000, false));
-        assert_eq!(count_up_to(&weight, &searcher, Some(1001)).unwrap(), (1400, true));
-        assert_eq!(count_up_to(&weight, &searcher, None).unwrap(), (1400, true));
+        assert_eq!(count_up_to(&weight, &searcher, Some(800), None).unwrap(), (1000, false));
+        assert_eq!(count_up_to(&weight, &searcher, Some(1000), None).unwrap(), (1000, false));
+        assert_eq!(count_up_to(&weight, &searcher, Some(1001), None).unwrap(), (1400, true));
+        assert_eq!(count_up_to(&weight, &searcher, None, None).unwrap(), (1400, true));
     }
 
     #[test]
