@@ -224,7 +224,7 @@ impl Filter {
             }
             None => {
                 let mut words = vec![u64::MAX; max_doc.div_ceil(64)];
-                if max_doc % 64 != 0
+                if !max_doc.is_multiple_of(64)
                     && let Some(last) = words.last_mut()
                 {
                     *last = (1 << (max_doc % 64)) - 1;
@@ -420,7 +420,8 @@ mod tests {
             Box::new(BooleanQuery::new(vec![(Occur::Must, term("video")), (Occur::Must, term("model"))])),
             term("rare"),
         ];
-        let filters: Vec<(Vec<Box<dyn Query>>, Vec<Box<dyn Query>>)> = vec![
+        type Clauses = Vec<Box<dyn Query>>;
+        let filters: Vec<(Clauses, Clauses)> = vec![
             (vec![facet("/common")], vec![]),
             (vec![facet("/rare")], vec![]),
             (vec![facet("/common"), facet("/fifth")], vec![]),
