@@ -473,6 +473,7 @@ impl Context<'_> {
     fn clause(&self, clauses: Vec<(Option<Occur>, UserInputAst)>) -> Result<Box<dyn Query>, QueryParserError> {
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(clauses.len());
         let mut optional_words = Vec::new();
+        let mut required_words = Vec::new();
         let mut plain: Vec<String> = Vec::new();
         let optional_plain = |occur: Option<Occur>, sub: &UserInputAst| -> Option<String> {
             let UserInputAst::Leaf(leaf) = sub else { return None };
@@ -513,8 +514,26 @@ impl Context<'_> {
                     optional_words.push(word);
                     continue;
                 }
+                if occur == Occur::Must
+                    && !self.expands(literal)
+                    && let Some(word) = self.word(literal)
+                {
+                    required_words.push(word);
+                    continue;
+                }
             }
             out.push((occur, self.build(sub)?));
+        }
+        // Required single words are one BM25F query that requires them all: one pass over
+        // their postings, a window at a time, rather than an intersection of one query
+        // per word seeking each other record by record.
+        match required_words.len() {
+            0 => {}
+            1 => out.push((Occur::Must, self.bm25f(required_words))),
+            _ => {
+                let all = rank::Bm25fQuery::new(self.fields, required_words).kept(self.kinds).all_required();
+                out.push((Occur::Must, Box::new(all)));
+            }
         }
         if !optional_words.is_empty() {
             out.push((Occur::Should, self.bm25f(optional_words)));

@@ -271,6 +271,8 @@ pub struct Bm25fQuery {
     marked: bool,
     /// Whether the words share one idf, the most frequent one's ([`Bm25fQuery::blended`]).
     blended: bool,
+    /// Whether a record must hold every word ([`Bm25fQuery::all_required`]).
+    required: bool,
     /// How many records hold each part's term, as the first weight found (shared by the
     /// query's clones): what a snippet asks of the same terms.
     found: Arc<std::sync::OnceLock<Vec<(Term, u64)>>>,
@@ -289,7 +291,15 @@ impl Bm25fQuery {
             .into_iter()
             .map(|k| (Term::from_facet(fields.kind_facet, &Facet::from(k.facet_path())), k))
             .collect();
-        Bm25fQuery { words, kinds, kept: Kinds::ALL, marked: true, blended: false, found: Arc::default() }
+        Bm25fQuery {
+            words,
+            kinds,
+            kept: Kinds::ALL,
+            marked: true,
+            blended: false,
+            required: false,
+            found: Arc::default(),
+        }
     }
 
     /// How many records hold each of the query's terms, once a weight has looked them up
@@ -316,7 +326,15 @@ impl Bm25fQuery {
     /// Whether its best records are found without scoring every record
     /// ([`Bm25fScorer::prune`]), so that counting them apart costs less than scoring all.
     pub fn prunes(&self) -> bool {
-        self.words.len() >= 2
+        self.words.len() >= 2 && !self.required
+    }
+
+    /// Every word required: the records holding all of them (`video model`), gathered a
+    /// window at a time as a union's are, instead of each word's scorer seeking the other
+    /// record by record. Scored as the words' scores summed, as an intersection sums them.
+    pub fn all_required(mut self) -> Self {
+        self.required = true;
+        self
     }
 
     /// The terms of its words, a field at a time.
@@ -469,7 +487,7 @@ impl Bm25fQuery {
             looked_up = order.iter().map(|&i| std::mem::take(&mut looked_up[i])).collect();
         }
         let looked_up: Vec<usize> = looked_up.into_iter().flatten().collect();
-        Ok(Bm25fWeight { words, lookups: lookups.keep(&looked_up) })
+        Ok(Bm25fWeight { words, lookups: lookups.keep(&looked_up), required: self.required })
     }
 }
 
@@ -592,6 +610,8 @@ pub(crate) struct Bm25fWeight {
     words: Vec<WeightedWord>,
     /// The parts' terms, in word order, as looked up in each segment.
     lookups: Lookups,
+    /// Every word required ([`Bm25fQuery::all_required`]).
+    required: bool,
 }
 
 impl Weight for Bm25fWeight {
@@ -619,6 +639,9 @@ impl Weight for Bm25fWeight {
     /// The records holding any word, counted from the document lists alone (no term
     /// frequencies, no scores), a block of postings at a time, into one bit per record.
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        if self.required {
+            return self.count_all_required(reader);
+        }
         let mut lists = Vec::new();
         for (i, p) in self.words.iter().flat_map(|w| &w.parts).enumerate() {
             let (inverted, info) = self.lookup(reader, i, &p.term)?;
@@ -663,6 +686,22 @@ impl Weight for Bm25fWeight {
     /// a window at a time, without term frequencies or lengths.
     fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
         let mut scorer = self.bm25f_scorer(reader, 1.0)?;
+        if self.required {
+            // The records every word is on: the scorer's own windows.
+            let mut buffer: Vec<DocId> = Vec::with_capacity(BLOCK);
+            while scorer.doc() != TERMINATED {
+                buffer.push(scorer.doc());
+                if buffer.len() == BLOCK {
+                    callback(&buffer);
+                    buffer.clear();
+                }
+                scorer.advance();
+            }
+            if !buffer.is_empty() {
+                callback(&buffer);
+            }
+            return Ok(());
+        }
         let mut lists: Vec<&mut SegmentPostings> =
             scorer.words.iter_mut().flat_map(|w| w.postings.iter_mut().map(|p| &mut p.list)).collect();
         let mut present = [0u64; WINDOW as usize / 64];
@@ -719,6 +758,20 @@ impl Bm25fWeight {
         window: u32,
         mask: Option<&super::masked::Mask>,
     ) -> tantivy::Result<(u32, bool)> {
+        if self.required {
+            let alive = reader.alive_bitset();
+            let mut scorer = self.bm25f_scorer(reader, 1.0)?;
+            let mut count = 0u32;
+            while scorer.doc() != TERMINATED {
+                let doc = scorer.doc();
+                count += u32::from(mask.is_none_or(|m| m.contains(doc)) && alive.is_none_or(|a| a.is_alive(doc)));
+                if count >= cap {
+                    return Ok((count, scorer.advance() == TERMINATED));
+                }
+                scorer.advance();
+            }
+            return Ok((count, true));
+        }
         let mut lists = Vec::new();
         for (i, p) in self.words.iter().flat_map(|w| &w.parts).enumerate() {
             let (inverted, info) = self.lookup(reader, i, &p.term)?;
@@ -820,9 +873,56 @@ impl Bm25fWeight {
             }
             if !postings.is_empty() {
                 words.push(WordPostings { postings, factor: word.factor * boost });
+            } else if self.required {
+                // A word no record of the segment holds: none holds them all.
+                return Ok(Bm25fScorer::new(Vec::new(), false));
             }
         }
-        Ok(Bm25fScorer::new(words))
+        Ok(Bm25fScorer::new(words, self.required))
+    }
+
+    /// The records holding every word, from the document lists alone: each word's
+    /// fields' lists into one bit per record, the words' bits intersected.
+    fn count_all_required(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        let slots = (reader.max_doc() as usize).div_ceil(64);
+        let mut all: Option<Vec<u64>> = None;
+        let mut i = 0;
+        for word in &self.words {
+            let mut bits = vec![0u64; slots];
+            for p in &word.parts {
+                let (inverted, info) = self.lookup(reader, i, &p.term)?;
+                i += 1;
+                let Some(info) = info else { continue };
+                let mut list = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                while !list.docs().is_empty() {
+                    for &doc in list.docs() {
+                        if let Some(w) = bits.get_mut(doc as usize / 64) {
+                            *w |= 1 << (doc % 64);
+                        }
+                    }
+                    list.advance();
+                }
+            }
+            match &mut all {
+                None => all = Some(bits),
+                Some(all) => all.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b),
+            }
+        }
+        let Some(all) = all else { return Ok(0) };
+        Ok(match reader.alive_bitset() {
+            None => all.iter().map(|w| w.count_ones()).sum(),
+            Some(alive) => {
+                let mut count = 0;
+                for (slot, &word) in all.iter().enumerate() {
+                    let mut rest = word;
+                    while rest != 0 {
+                        count += u32::from(alive.is_alive((slot * 64) as u32 + rest.trailing_zeros()));
+                        rest &= rest - 1;
+                    }
+                }
+                count
+            }
+        })
     }
 }
 
@@ -882,6 +982,14 @@ fn below(bound: f32, threshold: Score) -> bool {
 /// fields) has them scored one by one rather than the window's slots scanned.
 const SPARSE: usize = 64;
 
+/// With every word required, a word on fewer records than the other words' lists hold
+/// over this many times leads alone ([`Bm25fScorer::leapfrog`]); otherwise windows of all
+/// the words are gathered. Measured on the bench's `and_two` pairs at 5,000 pages and
+/// two common words at 100,000: a pair of words within 4x of each other is gathered
+/// faster, a rarer one sought faster (16 and 128 made pairs 4 to 40x apart 15 to 40 %
+/// slower than the intersection of one query per word).
+const LEAPFROG: u64 = 4;
+
 /// How many unscored documents are handed on at once.
 const BLOCK: usize = 64;
 
@@ -910,10 +1018,23 @@ struct Bm25fScorer {
     /// came close to the one before.
     last_sought: Option<DocId>,
     close_seeks: u32,
+    /// Every word required: a record is on only when all the words are.
+    required: bool,
+    /// Every word required and one word on far fewer records than the rest hold: its
+    /// records are taken one by one, each sought in the other words' lists and scored
+    /// alone (point mode throughout), rather than windows of the others gathered whole.
+    leapfrog: bool,
+    /// While gathering with every word required: the records all the words so far hold.
+    every: Box<[u64; WINDOW as usize / 64]>,
 }
 
 impl Bm25fScorer {
-    fn new(words: Vec<WordPostings>) -> Self {
+    fn new(words: Vec<WordPostings>, required: bool) -> Self {
+        let costs: Vec<u64> =
+            words.iter().map(|w| w.postings.iter().map(|p| u64::from(p.list.size_hint())).sum()).collect();
+        let fewest = costs.iter().copied().min().unwrap_or(0);
+        let rest = costs.iter().sum::<u64>() - fewest;
+        let leapfrog = required && fewest.saturating_mul(LEAPFROG) < rest;
         let mut scorer = Bm25fScorer {
             words,
             doc: 0,
@@ -928,6 +1049,9 @@ impl Bm25fScorer {
             point: None,
             last_sought: None,
             close_seeks: 0,
+            required,
+            leapfrog,
+            every: Box::new([0; WINDOW as usize / 64]),
         };
         scorer.settle(0);
         scorer
@@ -938,14 +1062,48 @@ impl Bm25fScorer {
     /// window empty. (An intersection seeking many records that turn out not to match
     /// never scores them.)
     fn settle(&mut self, target: DocId) -> DocId {
+        let lowest = if self.required { self.first_of_all(target) } else { self.first_of_any(target) };
+        self.doc = lowest;
+        self.point = if lowest == TERMINATED { None } else { Some(None) };
+        lowest
+    }
+
+    /// The first document at or after `target` any word is on, every list sought there.
+    fn first_of_any(&mut self, target: DocId) -> DocId {
         let mut lowest = TERMINATED;
         for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
             let d = if p.list.doc() < target { p.list.seek(target) } else { p.list.doc() };
             lowest = lowest.min(d);
         }
-        self.doc = lowest;
-        self.point = if lowest == TERMINATED { None } else { Some(None) };
         lowest
+    }
+
+    /// The first document at or after `target` every word is on (each word's lists
+    /// sought to it in turn, from the furthest any word's first document is).
+    fn first_of_all(&mut self, mut target: DocId) -> DocId {
+        if self.words.is_empty() {
+            return TERMINATED;
+        }
+        loop {
+            let mut furthest = target;
+            let mut all_there = true;
+            for word in &mut self.words {
+                let mut first = TERMINATED;
+                for p in &mut word.postings {
+                    let d = if p.list.doc() < furthest { p.list.seek(furthest) } else { p.list.doc() };
+                    first = first.min(d);
+                }
+                if first == TERMINATED {
+                    return TERMINATED;
+                }
+                all_there &= first == furthest;
+                furthest = furthest.max(first);
+            }
+            if all_there {
+                return furthest;
+            }
+            target = furthest;
+        }
     }
 
     /// The score of the document the postings are on, in point mode.
@@ -967,6 +1125,9 @@ impl Bm25fScorer {
     /// Gathers the next window, from the lowest document any word is on, and moves to
     /// its first document.
     fn refill(&mut self) -> DocId {
+        if self.required {
+            return self.refill_all_required();
+        }
         let lowest = self.words.iter().flat_map(|w| w.postings.iter().map(|p| p.list.doc())).min();
         let Some(start) = lowest.filter(|&d| d != TERMINATED) else {
             self.doc = TERMINATED;
@@ -978,6 +1139,37 @@ impl Bm25fScorer {
         start
     }
 
+    /// [`Self::refill`] with every word required: the window starts at the first record
+    /// every word may be on (the furthest of the words' first records), and windows
+    /// where no record holds them all are passed over.
+    fn refill_all_required(&mut self) -> DocId {
+        if self.leapfrog {
+            return self.settle(0);
+        }
+        loop {
+            let mut start = 0;
+            for word in &self.words {
+                let first = word.postings.iter().map(|p| p.list.doc()).min().unwrap_or(TERMINATED);
+                start = start.max(first);
+            }
+            if self.words.is_empty() || start == TERMINATED {
+                self.doc = TERMINATED;
+                return TERMINATED;
+            }
+            for p in self.words.iter_mut().flat_map(|w| w.postings.iter_mut()) {
+                if p.list.doc() < start {
+                    p.list.seek(start);
+                }
+            }
+            self.start = start;
+            self.gather(start, self.words.len());
+            if let Some(slot) = self.present.iter().position(|&bits| bits != 0) {
+                self.doc = start + (slot * 64) as u32 + self.present[slot].trailing_zeros();
+                return self.doc;
+            }
+        }
+    }
+
     /// Gathers the window from `start` of the first `words` words: each record's score
     /// from them, summed word by word in word order, and which records hold any.
     fn gather(&mut self, start: DocId, words: usize) {
@@ -986,6 +1178,10 @@ impl Bm25fScorer {
             self.tfs = vec![0.0; WINDOW as usize];
         }
         let horizon = start.saturating_add(WINDOW);
+        let required = self.required;
+        if required {
+            self.every.fill(!0);
+        }
         for word in &mut self.words[..words] {
             // The first postings of the window, by where they are in it: a word on few of
             // the window's records (one of a prefix's many completions) has only those
@@ -1008,6 +1204,13 @@ impl Bm25fScorer {
                 }
             }
             if taken <= SPARSE {
+                if required {
+                    let mut held = [0u64; WINDOW as usize / 64];
+                    for &i in &self.sparse[..taken] {
+                        held[usize::from(i) / 64] |= 1 << (i % 64);
+                    }
+                    self.every.iter_mut().zip(&held).for_each(|(e, h)| *e &= h);
+                }
                 for &i in &self.sparse[..taken] {
                     let (slot, bit) = (usize::from(i) / 64, 1u64 << (i % 64));
                     // A record two of the word's fields hold is listed twice; scored once.
@@ -1024,11 +1227,25 @@ impl Bm25fScorer {
             for (slot, bits) in self.gathered.iter_mut().enumerate() {
                 let mut rest = std::mem::take(bits);
                 self.present[slot] |= rest;
+                if required {
+                    self.every[slot] &= rest;
+                }
                 while rest != 0 {
                     let i = slot * 64 + rest.trailing_zeros() as usize;
                     rest &= rest - 1;
                     let tf = std::mem::take(&mut self.tfs[i]);
                     self.scores[i] += word.factor * tf / (RANKING.k1 + tf);
+                }
+            }
+        }
+        if required {
+            // Records some word is on but not every one: not matches, their scores gone.
+            for (slot, bits) in self.present.iter_mut().enumerate() {
+                let mut dropped = *bits & !self.every[slot];
+                *bits &= self.every[slot];
+                while dropped != 0 {
+                    self.scores[slot * 64 + dropped.trailing_zeros() as usize] = 0.0;
+                    dropped &= dropped - 1;
                 }
             }
         }
@@ -1069,6 +1286,14 @@ impl Bm25fScorer {
     /// Scores are computed exactly as [`Self::refill`] does, word by word in query order,
     /// so the records kept and their scores are those of scoring every record.
     fn prune(&mut self, max_doc: DocId, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
+        if self.required {
+            self.each_scored(|doc, score| {
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+            });
+            return;
+        }
         let n = self.words.len();
         let bounds: Vec<f32> = self.words.iter().map(|w| w.factor).collect();
         if n > PRUNED_WORDS && bounds.iter().all(|b| b.is_finite() && *b > 0.0) {
@@ -1307,6 +1532,9 @@ impl DocSet for Bm25fScorer {
                     p.list.advance();
                 }
             }
+            if self.leapfrog {
+                return self.settle(doc + 1);
+            }
             return self.refill();
         }
         let i = self.doc - self.start;
@@ -1356,6 +1584,10 @@ impl DocSet for Bm25fScorer {
     }
 
     fn size_hint(&self) -> u32 {
+        let of_word = |w: &WordPostings| w.postings.iter().map(|p| p.list.size_hint()).max().unwrap_or(0);
+        if self.required {
+            return self.words.iter().map(of_word).min().unwrap_or(0);
+        }
         self.words.iter().flat_map(|w| w.postings.iter().map(|p| p.list.size_hint())).max().unwrap_or(0)
     }
 
@@ -1412,6 +1644,138 @@ mod tests {
     fn query(fields: &Fields, words: &[&str]) -> Bm25fQuery {
         let searched = default_fields();
         Bm25fQuery::new(fields, words.iter().map(|w| Word::new(fields, &searched, w, None)).collect())
+    }
+
+    /// Every word required: the records and scores of the intersection of one query per
+    /// word, however they are read (scored one by one, by windows, sought near and far,
+    /// unscored, counted, the best ten).
+    /// An in-memory index of `n` pages whose bodies `body` writes.
+    fn pages_of(n: u32, body: impl Fn(u32) -> String) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            doc.add_text(fields.body, body(i));
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    /// A word on a few records with words on most: the rare word leads (each of its
+    /// records sought in the others' lists), and finds and scores what windows find.
+    #[test]
+    fn a_rare_required_word_leads_and_finds_what_windows_find() {
+        let (index, fields) = pages_of(20_000, |i| {
+            let mut words = vec!["filler"];
+            if i % 3 != 0 {
+                words.push("common");
+            }
+            if i % 7 == 0 {
+                words.push("mid");
+            }
+            if i % 997 == 0 {
+                words.extend(["rare", "rare"]);
+            }
+            words.join(" ")
+        });
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        for words in [&["rare", "common"][..], &["common", "rare"], &["rare", "mid", "common"], &["mid", "common"]] {
+            let required = query(&fields, words).all_required();
+            let clauses =
+                words.iter().map(|w| (Occur::Must, Box::new(query(&fields, &[w])) as Box<dyn Query>)).collect();
+            let intersection = tantivy::query::BooleanQuery::new(clauses);
+            let mut expected = Vec::new();
+            intersection.weight(scoring).unwrap().for_each(segment, &mut |d, s| expected.push((d, s))).unwrap();
+            let weight = required.weight(scoring).unwrap();
+            let mut got = Vec::new();
+            weight.for_each(segment, &mut |d, s| got.push((d, s))).unwrap();
+            assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), expected.iter().map(|e| e.0).collect::<Vec<_>>());
+            for (g, e) in got.iter().zip(&expected) {
+                assert!((g.1 - e.1).abs() <= e.1.abs() * 1e-6, "{words:?}: {g:?} {e:?}");
+            }
+            assert!(!got.is_empty(), "{words:?}");
+            assert_eq!(weight.count(segment).unwrap() as usize, got.len(), "{words:?}");
+            let mut scorer = weight.scorer(segment, 1.0).unwrap();
+            for target in (0..20_000u32).step_by(1234) {
+                let from = target.max(scorer.doc());
+                let doc = scorer.seek(target);
+                match got.iter().find(|(d, _)| *d >= from) {
+                    Some(&want) => assert_eq!((doc, scorer.score()), want, "{words:?} seek({target})"),
+                    None => assert_eq!(doc, TERMINATED, "{words:?} seek({target})"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_word_required_matches_and_scores_as_the_words_intersected() {
+        let (index, fields) = pages(10_000);
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let each = |weight: &dyn Weight| {
+            let mut all = Vec::new();
+            weight.for_each(segment, &mut |doc, score| all.push((doc, score))).unwrap();
+            all
+        };
+        for words in [&["alpha", "beta"][..], &["beta", "alpha"], &["alpha", "text", "beta"], &["alpha", "absent"]] {
+            let required = query(&fields, words).all_required();
+            assert!(!required.prunes());
+            let clauses =
+                words.iter().map(|w| (Occur::Must, Box::new(query(&fields, &[w])) as Box<dyn Query>)).collect();
+            let intersection = tantivy::query::BooleanQuery::new(clauses);
+            let expected = each(intersection.weight(scoring).unwrap().as_ref());
+            let weight = required.weight(scoring).unwrap();
+            let got = each(weight.as_ref());
+            assert_eq!(got.len(), expected.len(), "{words:?}");
+            for (g, e) in got.iter().zip(&expected) {
+                assert_eq!(g.0, e.0, "{words:?}");
+                assert!((g.1 - e.1).abs() <= e.1.abs() * 1e-6, "{words:?}: {g:?} {e:?}");
+            }
+            if words.len() == 2 {
+                assert_eq!(got, expected, "two words sum as an intersection sums them");
+            }
+            let wanted = match words {
+                [_, "absent"] => 0,
+                _ => (0..10_000u32).filter(|i| i % 15 == 0).count(),
+            };
+            assert_eq!(got.len(), wanted, "{words:?}");
+            assert_eq!(weight.count(segment).unwrap() as usize, wanted, "{words:?}");
+
+            let mut advanced = Vec::new();
+            let mut scorer = weight.scorer(segment, 1.0).unwrap();
+            while scorer.doc() != TERMINATED {
+                advanced.push((scorer.doc(), scorer.score()));
+                scorer.advance();
+            }
+            assert_eq!(advanced, got, "{words:?}");
+            for step in [1u32, 7, 100, 5000] {
+                let mut scorer = weight.scorer(segment, 1.0).unwrap();
+                for target in (1..10_000u32).step_by(step as usize) {
+                    let from = target.max(scorer.doc());
+                    let doc = scorer.seek(target);
+                    let want = got.iter().find(|(d, _)| *d >= from).copied();
+                    match want {
+                        Some(want) => assert_eq!((doc, scorer.score()), want, "{words:?} seek({target}) by {step}"),
+                        None => assert_eq!(doc, TERMINATED, "{words:?} seek({target}) by {step}"),
+                    }
+                }
+            }
+            let mut unscored = Vec::new();
+            weight.for_each_no_score(segment, &mut |docs| unscored.extend_from_slice(docs)).unwrap();
+            assert_eq!(unscored, got.iter().map(|(d, _)| *d).collect::<Vec<_>>(), "{words:?}");
+            let top = TopDocs::with_limit(10).order_by_score();
+            let best: Vec<DocAddress> = searcher.search(&required, &top).unwrap().into_iter().map(|(_, a)| a).collect();
+            let want: Vec<DocAddress> =
+                searcher.search(&intersection, &top).unwrap().into_iter().map(|(_, a)| a).collect();
+            assert_eq!(best, want, "{words:?}");
+        }
     }
 
     #[test]
