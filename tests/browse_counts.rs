@@ -13,16 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 fn search(index: &Path, args: &[&str]) -> Value {
-    let out = common::paperdex()
-        .arg("search")
-        .arg("--index")
-        .arg(index)
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("paperdex runs");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("search --json prints JSON")
+    common::search_json(index, args)
 }
 
 /// What a browse answers, without timings and warnings.

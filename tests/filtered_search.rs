@@ -13,19 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 fn search(index: &Path, args: &[&str]) -> Value {
-    let out = common::paperdex()
-        .arg("search")
-        .arg("--index")
-        .arg(index)
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("paperdex runs");
-    // Exit 1: no hits.
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).expect("search --json prints JSON");
-    assert_eq!(out.status.code() == Some(1), v["total_hits"] == 0, "{args:?}");
-    v
+    common::search_json(index, args)
 }
 
 /// A hit's record (kind, id, source) and score.

@@ -1621,13 +1621,7 @@ mod tests {
     /// An in-memory index of `n` pages: every third holds `alpha` in its body (twice in
     /// every ninth), every fifth `beta` in its title.
     fn pages(n: u32) -> (Index, Fields) {
-        let (schema, fields) = schema::build();
-        let index = Index::create_in_ram(schema);
-        crate::index::tokenizer::register(&index);
-        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
-        for i in 0..n {
-            let mut doc = TantivyDocument::default();
-            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+        pages_with(n, |i, doc, fields| {
             let body = match (i % 3, i % 9) {
                 (_, 0) => "alpha text alpha",
                 (0, _) => "some alpha text here",
@@ -1635,6 +1629,19 @@ mod tests {
             };
             doc.add_text(fields.body, body);
             doc.add_text(fields.title, if i % 5 == 0 { "beta title" } else { "a title" });
+        })
+    }
+
+    /// An in-memory index of `n` pages, each filled in by `fill`.
+    fn pages_with(n: u32, fill: impl Fn(u32, &mut TantivyDocument, &Fields)) -> (Index, Fields) {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::index::tokenizer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            doc.add_facet(fields.kind_facet, Facet::from("/page"));
+            fill(i, &mut doc, &fields);
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();
@@ -1646,30 +1653,11 @@ mod tests {
         Bm25fQuery::new(fields, words.iter().map(|w| Word::new(fields, &searched, w, None)).collect())
     }
 
-    /// Every word required: the records and scores of the intersection of one query per
-    /// word, however they are read (scored one by one, by windows, sought near and far,
-    /// unscored, counted, the best ten).
-    /// An in-memory index of `n` pages whose bodies `body` writes.
-    fn pages_of(n: u32, body: impl Fn(u32) -> String) -> (Index, Fields) {
-        let (schema, fields) = schema::build();
-        let index = Index::create_in_ram(schema);
-        crate::index::tokenizer::register(&index);
-        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
-        for i in 0..n {
-            let mut doc = TantivyDocument::default();
-            doc.add_facet(fields.kind_facet, Facet::from("/page"));
-            doc.add_text(fields.body, body(i));
-            writer.add_document(doc).unwrap();
-        }
-        writer.commit().unwrap();
-        (index, fields)
-    }
-
     /// A word on a few records with words on most: the rare word leads (each of its
     /// records sought in the others' lists), and finds and scores what windows find.
     #[test]
     fn a_rare_required_word_leads_and_finds_what_windows_find() {
-        let (index, fields) = pages_of(20_000, |i| {
+        let (index, fields) = pages_with(20_000, |i, doc, fields| {
             let mut words = vec!["filler"];
             if i % 3 != 0 {
                 words.push("common");
@@ -1680,7 +1668,7 @@ mod tests {
             if i % 997 == 0 {
                 words.extend(["rare", "rare"]);
             }
-            words.join(" ")
+            doc.add_text(fields.body, words.join(" "));
         });
         let searcher = index.reader().unwrap().searcher();
         let segment = &searcher.segment_readers()[0];
@@ -1713,6 +1701,9 @@ mod tests {
         }
     }
 
+    /// Every word required: the records and scores of the intersection of one query per
+    /// word, however they are read (scored one by one, by windows, sought near and far,
+    /// unscored, counted, the best ten).
     #[test]
     fn every_word_required_matches_and_scores_as_the_words_intersected() {
         let (index, fields) = pages(10_000);

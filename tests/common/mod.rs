@@ -76,3 +76,14 @@ pub fn paperdex() -> Command {
     cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("NO_COLOR", "1");
     cmd
 }
+
+/// `paperdex search --index INDEX ARGS --json`, parsed: it must succeed, or exit 1 with no
+/// hits (a search that finds nothing).
+pub fn search_json(index: &Path, args: &[&str]) -> serde_json::Value {
+    let out =
+        paperdex().arg("search").arg("--index").arg(index).args(args).arg("--json").output().expect("paperdex runs");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("search --json prints JSON");
+    assert_eq!(out.status.code() == Some(1), v["total_hits"] == 0, "{args:?}: exit 1 is no hits");
+    v
+}
