@@ -73,7 +73,12 @@ impl Masked {
 
     /// Its weight, the words' scored by `scoring` and kept to `filter`'s masks.
     pub fn weight_with(&self, scoring: EnableScoring<'_>, filter: Arc<Filter>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(MaskedWeight { inner: self.query.weight(scoring)?, filter }))
+        Ok(Self::weight_over(self.query.weight(scoring)?, filter))
+    }
+
+    /// The weight of the words' weight `words` kept to `filter`'s masks.
+    pub fn weight_over(words: Box<dyn Weight>, filter: Arc<Filter>) -> Box<dyn Weight> {
+        Box::new(MaskedWeight { inner: words, filter })
     }
 }
 

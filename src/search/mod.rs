@@ -497,7 +497,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             let words = bm25f.scored_weight(searcher).map_err(failed)?;
             let (count, exact) = rank::count_up_to(&words, searcher, cap, Some(&filter)).map_err(failed)?;
             let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-            let weight = masked.weight_with(EnableScoring::enabled_from_searcher(searcher), filter).map_err(failed)?;
+            let weight = masked::Masked::weight_over(Box::new(words), filter);
             let hits = collect(searcher, weight.as_ref(), &top).map_err(failed)?;
             Gathered {
                 count,
