@@ -983,8 +983,8 @@ fn below(bound: f32, threshold: Score) -> bool {
 const SPARSE: usize = 64;
 
 /// With every word required, a word on fewer records than the other words' lists hold
-/// over this many times leads alone ([`Bm25fScorer::leapfrog`]); otherwise windows of all
-/// the words are gathered. Measured on the bench's `and_two` pairs at 5,000 pages and
+/// over this many times (per other word) leads alone ([`Bm25fScorer::leapfrog`]);
+/// otherwise windows of all the words are gathered. Measured on the bench's `and_two` pairs at 5,000 pages and
 /// two common words at 100,000: a pair of words within 4x of each other is gathered
 /// faster, a rarer one sought faster (16 and 128 made pairs 4 to 40x apart 15 to 40 %
 /// slower than the intersection of one query per word).
@@ -1034,7 +1034,9 @@ impl Bm25fScorer {
             words.iter().map(|w| w.postings.iter().map(|p| u64::from(p.list.size_hint())).sum()).collect();
         let fewest = costs.iter().copied().min().unwrap_or(0);
         let rest = costs.iter().sum::<u64>() - fewest;
-        let leapfrog = required && fewest.saturating_mul(LEAPFROG) < rest;
+        // Each of the leading word's records is sought in every other word's lists.
+        let others = costs.len().saturating_sub(1) as u64;
+        let leapfrog = required && fewest.saturating_mul(LEAPFROG * others) < rest;
         let mut scorer = Bm25fScorer {
             words,
             doc: 0,
