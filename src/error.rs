@@ -27,6 +27,15 @@ pub enum Error {
     #[error("index at {} is damaged ({reason}): run `{}`", path.display(), rebuild_command(path))]
     Damaged { path: PathBuf, reason: String },
 
+    /// Only the browse counts beside the segments are damaged: searches read the terms
+    /// instead, and a plain run of `paperdex index` writes them again.
+    #[error(
+        "index at {} has damaged browse counts ({reason}): run `{}` to write them again; searches read the terms meanwhile",
+        path.display(),
+        index_command(path)
+    )]
+    DamagedCounts { path: PathBuf, reason: String },
+
     #[error("cannot index {}: {reason}; the index is unchanged", crate::ingest::path::escape(path))]
     Root { path: PathBuf, reason: String },
 
@@ -83,7 +92,7 @@ impl Error {
             Error::NoIndex { .. } => "no_index",
             Error::NotAnIndex { .. } => "not_an_index",
             Error::IndexBusy { .. } => "index_busy",
-            Error::Damaged { .. } => "damaged",
+            Error::Damaged { .. } | Error::DamagedCounts { .. } => "damaged",
             Error::Root { .. } => "bad_folder",
             Error::DiskFull { .. } => "disk_full",
             Error::WriteFailed { .. } => "write_failed",
@@ -131,6 +140,14 @@ impl Error {
 }
 
 /// The command that rebuilds the index at `path`.
+fn index_command(path: &std::path::Path) -> String {
+    if path == std::path::Path::new(crate::config::DEFAULT_INDEX) {
+        "paperdex index".to_owned()
+    } else {
+        format!("paperdex index --index {}", crate::ingest::path::escape(path))
+    }
+}
+
 fn rebuild_command(path: &std::path::Path) -> String {
     if path == std::path::Path::new(crate::config::DEFAULT_INDEX) {
         "paperdex index --rebuild".to_owned()

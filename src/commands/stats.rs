@@ -18,7 +18,15 @@ pub fn run(args: &StatsArgs) -> Result<Outcome> {
             let (checked, damaged) = index::verify(&dir.path)?;
             if !damaged.is_empty() {
                 let names: Vec<String> = damaged.iter().map(|(f, why)| format!("{}: {why}", f.display())).collect();
-                return Err(Error::Damaged { path: dir.path.clone(), reason: names.join("; ") });
+                let reason = names.join("; ");
+                let counts_only = damaged
+                    .iter()
+                    .all(|(f, _)| f.extension().is_some_and(|e| e == crate::search::browse::SEGMENT_FILE_EXTENSION));
+                return Err(if counts_only {
+                    Error::DamagedCounts { path: dir.path.clone(), reason }
+                } else {
+                    Error::Damaged { path: dir.path.clone(), reason }
+                });
             }
             Some(VerifyReport { checked, damaged: Vec::new() })
         } else {

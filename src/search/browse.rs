@@ -338,7 +338,7 @@ fn segment_file_name(id: SegmentId) -> String {
 
 /// A segment's browse file: named as the segment's own files are, so that it is kept and
 /// cleaned up with them.
-const SEGMENT_FILE_EXTENSION: &str = "browse";
+pub const SEGMENT_FILE_EXTENSION: &str = "browse";
 
 /// What a browse file starts with.
 const MAGIC: &[u8] = b"paperdex browse 1\n";
