@@ -107,6 +107,35 @@ fn facet_lists_are_cut_with_a_count_of_the_rest() {
     let all = json(&["--facet", "affiliation", "-n", "0"]);
     assert_eq!(all["facets"]["affiliation"].as_array().unwrap().len(), 3, "JSON lists every value by default");
     assert!(all.get("facets_more").is_none());
+    // Every value cut: the count of them, not "(none)" as if there were none.
+    let out = paperdex()
+        .current_dir(dir())
+        .args(["search", "--facet", "affiliation", "--facet-limit", "0", "-n", "0"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("… and 3 more") && !text.contains("(none)"), "{text}");
+}
+
+#[test]
+fn facet_counts_line_up_under_wide_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(common::seed_page()).unwrap();
+    for (id, org) in [("3001.00001", "서울대학교 인공지능연구원"), ("3001.00002", "KAIST")] {
+        let text = seed.replace("2412.02142", id).replace("University of California, San Diego", org);
+        let path = dir.path().join("corpus").join(id).join("index.md");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    let out =
+        paperdex().current_dir(dir.path()).args(["search", "--facet", "affiliation", "-n", "0"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("  /")).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    // Where each count ends, in terminal columns: a Hangul syllable takes two.
+    let columns = |line: &str| line.chars().map(|c| if ('가'..='힣').contains(&c) { 2 } else { 1 }).sum::<usize>();
+    assert_eq!(columns(lines[0]), columns(lines[1]), "{text}");
 }
 
 #[test]

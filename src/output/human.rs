@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::error::Result;
 use crate::ingest::ParsedFile;
 use crate::search::{Hit, HitDetail, SearchResults};
@@ -152,12 +154,15 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults, color: bool) 
         printed = true;
         let parent = if facet.parent == "/" { String::new() } else { format!(" {}", facet.parent) };
         writeln!(out, "{}", styled(&format!("{}{parent}", facet.field), BOLD, color))?;
-        if facet.counts.is_empty() {
+        if facet.counts.is_empty() && facet.more == 0 {
             writeln!(out, "  (none)")?;
         }
-        let width = facet.counts.iter().map(|c| c.path.chars().count()).max().unwrap_or(0);
+        // Padded to the widest value as a terminal shows it: a Hangul or CJK character
+        // takes two columns.
+        let width = facet.counts.iter().map(|c| c.path.width()).max().unwrap_or(0);
         for c in &facet.counts {
-            writeln!(out, "  {:<width$}  {:>6}", c.path, c.count)?;
+            let pad = width - c.path.width();
+            writeln!(out, "  {}{:pad$}  {:>6}", c.path, "", c.count)?;
         }
         if facet.more > 0 {
             writeln!(out, "  … and {} more (--facet-limit N shows more)", facet.more)?;
