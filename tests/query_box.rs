@@ -77,6 +77,16 @@ fn filter_values_match_ignoring_case_and_accents() {
     assert!(stderr.contains("no affiliation value matches `adobe reserch`; nearest: Adobe Research"), "{stderr}");
     let doc = json(&["--filter", "affiliation=adobe reserch"]);
     assert!(doc["warnings"][0].as_str().unwrap().contains("nearest: Adobe Research"), "{doc}");
+    // Counting under a value the index does not hold says so, as a filter of it does:
+    // once, when it is both.
+    let doc = json(&["--facet", "affiliation=adobe reserch", "-n", "0"]);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1, "{doc}");
+    assert!(doc["warnings"][0].as_str().unwrap().contains("nearest: Adobe Research"), "{doc}");
+    assert_eq!(doc["facets"]["affiliation"].as_array().unwrap().len(), 0, "{doc}");
+    let doc = json(&["--facet", "affiliation=adobe reserch", "--filter", "affiliation=adobe reserch"]);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1, "{doc}");
+    let doc = json(&["--facet", "affiliation=ADOBE research", "-n", "0"]);
+    assert!(doc.get("warnings").is_none_or(|w| w.as_array().unwrap().is_empty()), "{doc}");
 }
 
 #[test]

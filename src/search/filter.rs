@@ -354,7 +354,15 @@ pub struct FacetRequest {
     pub path: Facet,
 }
 
-pub fn facet_requests(searcher: &Searcher, fields: &Fields, specs: &[FacetSpec]) -> Result<Vec<FacetRequest>> {
+/// The facet counts asked for. A label parent (`--facet category=X`) that matches no value
+/// of its field adds the warning a filter of it would (naming the nearest values), instead
+/// of an empty list that reads as "none of the hits".
+pub fn facet_requests(
+    searcher: &Searcher,
+    fields: &Fields,
+    specs: &[FacetSpec],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<FacetRequest>> {
     specs
         .iter()
         .map(|spec| {
@@ -364,7 +372,7 @@ pub fn facet_requests(searcher: &Searcher, fields: &Fields, specs: &[FacetSpec])
                 Some(parent) => {
                     let filter = FacetFilter { field: spec.field, value: parent.to_owned() };
                     // A label parent is the index's spelling of it, when there is one.
-                    resolve(searcher, fields, &filter, &mut Vec::new())?
+                    resolve(searcher, fields, &filter, warnings)?
                         .into_iter()
                         .next()
                         .or_else(|| facet_label(parent.trim_start_matches('/')).map(|l| Facet::from_path([l])))

@@ -393,7 +393,8 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             }
         }
     };
-    let facet_requests = filter::facet_requests(searcher, f, &request.facets)?;
+    let mut facet_warnings = Vec::new();
+    let facet_requests = filter::facet_requests(searcher, f, &request.facets, &mut facet_warnings)?;
     let sort = request.sort.unwrap_or(if text_query.is_some() { Sort::Relevance } else { Sort::DateDesc });
 
     // Facet counts, when asked for, share one pass with the count and the top hits; the
@@ -620,7 +621,16 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         facets,
         sort,
         offset: request.offset,
-        warnings: query_warnings.into_iter().chain(filters.warnings).collect(),
+        warnings: query_warnings.into_iter().chain(filters.warnings).chain(facet_warnings).fold(
+            Vec::new(),
+            |mut all, w| {
+                // A value both filtered on and counted under warns once.
+                if !all.contains(&w) {
+                    all.push(w);
+                }
+                all
+            },
+        ),
         corrected: None,
     })
 }
