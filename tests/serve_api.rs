@@ -687,6 +687,59 @@ fn new_commits_show_without_a_restart() {
     assert_eq!(server.get("/api/stats").1["records"]["total"], rebuilt);
 }
 
+/// Cuts every file of the index with `extension` to 100 bytes, as another program might
+/// while the server has them mapped.
+fn cut_short(index_dir: &Path, extension: &str) {
+    for entry in std::fs::read_dir(index_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == extension) {
+            std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(100).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_file_cut_short_under_the_server_is_a_damaged_answer_not_a_crash() {
+    for extension in ["store", "term"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (pages, index_dir) = (dir.path().join("pages"), dir.path().join("index"));
+        synth(&pages, 30, 31);
+        index(&pages, &index_dir);
+        let mut server = Server::start(&index_dir, &[]);
+        assert_eq!(server.get("/api/search?q=model").0, 200);
+        cut_short(&index_dir, extension);
+        // The first search reads past a file's new end: zeros, not a Bus error, and an
+        // answer that says the index is damaged; then the index is opened again, and
+        // opening finds the damage.
+        for query in ["video", "learning", "model"] {
+            let (status, body) = server.get(&format!("/api/search?q={query}"));
+            assert_eq!((status, error_kind(&body)), (500, "damaged"), "{extension}, {query}: {body}");
+        }
+        assert!(server.child.try_wait().unwrap().is_none(), "{extension}: {}", server.stderr.lock().unwrap());
+        // Built again, it is served again.
+        paperdex().args(["index", "--rebuild", "--quiet", "--index"]).arg(&index_dir).assert().success();
+        eventually("the rebuilt index is served", || server.get("/api/search?q=model").0 == 200);
+        server.signal(libc::SIGTERM);
+        assert_eq!(server.wait(), Some(0));
+    }
+}
+
+#[test]
+fn a_file_cut_short_under_a_watching_server_stops_it_before_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pages, index_dir) = (dir.path().join("pages"), dir.path().join("index"));
+    synth(&pages, 30, 32);
+    index(&pages, &index_dir);
+    let watch = pages.to_str().unwrap().to_owned();
+    let mut server = Server::start(&index_dir, &["--watch", &watch]);
+    assert_eq!(server.get("/api/search?q=model").0, 200);
+    cut_short(&index_dir, "store");
+    let _ = agent().get(&server.url("/api/search?q=video")).call();
+    assert_eq!(server.wait(), Some(2));
+    let stderr = server.stderr.lock().unwrap().clone();
+    assert!(stderr.contains("was cut short while this process read it") && !stderr.contains("Bus error"), "{stderr}");
+}
+
 #[test]
 fn watched_folders_are_indexed_while_serving() {
     let dir = tempfile::tempdir().unwrap();

@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use crate::cli::Command;
 use crate::error::{Error, Result};
 use crate::index::PaperdexIndex;
+use crate::index::cut_short::{self, OnCutShort};
 
 /// What a command reports back to `main`: 0 results, 1 no results, 2 error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,14 @@ impl Outcome {
 }
 
 pub fn run(command: Command) -> Result<Outcome> {
+    // Commands that write an index stop when a file they read is cut short under them;
+    // the others read zeros there and answer that the index is damaged.
+    let writes = match &command {
+        Command::Index(_) => true,
+        Command::Serve(args) => !args.watch.is_empty(),
+        _ => false,
+    };
+    cut_short::install(if writes { OnCutShort::Stop } else { OnCutShort::ReadZeros });
     match command {
         Command::Index(args) => index::run(&args),
         Command::Search(args) => search::run(&args),
@@ -108,7 +117,17 @@ pub fn take_panic_message() -> String {
 /// Runs `work` on the index at `dir`; a panic inside the engine (damaged data tantivy
 /// did not expect) becomes the damaged-index error, any other panic an internal error.
 pub(crate) fn engine_guard<T>(dir: &std::path::Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(AssertUnwindSafe(work)) {
+    let zeros = cut_short::pages_read_as_zeros();
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(work));
+    if cut_short::pages_read_as_zeros() != zeros {
+        // What it read past a file's new end was zeros, not the index: whatever came of
+        // it is not an answer.
+        return Err(Error::Damaged {
+            path: dir.to_path_buf(),
+            reason: "one of its files was cut short while it was read".into(),
+        });
+    }
+    match outcome {
         Ok(result) => result,
         Err(_) => {
             let message = take_panic_message();

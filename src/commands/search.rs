@@ -8,6 +8,7 @@ use crate::cli::{ColorChoice, Format, SearchArgs};
 use crate::commands::Outcome;
 use crate::config::{DEFAULT_CORPUS, IndexDir};
 use crate::error::{Error, Result};
+use crate::index::cut_short::{self, OnCutShort};
 use crate::index::{self, IndexOptions, PaperdexIndex, UpdateRequest};
 use crate::output;
 use crate::search::{self, DatePath, SearchRequest};
@@ -96,6 +97,9 @@ fn open_or_build(dir: &IndexDir) -> Result<PaperdexIndex> {
     let _ =
         writeln!(std::io::stderr(), "no index at {}: building it from {}/ (once)", dir.path.display(), DEFAULT_CORPUS);
     let request = UpdateRequest { roots: vec![corpus], ..UpdateRequest::default() };
+    // Building writes: a file cut short under it stops it rather than read as zeros.
+    cut_short::install(OnCutShort::Stop);
     super::index::build(dir, &request, &IndexOptions::default(), false)?;
+    cut_short::install(OnCutShort::ReadZeros);
     index::open_once(&dir.path, &dir.build_hint())
 }

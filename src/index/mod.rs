@@ -7,6 +7,7 @@
 //! lock). Opening checks what it reads: a damaged index is an error that says how to
 //! rebuild it, never a panic.
 
+pub mod cut_short;
 pub mod directory;
 pub mod document;
 mod folder;

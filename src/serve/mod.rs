@@ -77,6 +77,17 @@ impl AppState {
             .ok_or_else(|| Error::NoIndex { path: self.dir.clone(), hint: self.build_hint.clone() })
     }
 
+    /// Lets go of the open index after an answer that found it damaged, when it is the
+    /// one that answered: the next request opens it again, and opening checks it (a
+    /// file cut short while open reads as zeros until the index is opened again).
+    fn forget_damaged(&self, answered: &Arc<PaperdexIndex>) {
+        let mut slot = self.index.write().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|px| Arc::ptr_eq(px, answered)) {
+            *slot = None;
+            log(&format!("the index at {} is damaged; it is opened again for the next request", self.dir.display()));
+        }
+    }
+
     /// Opens the index when it is not open yet.
     fn try_open(&self) -> Result<()> {
         let mut slot = self.index.write().unwrap_or_else(|e| e.into_inner());

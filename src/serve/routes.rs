@@ -241,6 +241,7 @@ impl AppState {
         F: FnOnce(&PaperdexIndex) -> Result<T> + Send + 'static,
     {
         let px = self.index()?;
+        let answering = Arc::clone(&px);
         let permit = Arc::clone(&self.admission).try_acquire_owned().map_err(|_| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -254,6 +255,10 @@ impl AppState {
         });
         match task.await {
             Err(join) => Err(Error::Internal(format!("a search task failed: {join}")).into()),
+            Ok(Err(e @ Error::Damaged { .. })) => {
+                self.forget_damaged(&answering);
+                Err(e.into())
+            }
             Ok(result) => result.map_err(ApiError::from),
         }
     }
