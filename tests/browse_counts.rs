@@ -163,4 +163,18 @@ fn browsing_everything_counts_as_the_full_pass_does() {
     assert_browses_agree(&index);
     assert_date_order_heads_agree(&index);
     assert!(search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap() > total);
+
+    // The second folder's pages go: their segments are emptied and let go, and their
+    // browse files with them, without a later run taking them for a killed run's leftovers.
+    for entry in std::fs::read_dir(&more).unwrap() {
+        std::fs::remove_dir_all(entry.unwrap().path()).unwrap();
+    }
+    for _ in 0..2 {
+        let run = common::paperdex().arg("index").arg("--index").arg(&index).output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success() && !stderr.contains("did not finish"), "{stderr}");
+    }
+    assert_browse_files_agree(&index);
+    assert_browses_agree(&index);
+    assert_eq!(search(&index, &["--limit", "0"])["total_hits"].as_u64().unwrap(), total);
 }

@@ -145,10 +145,34 @@ pub fn clean_up(dir: &Path) -> std::io::Result<usize> {
             || (is_segment_file(&name) && live.as_ref().is_some_and(|live| !live.contains(&name)));
         if leftover && entry.file_type().is_ok_and(|t| t.is_file()) {
             std::fs::remove_file(entry.path())?;
-            removed += 1;
+            // Browse counts outlive their segment in every finished run that merges or
+            // empties one (the engine removes only its own files): not a run's leftover.
+            if !is_browse_counts(&name) {
+                removed += 1;
+            }
         }
     }
     Ok(removed)
+}
+
+/// Removes the browse counts of segments the committed index no longer holds (merged
+/// away, or emptied by deletes), after a run's commit.
+pub fn remove_stale_browse_counts(dir: &Path) -> std::io::Result<()> {
+    let Some(live) = live_files(dir) else { return Ok(()) };
+    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_segment_file(&name) && is_browse_counts(&name) && !live.contains(&name) {
+            match std::fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_browse_counts(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, ext)| ext == crate::search::browse::SEGMENT_FILE_EXTENSION)
 }
 
 /// Publishes the index built in `dir/BUILD_DIR` as the index of `dir`: its segment files

@@ -240,6 +240,11 @@ fn write_browse_files(dir: &Path, progress: &dyn Progress) -> Result<()> {
         progress
             .note(&format!("could not write the browse counts into {}: {e}; browsing reads the terms", dir.display()));
     }
+    // Those of segments the commit let go (merged, emptied) go too; left, they are only
+    // files no search reads.
+    if let Err(e) = folder::remove_stale_browse_counts(dir) {
+        progress.note(&format!("could not remove old browse counts from {}: {e}", dir.display()));
+    }
     Ok(())
 }
 
