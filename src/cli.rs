@@ -173,7 +173,7 @@ pub struct IndexArgs {
     /// The writer's memory budget in MB (at least 15 per thread).
     #[arg(long, value_name = "MB", default_value_t = 192)]
     pub memory_mb: usize,
-    /// Indexing threads [default: the number of cores].
+    /// Indexing threads [default: the number of cores, at most 8].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar and no per-file warnings; errors and the summary still print.

@@ -336,6 +336,16 @@ fn ids_and_links_put_their_page_first_then_its_records() {
         assert!(found[1].starts_with("3001.00002/"), "{query}: then its records: {found:?}");
         assert_eq!(doc["total_hits"], 34, "{query}: the page's 34 records");
     }
+    // An id beside words: that page, then its records (those holding the words first),
+    // then the words' hits in the other pages.
+    for query in ["3001.00002 taxonomy", "taxonomy https://arxiv.org/abs/3001.00002"] {
+        let doc = json(&[query, "-n", "60"]);
+        let found = ids(&doc);
+        assert_eq!(found[0], "3001.00002", "{query}: {found:?}");
+        assert!(found[..34].iter().all(|id| id.starts_with("3001.00002")), "{query}: {found:?}");
+        assert!(found[34..].iter().all(|id| !id.starts_with("3001.00002")), "{query}: {found:?}");
+        assert!(doc["total_hits"].as_u64().unwrap() > 34, "{query}: and the word's other hits");
+    }
     // The documented field queries.
     assert_eq!(ids(&json(&["id:3001.00003"])), ["3001.00003"]);
     assert_eq!(json(&["page_id:3001.00003"])["total_hits"], 34);

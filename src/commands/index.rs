@@ -31,8 +31,9 @@ pub fn run(args: &IndexArgs) -> Result<Outcome> {
     }
     if args.memory_mb / threads > MAX_MB_PER_THREAD {
         return Err(Error::BadArgument(format!(
-            "--memory-mb {} is more than {MAX_MB_PER_THREAD} MB for each of {threads} threads",
-            args.memory_mb
+            "--memory-mb {} is more than {MAX_MB_PER_THREAD} MB {}",
+            args.memory_mb,
+            if threads == 1 { "for one thread".to_owned() } else { format!("for each of {threads} threads") }
         )));
     }
     if args.commit_every == 0 {

@@ -81,6 +81,9 @@ pub fn is_ours(dir: &Path) -> bool {
 }
 
 pub fn state(dir: &Path) -> FolderState {
+    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return FolderState::Foreign("it is a file, not a folder".into());
+    }
     let Ok(entries) = std::fs::read_dir(dir) else { return FolderState::Empty };
     if is_ours(dir) {
         return FolderState::Ours;

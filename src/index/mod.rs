@@ -142,6 +142,10 @@ fn open_with(dir: &Path, hint: &str, policy: ReloadPolicy, reads: Reads) -> Resu
         if dir.join(folder::SIDECAR).is_file() {
             return Err(Error::Damaged { path: dir.to_path_buf(), reason: "meta.json is missing".into() });
         }
+        // Building one there would be refused too: say so, not how to build it.
+        if let folder::FolderState::Foreign(reason) = folder::state(dir) {
+            return Err(Error::NotAnIndex { path: dir.to_path_buf(), reason });
+        }
         return Err(Error::NoIndex { path: dir.to_path_buf(), hint: hint.to_owned() });
     }
     let index = open_tantivy_with(dir, reads)?;

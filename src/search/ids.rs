@@ -22,6 +22,10 @@ pub fn named_paper(text: &str) -> Option<String> {
     }
     // A link: some path segment is an id (`/abs/ID`, `/pdf/ID.pdf`, `/papers/ID`, a
     // review site's `/ID/` or `/paper-reviews/ID/`).
+    if lower.contains(char::is_whitespace) {
+        // Words and a link: see [`paper_among_words`].
+        return None;
+    }
     let without_scheme = lower.split_once("://").map_or(lower.as_str(), |(_, rest)| rest);
     let (host, path) = without_scheme.split_once('/')?;
     if !host.contains('.') || host.contains(' ') {
@@ -29,6 +33,19 @@ pub fn named_paper(text: &str) -> Option<String> {
     }
     let path = path.split(['?', '#']).next().unwrap_or_default();
     path.split('/').find_map(|segment| arxiv_id(segment.trim_end_matches(".pdf")))
+}
+
+/// The arXiv id (or link) a query starts or ends with, among other words
+/// (`2501.09038 physics`, `diffusion https://arxiv.org/abs/2501.09038`), and the rest of
+/// the query: the paper is named, and the words say what of it (and of others) to find.
+pub fn paper_among_words(text: &str) -> Option<(String, &str)> {
+    let text = text.trim();
+    let (first, after) = text.split_once(char::is_whitespace)?;
+    if let Some(id) = named_paper(first) {
+        return Some((id, after.trim()));
+    }
+    let (before, last) = text.rsplit_once(char::is_whitespace)?;
+    named_paper(last).map(|id| (id, before.trim()))
 }
 
 /// `2501.09038` or `2501.09038v2` → `2501.09038`: four digits (YYMM), a dot, four or
@@ -112,6 +129,18 @@ mod tests {
             assert_eq!(named_paper(text), None, "{text}");
         }
         assert_eq!(named_paper("2412.15214").as_deref(), Some("2412.15214"));
+        assert_eq!(paper_among_words("2501.09038 physics"), Some(("2501.09038".into(), "physics")));
+        assert_eq!(
+            paper_among_words("world models  https://arxiv.org/abs/2501.09038v2 "),
+            Some(("2501.09038".into(), "world models"))
+        );
+        assert_eq!(
+            paper_among_words("arXiv:2501.09038 \"physical AI\""),
+            Some(("2501.09038".into(), "\"physical AI\""))
+        );
+        for text in ["2501.09038", "physics", "physics 2501.09038 models", "pi 3.14159", "3:1 ratio"] {
+            assert_eq!(paper_among_words(text), None, "{text}");
+        }
         assert_eq!(named_paper("0704.0001").as_deref(), Some("0704.0001"), "four-digit numbers before 2015");
     }
 }

@@ -329,6 +329,13 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
                     let words = query::parse(&px.index, searcher, f, text, reading).ok().map(|p| p.query);
                     Some(ids::paper_query(f, &id, words))
                 }
+                // An id beside words: that paper first, its records holding the words
+                // first among its own, then the words' other hits.
+                None if let Some((id, rest)) = ids::paper_among_words(text) => {
+                    let parsed = query::parse(&px.index, searcher, f, rest, reading)?;
+                    query_warnings = parsed.warnings;
+                    Some(ids::paper_query(f, &id, Some(parsed.query)))
+                }
                 None => {
                     let parsed = query::parse(&px.index, searcher, f, text, reading)?;
                     query_warnings = parsed.warnings;
