@@ -128,6 +128,16 @@ fn facet_lists_are_cut_with_a_count_of_the_rest() {
 }
 
 #[test]
+fn a_query_of_no_words_says_so() {
+    for query in ["()", "\"\"", "title:", "???"] {
+        let doc = json(&["--", query]);
+        assert_eq!(doc["total_hits"], 0, "{query}");
+        assert!(doc["warnings"][0].as_str().unwrap().contains("holds no words to search for"), "{query}: {doc}");
+    }
+    assert!(json(&["taxonomy"]).get("warnings").is_none());
+}
+
+#[test]
 fn facet_counts_line_up_under_wide_characters() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read_to_string(common::seed_page()).unwrap();

@@ -76,6 +76,10 @@ fn parse_text(
     } else {
         let reading = syntax::forgiving(&dashless);
         warnings.extend(reading.warnings);
+        if matches!(&reading.ast, UserInputAst::Clause(c) if c.is_empty()) && !text.trim().is_empty() {
+            // `()`, `""`, `title:`: no hits, and the reason why.
+            warnings.push(format!("`{}` holds no words to search for; leave the query out to browse", text.trim()));
+        }
         reading.ast
     };
     // A group of nothing but exclusions inside the query (`model (-video -physics)`,
