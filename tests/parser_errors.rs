@@ -41,6 +41,25 @@ fn per_file_errors_name_path_line_and_reason() {
 }
 
 #[test]
+fn a_date_off_the_calendar_is_a_warning_and_the_page_is_kept_without_one() {
+    for bad in ["2025-13-45", "yesterday", "2025-02-29", "2025-04-31"] {
+        let text = GOOD.replace("date: 2025-01-02", &format!("date: {bad}"));
+        let parsed = ingest::parse_bytes(Path::new("x/2501.00001/index.md"), text.as_bytes());
+        assert_eq!(parsed.records.expect("records").page.date, None, "{bad}");
+        assert_eq!(parsed.problems.len(), 1, "{bad}: {:?}", parsed.problems);
+        let p = &parsed.problems[0];
+        assert_eq!((p.severity, p.line), (Severity::Warning, Some(3)), "{bad}");
+        assert!(p.reason.contains(&format!("`{bad}` is not a day of the calendar")), "{}", p.reason);
+    }
+    for good in ["2024-02-29", "2025-01-31", "2025-01-02T10:00:00Z"] {
+        let text = GOOD.replace("date: 2025-01-02", &format!("date: {good}"));
+        let parsed = ingest::parse_bytes(Path::new("x/2501.00001/index.md"), text.as_bytes());
+        assert!(parsed.problems.is_empty(), "{good}: {:?}", parsed.problems);
+        assert_eq!(parsed.records.unwrap().page.date.as_deref(), Some(&good[..10]));
+    }
+}
+
+#[test]
 fn a_binary_file_is_one_problem() {
     // Invalid UTF-8 and NUL bytes: skipped as binary, and only that is said.
     let parsed = ingest::parse_bytes(Path::new("png.md"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff");

@@ -53,6 +53,18 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> ParsedFile {
     let mut reader = BodyReader::new(&shown, body_line, &mut problems);
     reader.read(body);
     let body_parts = reader.finish();
+    if let Some(date) = front.date.as_deref().filter(|d| !d.trim().is_empty() && normalize_date(d).is_none()) {
+        // Else the page would silently drop out of every date facet, filter and range.
+        let line = text.lines().position(|l| l.trim_start().starts_with("date:")).map(|i| i + 1);
+        problems.push(Problem::warning(
+            &shown,
+            line,
+            format!(
+                "the date `{}` is not a day of the calendar (YYYY-MM-DD); the page is indexed without a date",
+                date.trim()
+            ),
+        ));
+    }
     let page = build_page(path, &shown, bytes, front, &body_parts);
     let page_id = page.id.clone();
     let mut captions = body_parts.captions;
@@ -172,7 +184,14 @@ pub fn normalize_date(text: &str) -> Option<String> {
     };
     let month: u32 = m.parse().ok()?;
     let day: u32 = d.parse().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day) && d.len() <= 2 && m.len() <= 2)
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    ((1..=12).contains(&month) && (1..=days).contains(&day) && d.len() <= 2 && m.len() <= 2)
         .then(|| format!("{year:04}-{month:02}-{day:02}"))
 }
 
