@@ -135,6 +135,13 @@ fn a_query_of_no_words_says_so() {
         assert!(doc["warnings"][0].as_str().unwrap().contains("holds no words to search for"), "{query}: {doc}");
     }
     assert!(json(&["taxonomy"]).get("warnings").is_none());
+    // Nor is there anything to rank by relevance: browsing's order, said.
+    let browse = json(&["--kind", "page"]);
+    let asked = json(&["--kind", "page", "--sort", "relevance"]);
+    assert_eq!(ids(&asked), ids(&browse));
+    assert_eq!(asked["sort"], "-date");
+    assert!(asked["hits"][0]["score"].is_null(), "{asked}");
+    assert!(asked["warnings"][0].as_str().unwrap().contains("--sort relevance needs words"), "{asked}");
 }
 
 #[test]

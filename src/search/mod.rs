@@ -402,7 +402,16 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     };
     let mut facet_warnings = Vec::new();
     let facet_requests = filter::facet_requests(searcher, f, &request.facets, &mut facet_warnings)?;
-    let sort = request.sort.unwrap_or(if text_query.is_some() { Sort::Relevance } else { Sort::DateDesc });
+    let sort = match request.sort {
+        // Without words there is nothing to be relevant to: browsing's own order.
+        Some(Sort::Relevance) if text_query.is_none() => {
+            query_warnings.push("--sort relevance needs words to rank by; browsing shows the newest first".into());
+            Sort::DateDesc
+        }
+        Some(sort) => sort,
+        None if text_query.is_some() => Sort::Relevance,
+        None => Sort::DateDesc,
+    };
 
     // Facet counts, when asked for, share one pass with the count and the top hits; the
     // count and the top hits are statically dispatched (a record at a time, the hot loop).
