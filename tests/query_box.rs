@@ -615,7 +615,7 @@ fn stray_carets_and_backslashes_lose_no_word() {
 }
 
 #[test]
-fn regexes_take_anchors_and_a_broken_one_is_said_and_read_as_words() {
+fn regexes_take_anchors_and_a_broken_one_is_said_and_read_as_words_and_a_huge_one_is_said() {
     let plain = json(&["title:/vision.*/"]);
     assert!(plain["total_hits"].as_u64().unwrap() > 0);
     assert_eq!(json(&["title:/^vision.*$/"])["total_hits"], plain["total_hits"]);
@@ -628,6 +628,10 @@ fn regexes_take_anchors_and_a_broken_one_is_said_and_read_as_words() {
     let transformers = json(&["title:/transformers[/"]);
     assert_eq!(transformers["total_hits"], json(&["title:transformers"])["total_hits"]);
     assert!(transformers["total_hits"].as_u64().unwrap() > 0);
+    // Well formed but too large to search: said so, and not read as its letters.
+    let large = json(&["title:/[a-z]{1,1000}/"]);
+    assert_eq!(large["total_hits"], 0);
+    assert!(large["warnings"][0].as_str().unwrap().contains("is too large a regular expression to search"), "{large}");
 
     paperdex()
         .current_dir(dir())

@@ -402,8 +402,16 @@ impl Context<'_> {
     fn not_a_regex(&self, name: &str, pattern: &str, why: &str) -> Result<Box<dyn Query>, QueryParserError> {
         let written = format!("/{pattern}/");
         let mut notes = self.notes.borrow_mut();
-        if self.strict {
-            let message = format!("`{written}` is not a regular expression: {why}");
+        // A well-formed expression whose automaton would be too large (`[a-z]{1,1000}`):
+        // its characters are no words to search for.
+        let too_large = why.contains("size limit");
+        if self.strict || too_large {
+            let what = if too_large { "too large a regular expression to search" } else { "not a regular expression" };
+            if !self.strict {
+                notes.warnings.push(format!("`{written}` is {what} ({why}); it matched nothing"));
+                return Ok(Box::new(tantivy::query::EmptyQuery));
+            }
+            let message = format!("`{written}` is {what}: {why}");
             notes.refused = Some(Refusal { message, at: written.clone() });
             return Err(QueryParserError::SyntaxError(written));
         }
