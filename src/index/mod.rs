@@ -308,6 +308,11 @@ pub fn damage(dir: &Path, e: &TantivyError) -> Error {
                 text.split(" Content:").next().unwrap_or(text).trim_end_matches(['.', '\'', ' ']).to_owned()
             }
         }
+        // A doc-store block that does not decompress: its bytes were overwritten.
+        TantivyError::IoError(io) if io.to_string().contains("decompress") => {
+            "stored records do not decompress (a .store file was overwritten; `paperdex stats --verify` names it)"
+                .to_owned()
+        }
         other => other.to_string(),
     };
     let reason: String = reason.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -324,9 +329,21 @@ pub fn damage(dir: &Path, e: &TantivyError) -> Error {
 fn file_reason(file: &Path, engine: &str) -> String {
     if engine.contains("Footer") || engine.contains("footer") {
         format!("{}: its footer is damaged (the file is truncated or overwritten)", file.display())
+    } else if engine.contains("smaller than") || engine.contains("UnexpectedEof") {
+        format!("{}: it is cut short (too short to hold its footer)", file.display())
     } else {
-        format!("{}: {engine}", file.display())
+        format!("{}: it does not read as written ({})", file.display(), engine_words(engine))
     }
+}
+
+/// The message inside the engine's debug text for an I/O error (`IoError: 'Custom { kind:
+/// InvalidData, error: Error("key must be a string", …) }' happened while opening …`).
+fn engine_words(engine: &str) -> String {
+    let inner = engine.split_once("error: ").map_or(engine, |(_, rest)| rest);
+    let inner = inner.trim_start_matches("Error(").trim_start_matches('"');
+    let end = inner.find(['"', '\'']).or_else(|| inner.find(" happened while")).unwrap_or(inner.len());
+    let words = inner[..end].trim().trim_end_matches(['.', ',']);
+    if words.is_empty() { "an I/O error".to_owned() } else { words.to_owned() }
 }
 
 /// The file keys (see [`Root`]) of the pages the index holds.
@@ -380,4 +397,23 @@ pub fn verify(dir: &Path) -> Result<(usize, Vec<(PathBuf, String)>)> {
         }
     }
     Ok((checked, damaged))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_on_a_file_read_as_words() {
+        let file = Path::new("a.fast");
+        let json = r#"IoError: 'Custom { kind: InvalidData, error: Error("key must be a string", line: 1, column: 23) }' happened while opening the following file for Read: a.fast."#;
+        assert_eq!(file_reason(file, json), "a.fast: it does not read as written (key must be a string)");
+        let short = r#"IoError: 'Custom { kind: UnexpectedEof, error: "File corrupted. The file is smaller than 4 bytes (len=3)." }' happened while opening the following file for Read: a.fast."#;
+        assert_eq!(file_reason(file, short), "a.fast: it is cut short (too short to hold its footer)");
+        assert_eq!(
+            file_reason(file, "Footer magic number does not match"),
+            "a.fast: its footer is damaged (the file is truncated or overwritten)"
+        );
+        assert_eq!(file_reason(file, "something else"), "a.fast: it does not read as written (something else)");
+    }
 }
