@@ -48,7 +48,7 @@ pub struct ServeArgs {
     pub location: IndexLocation,
     /// The address to listen on; port 0 picks a free port. The address it listens on is
     /// printed on stdout: `listening on http://ADDR`.
-    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:7700")]
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7700", value_parser = socket_address)]
     pub addr: std::net::SocketAddr,
     /// Index the changed files of this folder into the served index while serving
     /// (repeatable); it is brought up to date once at start.
@@ -432,6 +432,21 @@ pub fn with_query_words_last(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
         options.extend(words);
     }
     options
+}
+
+/// `IP:PORT`, or a host name and port (`localhost:7700`) resolved to its first address.
+fn socket_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    if !text.contains(':') {
+        return Err(format!("`{text}` has no port: write HOST:PORT (127.0.0.1:7700, localhost:7700)"));
+    }
+    match text.to_socket_addrs() {
+        Ok(mut addrs) => addrs.next().ok_or_else(|| format!("`{text}` names no address")),
+        Err(e) => Err(format!("`{text}` is not an address to listen on: {e}")),
+    }
 }
 
 #[cfg(test)]

@@ -112,6 +112,20 @@ fn synth_refuses_bad_arguments() {
         .code(2)
         .stderr(predicate::str::contains("is not empty; synth writes into an empty or new folder"));
     paperdex()
+        .args(["synth", "--pages", "3", "--out"])
+        .arg(dir.path().join("x"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a file; synth writes into an empty or new folder"));
+    paperdex()
+        .args(["synth", "--pages", "3", "--learn-from"])
+        .arg(dir.path().join("no-such-folder"))
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-folder: no such folder"));
+    paperdex()
         .args(["synth", "--pages", "3", "--learn-from"])
         .arg(dir.path())
         .arg("--out")

@@ -836,4 +836,32 @@ fn bad_serve_options_are_refused_before_listening() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]), "{args:?}");
     }
+    for (addr, says) in [("localhost", "has no port"), ("no-such-host.invalid:80", "is not an address to listen on")] {
+        let out = paperdex().args(["serve", "--addr", addr]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{addr}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{addr}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_host_name_is_an_address_to_listen_on() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paperdex"))
+        .args(["serve", "--addr", "localhost:0", "--index"])
+        .arg(synth_index())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("listening on http://127.0.0.1:") || line.starts_with("listening on http://[::1]:"),
+        "{line}"
+    );
 }

@@ -26,6 +26,18 @@ pub fn run(args: &SynthArgs) -> Result<Outcome> {
     if args.pages == 0 || args.pages > MAX_PAGES {
         return Err(Error::BadArgument(format!("--pages must be between 1 and {MAX_PAGES}")));
     }
+    if std::fs::metadata(&args.out).is_ok_and(|m| !m.is_dir()) {
+        return Err(Error::BadArgument(format!(
+            "{} is a file; synth writes into an empty or new folder",
+            args.out.display()
+        )));
+    }
+    if let Some(missing) = args.learn_from.iter().find(|d| !d.is_dir()) {
+        return Err(Error::BadArgument(format!(
+            "--learn-from {}: no such folder",
+            crate::ingest::path::escape(missing)
+        )));
+    }
     if std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(Error::BadArgument(format!(
             "{} is not empty; synth writes into an empty or new folder",
