@@ -530,7 +530,11 @@ fn admit_file(
         }
         ReadFile::Parsed { bytes, problems, head } => (bytes, problems, head),
     };
-    summary.bytes += bytes;
+    // An updated file was read once already, to compare its content hash: the summary's
+    // megabytes are the corpus's, each file counted once.
+    if change != Change::Update {
+        summary.bytes += bytes;
+    }
     for p in &problems {
         report(progress, summary, p);
     }
