@@ -766,6 +766,11 @@ fn watched_folders_are_indexed_while_serving() {
     };
     let known: Vec<String> = ids(&pages).into_iter().map(|(id, _)| id).collect();
     let (_, new_page) = ids(&more).into_iter().find(|(id, _)| !known.contains(id)).unwrap();
+    // A file that gives no records is said once, not at every update after.
+    let empty = pages.join("empty/index.md");
+    std::fs::create_dir_all(empty.parent().unwrap()).unwrap();
+    std::fs::write(&empty, "").unwrap();
+    eventually("the empty file's problem", || server.stderr.lock().unwrap().contains("empty file"));
     let added = pages.join("added/index.md");
     std::fs::create_dir_all(added.parent().unwrap()).unwrap();
     std::fs::copy(&new_page, &added).unwrap();
@@ -773,7 +778,9 @@ fn watched_folders_are_indexed_while_serving() {
     // A removed page goes.
     std::fs::remove_file(&added).unwrap();
     eventually("the removed page", || total(&server) == Some(3));
-    assert!(server.stderr.lock().unwrap().contains("watching"), "{}", server.stderr.lock().unwrap());
+    let log = server.stderr.lock().unwrap().clone();
+    assert!(log.contains("watching"), "{log}");
+    assert_eq!(log.matches("empty file").count(), 1, "{log}");
 }
 
 #[test]

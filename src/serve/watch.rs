@@ -144,9 +144,17 @@ fn update(dir: &Path, roots: &[PathBuf]) -> Result<()> {
 /// An update's problems and notes, as log lines.
 struct LogProgress;
 
+/// Problems logged already: a file that gives no records is read again by every update,
+/// and its problem is said once, not at each.
+static LOGGED_PROBLEMS: std::sync::Mutex<Option<std::collections::HashSet<String>>> = std::sync::Mutex::new(None);
+
 impl Progress for LogProgress {
     fn problem(&self, problem: &Problem) {
-        log(&format!("{problem}"));
+        let line = format!("{problem}");
+        let mut logged = LOGGED_PROBLEMS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if logged.get_or_insert_with(Default::default).insert(line.clone()) {
+            log(&line);
+        }
     }
 
     fn note(&self, message: &str) {
