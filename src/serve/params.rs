@@ -141,7 +141,11 @@ impl Params {
                         .iter()
                         .filter_map(|c| c.to_possible_value().map(|p| p.get_name().to_owned()))
                         .collect();
-                    bad(name, &format!("`{}` is not one of {}", shown(v), valid.join(", ")))
+                    let message = match valid.as_slice() {
+                        [only] => format!("`{}` is not `{only}`, the one value it takes", shown(v)),
+                        _ => format!("`{}` is not one of {}", shown(v), valid.join(", ")),
+                    };
+                    bad(name, &message)
                 })
             })
             .transpose()
@@ -279,6 +283,7 @@ mod tests {
         assert!(message("filter=colour:red").contains("unknown facet field `colour`"));
         assert!(message("since=2025-02-30").contains("parameter `since`"));
         assert!(message("sort=best").contains("is not one of relevance, date, -date"));
+        assert!(message("group=pages").contains("`pages` is not `page`, the one value it takes"));
         assert!(message("q=a&q=b").contains("`q` is given more than once"));
         assert!(message("colour=red").contains("unknown parameter `colour`"));
         assert!(message("fuzzy=maybe").contains("not true or false"));
