@@ -696,10 +696,11 @@ fn inspect_refuses_what_is_not_a_page_file() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("page.md");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    for path in [fifo.as_path(), Path::new("/dev/zero"), Path::new("/dev/urandom")] {
+    for path in [fifo.as_path(), Path::new("/dev/zero"), Path::new("/dev/urandom"), dir.path()] {
         let out = paperdex().arg("inspect").arg(path).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", path.display());
-        assert!(stderr(&out).contains("not a regular file"), "{}: {}", path.display(), stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(", not a page file") && !err.contains(" now"), "{}: {err}", path.display());
     }
 }
 

@@ -14,7 +14,12 @@ pub fn run(args: &InspectArgs) -> Result<Outcome> {
     let bytes =
         ingest::read_file(&args.file).map_err(|problem| match problem.reason.strip_prefix("cannot read: ") {
             Some(why) => Error::Read { path: args.file.clone(), source: std::io::Error::other(why.to_owned()) },
-            None => Error::BadArgument(format!("{}: {}", problem.path, problem.reason)),
+            // Named here, not met in a walk: what it is, without the walk's "now".
+            None => Error::BadArgument(format!(
+                "{}: {}",
+                problem.path,
+                problem.reason.trim_start_matches("skipped: ").replace(" now, not a regular file", ", not a page file")
+            )),
         })?;
     let parsed = ingest::parse_bytes(&args.file, &bytes);
     let mut out = output::stdout();
