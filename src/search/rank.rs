@@ -359,7 +359,11 @@ pub fn default_fields() -> Vec<&'static TextField> {
 /// is floored near zero rather than kept at tantivy's `ln 2`.
 fn idf(doc_freq: u64, docs: u64) -> f32 {
     let x = (docs.saturating_sub(doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
-    x.ln().max(IDF_FLOOR)
+    // The same logarithm as the C library's (both are ARM's optimized-routines logf), but
+    // compiled into this executable, beside the other functions a search runs: the C
+    // library's cost every search process two or three page faults (its code and its
+    // table) at its first word.
+    libm::logf(x).max(IDF_FLOOR)
 }
 
 /// The idf of a word nearly every record holds: small, so that it still orders records
