@@ -135,13 +135,22 @@ fn a_query_of_no_words_says_so() {
         assert!(doc["warnings"][0].as_str().unwrap().contains("holds no words to search for"), "{query}: {doc}");
     }
     assert!(json(&["taxonomy"]).get("warnings").is_none());
+    // A word too long to be indexed is left out, and said to be, shortened.
+    let long = "x".repeat(64);
+    let doc = json(&["--", &format!("taxonomy {long}")]);
+    assert_eq!(doc["total_hits"], json(&["taxonomy"])["total_hits"]);
+    let said = doc["warnings"][0].as_str().unwrap();
+    assert!(said.contains("is longer than any word the index holds") && said.len() < 120, "{doc}");
+    let doc = json(&["--", &"a".repeat(3000)]);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1, "{doc}");
+    assert!(doc["warnings"][0].as_str().unwrap().contains("is longer than any word"), "{doc}");
     // Nor is there anything to rank by relevance: browsing's order, said.
     let browse = json(&["--kind", "page"]);
     let asked = json(&["--kind", "page", "--sort", "relevance"]);
     assert_eq!(ids(&asked), ids(&browse));
     assert_eq!(asked["sort"], "-date");
     assert!(asked["hits"][0]["score"].is_null(), "{asked}");
-    assert!(asked["warnings"][0].as_str().unwrap().contains("--sort relevance needs words"), "{asked}");
+    assert!(asked["warnings"][0].as_str().unwrap().contains("sorting by relevance needs words"), "{asked}");
 }
 
 #[test]

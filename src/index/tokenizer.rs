@@ -13,10 +13,13 @@ use tantivy::tokenizer::{
 /// The name the analyzer is registered under in the index.
 pub const ANALYZER: &str = "paperdex";
 
+/// The longest word indexed, in bytes: a longer one (a hash, a run of letters) is dropped.
+pub const LONGEST_WORD: usize = 63;
+
 /// Builds the analyzer every text field uses, at index and at query time.
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer)
-        .filter(RemoveLongFilter::limit(64))
+        .filter(RemoveLongFilter::limit(LONGEST_WORD + 1))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(CachedStemmer)
@@ -29,7 +32,7 @@ pub const EXACT_ANALYZER: &str = "paperdex_exact";
 /// The analyzer of the unstemmed field: the same words, lower-cased and folded only.
 pub fn exact_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer)
-        .filter(RemoveLongFilter::limit(64))
+        .filter(RemoveLongFilter::limit(LONGEST_WORD + 1))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()

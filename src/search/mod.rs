@@ -405,7 +405,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     let sort = match request.sort {
         // Without words there is nothing to be relevant to: browsing's own order.
         Some(Sort::Relevance) if text_query.is_none() => {
-            query_warnings.push("--sort relevance needs words to rank by; browsing shows the newest first".into());
+            query_warnings.push("sorting by relevance needs words to rank by; browsing shows the newest first".into());
             Sort::DateDesc
         }
         Some(sort) => sort,

@@ -76,12 +76,26 @@ fn parse_text(
     } else {
         let reading = syntax::forgiving(&dashless);
         warnings.extend(reading.warnings);
-        if matches!(&reading.ast, UserInputAst::Clause(c) if c.is_empty()) && !text.trim().is_empty() {
+        let too_long = too_long_words(text);
+        if matches!(&reading.ast, UserInputAst::Clause(c) if c.is_empty())
+            && !text.trim().is_empty()
+            && too_long.is_empty()
+        {
             // `()`, `""`, `title:`: no hits, and the reason why.
-            warnings.push(format!("`{}` holds no words to search for; leave the query out to browse", text.trim()));
+            warnings.push(format!(
+                "`{}` holds no words to search for; leave the query out to browse",
+                crate::output::human::shorten(text.trim(), 60)
+            ));
         }
         reading.ast
     };
+    for word in too_long_words(text) {
+        warnings.push(format!(
+            "`{}` is longer than any word the index holds ({} bytes at most); it was left out",
+            crate::output::human::shorten(word, 24),
+            crate::index::tokenizer::LONGEST_WORD
+        ));
+    }
     // A group of nothing but exclusions inside the query (`model (-video -physics)`,
     // `NOT (NOT video)`) is everything but what it excludes, as the whole query is below.
     if let UserInputAst::Clause(clauses) = &mut ast {
@@ -704,6 +718,12 @@ fn locate(text: &str) -> (String, Option<usize>) {
         return (e.message.clone(), Some(column));
     }
     ("the query does not follow paperdex's query syntax (see `paperdex search --help`)".into(), None)
+}
+
+/// The words of `text` too long to be indexed (the analyzer drops them), so left out of
+/// any search.
+fn too_long_words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > crate::index::tokenizer::LONGEST_WORD).collect()
 }
 
 #[cfg(test)]
