@@ -492,6 +492,25 @@ async fn drive(client: &Client, base: &str) {
         "the URL says group=page: {}",
         grouped["url"]
     );
+    // Beside one hit per paper, the filters count papers too: a paper has one language.
+    client.goto(&format!("{base}/?q=video&group=page")).await.expect("the page loads again");
+    let grouped = wait_until(client, "papers that match video", |s| {
+        s["summary"].as_str().is_some_and(|t| t.contains(" papers in "))
+            && s["facets"].as_object().is_some_and(|f| f.keys().any(|k| k.starts_with("lang:")))
+    })
+    .await;
+    let papers: u64 = grouped["summary"]
+        .as_str()
+        .and_then(|t| t.split(' ').next())
+        .map_or(0, |n| n.replace(',', "").parse().unwrap_or_else(|_| panic!("a paper count: {}", grouped["summary"])));
+    let languages: u64 = grouped["facets"]
+        .as_object()
+        .expect("facet counts")
+        .iter()
+        .filter(|(key, _)| key.starts_with("lang:"))
+        .map(|(_, v)| v["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(languages, papers, "language counts of papers: {:#}", grouped["facets"]);
 
     // Arrow keys move through the hits.
     client.find(Locator::Id("q")).await.expect("the search box").click().await.expect("a click");

@@ -97,6 +97,8 @@ function searchParams(s, { drop = [], extra = [], facets = [], limit = 0, paged 
   for (const f of s.filters) if (!drop.includes(f.field)) p.append("filter", `${f.field}:${f.value}`);
   for (const f of extra) p.append("filter", `${f.field}:${f.value}`);
   for (const f of facets) p.append("facet", f);
+  // One hit per paper: the counts beside the filters are of papers too.
+  if (s.group && facets.length) p.set("facet_count", "pages");
   if (facetLimit) p.set("facet_limit", String(facetLimit));
   p.set("limit", String(limit));
   if (paged) {
