@@ -154,6 +154,16 @@ fn a_query_of_no_words_says_so() {
 }
 
 #[test]
+fn an_offset_past_the_hits_says_how_many_there_are() {
+    let out = paperdex().current_dir(dir()).args(["search", "taxonomy", "--offset", "5000"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let total = json(&["taxonomy"])["total_hits"].as_u64().unwrap();
+    assert!(err.contains(&format!("none past the first {total} (--offset 5000)")), "{err}");
+}
+
+#[test]
 fn facet_counts_line_up_under_wide_characters() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read_to_string(common::seed_page()).unwrap();

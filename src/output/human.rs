@@ -200,7 +200,11 @@ pub fn search_summary(results: &SearchResults) -> String {
         Some(pages) => format!("{} ({total})", plural(pages, "page", "pages")),
         None => total,
     };
-    if results.hits.is_empty() {
+    let shown_total = results.total_pages.unwrap_or(results.total_hits);
+    if results.hits.is_empty() && results.offset > 0 && shown_total > 0 {
+        // Hits there are, on earlier pages: say so rather than print nothing.
+        format!("{hits}, none past the first {shown_total} (--offset {}), in {ms:.2} ms", results.offset)
+    } else if results.hits.is_empty() {
         format!("{hits} in {ms:.2} ms")
     } else {
         let first = results.offset + 1;
