@@ -87,6 +87,11 @@ fn filter_values_match_ignoring_case_and_accents() {
     assert_eq!(doc["warnings"].as_array().unwrap().len(), 1, "{doc}");
     let doc = json(&["--facet", "affiliation=ADOBE research", "-n", "0"]);
     assert!(doc.get("warnings").is_none_or(|w| w.as_array().unwrap().is_empty()), "{doc}");
+    // A period no record is dated in, too; one that holds records is quiet.
+    let doc = json(&["--facet", "date=/2099", "-n", "0"]);
+    assert_eq!(doc["warnings"][0], "no record is dated in /2099", "{doc}");
+    let doc = json(&["--facet", "date=/2025", "-n", "0"]);
+    assert!(doc.get("warnings").is_none() && !doc["facets"]["date"].as_array().unwrap().is_empty(), "{doc}");
 }
 
 #[test]

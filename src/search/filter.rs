@@ -379,9 +379,26 @@ pub fn facet_requests(
                         .unwrap_or_else(Facet::root)
                 }
             };
+            // A period no record is dated in (`--facet date=/2099`) says so too.
+            if spec.field == "date" && !path.is_root() && !holds_path(searcher, field, &path) {
+                warnings.push(format!("no record is dated in {}", path_string(&path)));
+            }
             Ok(FacetRequest { name: spec.field.to_owned(), field, path })
         })
         .collect()
+}
+
+/// Whether some segment holds the facet `path` (as a value, or above one).
+fn holds_path(searcher: &Searcher, field: Field, path: &Facet) -> bool {
+    let encoded = path.encoded_str().as_bytes();
+    searcher.segment_readers().iter().any(|segment| {
+        let Ok(inverted) = segment.inverted_index(field) else { return true };
+        let Ok(mut stream) = inverted.terms().range().ge(encoded).into_stream() else { return true };
+        stream.advance() && {
+            let key = stream.key();
+            key.starts_with(encoded) && (key.len() == encoded.len() || key[encoded.len()] == 0)
+        }
+    })
 }
 
 /// Dates on or after the first day of `since` and on or before the last day of `until`,
