@@ -72,6 +72,8 @@ function go(next, { replace = false } = {}) {
   run();
 }
 
+// A value as the API matches it: case, accents, spacing and punctuation aside.
+const fold = (v) => v.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
 const hasFilter = (s, field, value) => s.filters.some((f) => f.field === field && f.value === value);
 const withFilters = (s, filters) => ({ ...s, filters, page: 1 });
 const toggleFilter = (s, field, value) =>
@@ -479,6 +481,17 @@ function renderFacets(facets, byCategory, more) {
       }, () => allValues.loading.delete(name));
     }
     let counts = [...(full || countsOf(facets, name))];
+    // A value written otherwise in a link (`filter=topic:computer vision`, a date as
+    // 2025-01-14) stands for the index's value, as the API reads it: it becomes that value
+    // in the state and the URL, so the real row is the ticked one.
+    const spelled = state.filters.filter((f) => f.field === name && !counts.some((c) => pathOf(c) === f.value));
+    for (const f of spelled) {
+      const same = counts.find((c) => fold(pathOf(c)) === fold(f.value));
+      if (same && !hasFilter(state, name, pathOf(same))) {
+        state = { ...state, filters: state.filters.map((g) => (g === f ? { ...g, value: pathOf(same) } : g)) };
+        history.replaceState(history.state, "", stateQuery(state));
+      }
+    }
     // A ticked value stays visible (to untick it) even when nothing carries it now.
     for (const f of state.filters) {
       if (f.field === name && !f.value.slice(1).includes("/") && !counts.some((c) => pathOf(c) === f.value)) counts.push({ path: f.value, count: 0 });
