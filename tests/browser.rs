@@ -519,6 +519,29 @@ async fn drive(client: &Client, base: &str) {
     assert!(spelled["facets"].get("lang:EN").is_none(), "no row for the link's spelling: {:#}", spelled["facets"]);
     assert!(facet(&spelled, "lang:/en").1 > 0, "{:#}", spelled["facets"]);
     assert!(url_params(&spelled).contains(&("filter".into(), "lang:/en".into())), "{}", spelled["url"]);
+    // A link's unknown field is said as the link wrote it: the `filter` parameter.
+    client.goto(&format!("{base}/?q=video&filter=nofield:abc")).await.expect("the page loads again");
+    let unknown = wait_until(client, "the unknown field said", |s| {
+        s["messages"].as_str().is_some_and(|t| t.contains("unknown facet field"))
+    })
+    .await;
+    assert!(unknown["messages"].as_str().is_some_and(|t| t.contains("parameter `filter`")), "{}", unknown["messages"]);
+    // The requests of that state fail for the filter; none asks for the field's counts.
+    let log = client.issue_cmd(BrowserLog).await.expect("the browser log");
+    let failed: Vec<&str> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["level"] == "SEVERE")
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        !failed.is_empty()
+            && failed.iter().all(|m| m.contains("filter=nofield") && m.contains("400") && !m.contains("facet=nofield")),
+        "{failed:#?}"
+    );
+    client.goto(&format!("{base}/?q=video&group=page")).await.expect("the page loads again");
+    wait_until(client, "the papers again", |s| s["hits"].as_array().is_some_and(|h| !h.is_empty())).await;
 
     // Arrow keys move through the hits.
     client.find(Locator::Id("q")).await.expect("the search box").click().await.expect("a click");

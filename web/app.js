@@ -153,7 +153,8 @@ async function load(s, signal) {
   const main = getJson(api("api/search", searchParams(s, { facets: allFacets, limit: PAGE_SIZE, paged: true, facetLimit: FACET_LIMIT })), signal);
   // OR within a field: a field's counts leave out that field's own filters, so its other
   // values keep their counts (the hits themselves use every filter).
-  const filtered = [...new Set(s.filters.map((f) => f.field))];
+  // Only the fields there are: a link's unknown field is the main search's error to say.
+  const filtered = [...new Set(s.filters.map((f) => f.field))].filter((field) => FIELDS.some((f) => f.name === field));
   const own = filtered.map((field) =>
     getJson(api("api/search", searchParams(s, { drop: [field], facets: [field, ...childFacets(s, field)], facetLimit: FACET_LIMIT })), signal)
       .then((r) => ({ field, facets: r.facets, more: r.facets_more || {} })));
