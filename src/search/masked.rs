@@ -61,14 +61,7 @@ impl std::fmt::Debug for Masked {
 impl Masked {
     /// The filters' weights, whose masks are read once per segment.
     pub fn filter(&self, searcher: &Searcher) -> tantivy::Result<Arc<Filter>> {
-        let unscored = EnableScoring::disabled_from_searcher(searcher);
-        let weights = |queries: &[Box<dyn Query>]| -> tantivy::Result<Vec<FilterClause>> {
-            queries
-                .iter()
-                .map(|q| Ok(FilterClause { terms: union_terms(q.as_ref()), weight: q.weight(unscored)? }))
-                .collect()
-        };
-        Ok(Arc::new(Filter { must: weights(&self.must)?, must_not: weights(&self.must_not)?, masks: Mutex::default() }))
+        Ok(Arc::new(Filter::of(searcher, &self.must, &self.must_not)?))
     }
 
     /// Its weight, the words' scored by `scoring` and kept to `filter`'s masks.
@@ -207,6 +200,24 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The records passing every `must` query and no `must_not` query, read once per
+    /// segment.
+    pub fn of(searcher: &Searcher, must: &[Box<dyn Query>], must_not: &[Box<dyn Query>]) -> tantivy::Result<Filter> {
+        let unscored = EnableScoring::disabled_from_searcher(searcher);
+        let clauses = |queries: &[Box<dyn Query>]| -> tantivy::Result<Vec<FilterClause>> {
+            queries
+                .iter()
+                .map(|q| Ok(FilterClause { terms: union_terms(q.as_ref()), weight: q.weight(unscored)? }))
+                .collect()
+        };
+        Ok(Filter { must: clauses(must)?, must_not: clauses(must_not)?, masks: Mutex::default() })
+    }
+
+    /// How many records of `reader`'s segment the filter passes (deleted ones too).
+    pub fn passed(&self, reader: &SegmentReader) -> tantivy::Result<u64> {
+        Ok(self.mask(reader)?.words.iter().map(|w| u64::from(w.count_ones())).sum())
+    }
+
     /// The records of `reader`'s segment every `must` clause matches and no `must_not`.
     pub fn mask(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Mask>> {
         let id = reader.segment_id();
@@ -244,6 +255,79 @@ impl Filter {
         let mask = Arc::new(mask);
         self.masks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((id, mask.clone()));
         Ok(mask)
+    }
+}
+
+/// The records a filter turns away, as a weight that scores nothing: for counting the
+/// facets of a filter that passes most records as every record's counts less theirs.
+pub struct Rejected(pub Arc<Filter>);
+
+impl Weight for Rejected {
+    fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mask = self.0.mask(reader)?;
+        let mut scorer = RejectedScorer { mask, max_doc: reader.max_doc(), doc: 0 };
+        scorer.doc = scorer.next_from(0);
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, _reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        Err(tantivy::TantivyError::InvalidArgument(format!("document #({doc}) is not explained: it is only counted")))
+    }
+}
+
+/// The records of a segment outside a mask, in order.
+struct RejectedScorer {
+    mask: Arc<Mask>,
+    max_doc: DocId,
+    doc: DocId,
+}
+
+impl RejectedScorer {
+    /// The first record at or after `from` the mask does not hold.
+    fn next_from(&self, from: DocId) -> DocId {
+        let mut at = from;
+        while at < self.max_doc {
+            let slot = at as usize / 64;
+            let Some(&word) = self.mask.words.get(slot) else { break };
+            let outside = !word >> (at % 64);
+            if outside != 0 {
+                let doc = at + outside.trailing_zeros();
+                return if doc < self.max_doc { doc } else { TERMINATED };
+            }
+            at = (slot as u32 + 1) * 64;
+        }
+        TERMINATED
+    }
+}
+
+impl DocSet for RejectedScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc != TERMINATED {
+            self.doc = self.next_from(self.doc + 1);
+        }
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc != TERMINATED && self.doc < target {
+            self.doc = self.next_from(target);
+        }
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        let passed: u32 = self.mask.words.iter().map(|w| w.count_ones()).sum();
+        self.max_doc.saturating_sub(passed)
+    }
+}
+
+impl Scorer for RejectedScorer {
+    fn score(&mut self) -> Score {
+        0.0
     }
 }
 

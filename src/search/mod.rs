@@ -293,6 +293,61 @@ fn corrected_query(searcher: &Searcher, fields: &crate::index::Fields, text: &st
     changed.then(|| words.join(" "))
 }
 
+/// For a browse whose filters pass more than half the records: what browsing everything
+/// counts (from the term dictionaries, see [`browse`]) and the filters' masks, so that the
+/// filters' facet counts are every record's less those of the few records they turn away,
+/// instead of a pass over the many they keep. `None` where the filters pass fewer, where a
+/// required filter is not made of terms (a date range: its size is not known before a
+/// pass), or where browsing everything takes a pass of its own (a segment with deletions).
+fn dense_filter(
+    px: &PaperdexIndex,
+    searcher: &Searcher,
+    facets: &[FacetRequest],
+    must: &[Box<dyn Query>],
+    must_not: &[Box<dyn Query>],
+) -> tantivy::Result<Option<(browse::Everything, std::sync::Arc<masked::Filter>)>> {
+    let records = searcher.num_docs();
+    let made_of_terms = |q: &dyn Query| {
+        let mut any = false;
+        q.query_terms(&mut |_, _| any = true);
+        any
+    };
+    if searcher.segment_readers().iter().any(|s| s.has_deletes()) || !must.iter().all(|q| made_of_terms(q.as_ref())) {
+        return Ok(None);
+    }
+    // Each required filter passes at most its terms' records.
+    if filter::records_at_most(searcher, must)?.is_some_and(|most| most.saturating_mul(2) <= records) {
+        return Ok(None);
+    }
+    let filter = masked::Filter::of(searcher, must, must_not)?;
+    let mut passed = 0;
+    for reader in searcher.segment_readers() {
+        passed += filter.passed(reader)?;
+    }
+    if passed.saturating_mul(2) <= records {
+        return Ok(None);
+    }
+    let all = browse::everything(&px.term_counts, searcher, px.fields.date, facets, Order::Desc, 0, 0)?;
+    Ok(all.map(|all| (all, std::sync::Arc::new(filter))))
+}
+
+/// Facet counts `all` less `rejected` (both per facet request, as paths and counts), the
+/// values left with no record dropped, in `all`'s order.
+fn less(all: Vec<Vec<(String, u64)>>, rejected: Vec<Vec<(String, u64)>>) -> Vec<Vec<(String, u64)>> {
+    all.into_iter()
+        .zip(rejected.into_iter().chain(std::iter::repeat_with(Vec::new)))
+        .map(|(all, rejected)| {
+            let rejected: std::collections::HashMap<String, u64> = rejected.into_iter().collect();
+            all.into_iter()
+                .filter_map(|(path, count)| {
+                    let left = count.saturating_sub(rejected.get(&path).copied().unwrap_or(0));
+                    (left > 0).then_some((path, left))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// What `collector` gathers over every segment of `searcher` with a weight already made
 /// (as [`Searcher::search`] does with the weight it makes).
 fn collect<C: Collector>(searcher: &Searcher, weight: &dyn Weight, collector: &C) -> tantivy::Result<C::Fruit> {
@@ -372,6 +427,12 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
         }
         _ => false,
     };
+    // A browse (no words) whose filters pass most records counts its facets as every
+    // record's counts less those of the records the filters turn away ([`dense_filter`]).
+    let browse_filters = (text_query.is_none() && !filters_empty && !request.facets.is_empty()).then(|| {
+        let copies = |queries: &[Box<dyn Query>]| queries.iter().map(|q| q.box_clone()).collect::<Vec<_>>();
+        (copies(&filters.must), copies(&filters.must_not))
+    });
     let full_query: Box<dyn Query> = match &text_query {
         Some(words) if masking => Box::new(masked::Masked::new(words.box_clone(), filters.must, filters.must_not)),
         _ => {
@@ -541,12 +602,23 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             // should hold enough matches (more when they do not), else among all, with the
             // same weight.
             let weight = q.weight(EnableScoring::disabled_from_searcher(searcher)).map_err(failed)?;
-            let (count, facets) = match facet_collectors {
-                Some(facets) => {
-                    let (count, facets) = collect(searcher, weight.as_ref(), &(Count, facets)).map_err(failed)?;
-                    (count, Some(facets))
+            let dense = match &browse_filters {
+                Some((must, must_not)) if request.facet_unit == FacetUnit::Records && facet_collectors.is_some() => {
+                    dense_filter(px, searcher, &facet_requests, must, must_not).map_err(failed)?
                 }
-                None => (collect(searcher, weight.as_ref(), &Count).map_err(failed)?, None),
+                _ => None,
+            };
+            let (count, facets) = match (facet_collectors, dense) {
+                (Some(facets), Some((all, filter))) => {
+                    let rejected = masked::Rejected(filter);
+                    let (turned_away, fruits) = collect(searcher, &rejected, &(Count, facets)).map_err(failed)?;
+                    (all.count.saturating_sub(turned_away), less(all.facets, extract(Some(fruits))))
+                }
+                (Some(facets), None) => {
+                    let (count, facets) = collect(searcher, weight.as_ref(), &(Count, facets)).map_err(failed)?;
+                    (count, extract(Some(facets)))
+                }
+                (None, _) => (collect(searcher, weight.as_ref(), &Count).map_err(failed)?, Vec::new()),
             };
             let wanted = limit.saturating_add(offset);
             let mut recent = None;
@@ -564,12 +636,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
                 Some(hits) => hits,
                 None => collect(searcher, weight.as_ref(), &top()).map_err(failed)?,
             };
-            Gathered {
-                count,
-                exact: true,
-                top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()),
-                facets: extract(facets),
-            }
+            Gathered { count, exact: true, top: Top::Docs(hits.into_iter().map(|(_, a)| (None, a)).collect()), facets }
         }
     };
     let searched = started.elapsed();
