@@ -464,6 +464,49 @@ mod tests {
     use tantivy::schema::{Facet, FacetOptions, Schema, TEXT};
     use tantivy::{Index, TantivyDocument};
 
+    /// The records a filter turns away are every record of the segment its mask does not
+    /// hold, found by advancing and by seeking, for segment sizes around a 64-record word.
+    #[test]
+    fn rejected_records_are_the_rest_of_the_segment() {
+        for records in [1u64, 63, 64, 65, 130] {
+            let mut b = Schema::builder();
+            let tag = b.add_facet_field("tag", FacetOptions::default());
+            let index = Index::create_in_ram(b.build());
+            let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            for i in 0..records {
+                let mut doc = TantivyDocument::new();
+                doc.add_facet(tag, Facet::from(if i % 3 == 0 || i == 63 { "/kept" } else { "/other" }));
+                writer.add_document(doc).unwrap();
+            }
+            writer.commit().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let reader = searcher.segment_reader(0);
+            let facet = |f: &str| -> Box<dyn Query> {
+                Box::new(TermQuery::new(Term::from_facet(tag, &Facet::from(f)), IndexRecordOption::Basic))
+            };
+            for (must, must_not) in [(vec![facet("/kept")], vec![]), (vec![], vec![facet("/kept")]), (vec![], vec![])] {
+                let filter = Arc::new(Filter::of(&searcher, &must, &must_not).unwrap());
+                let mask = filter.mask(reader).unwrap();
+                let expected: Vec<DocId> = (0..reader.max_doc()).filter(|&d| !mask.contains(d)).collect();
+                let rejected = Rejected(filter.clone());
+                let mut scorer = rejected.scorer(reader, 1.0).unwrap();
+                let mut advanced = Vec::new();
+                while scorer.doc() != TERMINATED {
+                    advanced.push(scorer.doc());
+                    scorer.advance();
+                }
+                assert_eq!(advanced, expected, "{records} records, {must:?} -{must_not:?}");
+                let passed = filter.passed(reader).unwrap();
+                assert_eq!(passed + expected.len() as u64, u64::from(reader.max_doc()));
+                for target in 0..=reader.max_doc() {
+                    let mut scorer = rejected.scorer(reader, 1.0).unwrap();
+                    let want = expected.iter().copied().find(|&d| d >= target).unwrap_or(TERMINATED);
+                    assert_eq!(scorer.seek(target), want, "{records} records, seek {target}");
+                }
+            }
+        }
+    }
+
     /// Words scored with BM25 and filters of every density, masked and intersected: the
     /// same records, scores, counts and top hits, over two segments with deleted records.
     #[test]
