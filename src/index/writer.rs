@@ -435,9 +435,19 @@ fn build_new(
     }
 
     progress.phase(Phase::Committing, None);
+    // The runs commit side by side: each writes out its last segment on its own thread,
+    // where one after the other a run's writing would wait for the other's.
+    let committed: Vec<tantivy::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            writers.iter_mut().map(|(_, writer)| scope.spawn(|| commit(writer, &plan.remembered, true))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(TantivyError::InternalError("a run's commit panicked".into()))))
+            .collect()
+    });
     let mut segments = Vec::new();
-    for (index, writer) in &mut writers {
-        commit(writer, &plan.remembered, true).map_err(|e| write_error(dir, &e))?;
+    for ((index, _), result) in writers.iter().zip(committed) {
+        result.map_err(|e| write_error(dir, &e))?;
         segments.extend(index.searchable_segments().map_err(|e| write_error(dir, &e))?);
     }
     // One segment searches fastest.
