@@ -9,6 +9,10 @@
 //! costs a page fault per 64 KiB region the first time, several times a small read's
 //! cost, and a one-search process touches each region once. A long-lived reader maps
 //! them, as tantivy does: its pages stay mapped between searches.
+//!
+//! A scratch folder ([`IndexDirectory::scratch`]) holds what a build merges and then
+//! deletes: its files are not synced to disk, since nothing reads them after a crash (a
+//! build is swapped in only once its merged index is written and synced).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -18,7 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tantivy::directory::OwnedBytes;
 use tantivy::directory::error::{DeleteError, LockError, OpenDirectoryError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, META_LOCK, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
+    AntiCallToken, Directory, DirectoryLock, FileHandle, Lock, META_LOCK, MmapDirectory, TerminatingWrite,
+    WatchCallback, WatchHandle, WritePtr,
 };
 
 /// Prefix of the temporary files of atomic writes; a run's cleanup removes leftovers.
@@ -29,6 +34,8 @@ pub struct IndexDirectory {
     inner: MmapDirectory,
     root: PathBuf,
     reads: Reads,
+    /// Whether written files are synced to disk ([`IndexDirectory::scratch`]: not).
+    durable: bool,
 }
 
 /// How a reader reads the segment files that a search reads in parts.
@@ -50,7 +57,32 @@ impl IndexDirectory {
     }
 
     pub fn open_with(root: &Path, reads: Reads) -> Result<Self, OpenDirectoryError> {
-        Ok(IndexDirectory { inner: MmapDirectory::open(root)?, root: root.to_path_buf(), reads })
+        Ok(IndexDirectory { inner: MmapDirectory::open(root)?, root: root.to_path_buf(), reads, durable: true })
+    }
+
+    /// A folder whose files are read back by this process and then deleted (a build's
+    /// runs, merged into the build's index): written without syncing them to disk.
+    pub fn scratch(root: &Path) -> Result<Self, OpenDirectoryError> {
+        Ok(IndexDirectory { durable: false, ..IndexDirectory::open(root)? })
+    }
+}
+
+/// A file of a scratch folder: written through, never synced.
+struct ScratchFile(std::fs::File);
+
+impl Write for ScratchFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl TerminatingWrite for ScratchFile {
+    fn terminate_ref(&mut self, _: AntiCallToken) -> io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -115,13 +147,19 @@ impl FileHandle for ReadHandle {
 /// Writes `data` to `path` through a temporary file in the same folder and a rename, so
 /// readers see the old or the new content, never a part.
 pub fn atomic_write(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_through_temp(path, data, true)
+}
+
+fn write_through_temp(path: &Path, data: &[u8], durable: bool) -> io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = dir.join(format!("{TEMP_PREFIX}{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let result = (|| {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
         file.write_all(data)?;
-        file.sync_data()?;
+        if durable {
+            file.sync_data()?;
+        }
         std::fs::rename(&temp, path)
     })();
     if result.is_err() {
@@ -152,7 +190,17 @@ impl Directory for IndexDirectory {
     }
 
     fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
-        self.inner.open_write(path)
+        if self.durable {
+            return self.inner.open_write(path);
+        }
+        // As tantivy's own, a new file only, without the sync at its end.
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(self.root.join(path)) {
+            Ok(file) => Ok(io::BufWriter::new(Box::new(ScratchFile(file)))),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                Err(OpenWriteError::FileAlreadyExists(path.to_owned()))
+            }
+            Err(e) => Err(OpenWriteError::wrap_io_error(e, path.to_owned())),
+        }
     }
 
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
@@ -160,10 +208,13 @@ impl Directory for IndexDirectory {
     }
 
     fn atomic_write(&self, path: &Path, data: &[u8]) -> io::Result<()> {
-        atomic_write(&self.root.join(path), data)
+        write_through_temp(&self.root.join(path), data, self.durable)
     }
 
     fn sync_directory(&self) -> io::Result<()> {
+        if !self.durable {
+            return Ok(());
+        }
         self.inner.sync_directory()
     }
 
@@ -221,6 +272,28 @@ mod tests {
             on_demand.get_file_handle(Path::new("missing.store")),
             Err(OpenReadError::FileDoesNotExist(_))
         ));
+    }
+
+    #[test]
+    fn a_scratch_folder_writes_what_a_durable_one_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = IndexDirectory::scratch(dir.path()).unwrap();
+        let durable = IndexDirectory::open(dir.path()).unwrap();
+        let bytes: Vec<u8> = (0..70_000u32).map(|i| (i % 253) as u8).collect();
+        for (name, directory) in [("a.idx", &scratch), ("b.idx", &durable)] {
+            let mut file = directory.open_write(Path::new(name)).unwrap();
+            file.write_all(&bytes).unwrap();
+            file.terminate().unwrap();
+            assert_eq!(std::fs::read(dir.path().join(name)).unwrap(), bytes, "{name}");
+            // A file is written once, as tantivy asks of every directory.
+            assert!(matches!(directory.open_write(Path::new(name)), Err(OpenWriteError::FileAlreadyExists(_))));
+        }
+        scratch.atomic_write(Path::new("meta.json"), b"{}").unwrap();
+        assert_eq!(durable.atomic_read(Path::new("meta.json")).unwrap(), b"{}");
+        scratch.sync_directory().unwrap();
+        // A folder that is not there cannot be written to.
+        let gone = IndexDirectory::scratch(&dir.path().join("x"));
+        assert!(gone.is_err());
     }
 
     #[test]

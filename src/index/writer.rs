@@ -334,7 +334,7 @@ fn build_new(
     let open_run = |run: usize| -> Result<(Index, IndexWriter)> {
         let run_dir = build.join(format!("run-{run}"));
         std::fs::create_dir(&run_dir).map_err(|e| write_error(dir, &e))?;
-        let index = create_index(&run_dir).map_err(|e| write_error(dir, &e))?;
+        let index = create_index(&run_dir, Scratch::Yes).map_err(|e| write_error(dir, &e))?;
         let threads = if runs == 1 { options.threads } else { 1 };
         let run_options = IndexOptions { threads, memory_budget: options.memory_budget / runs, ..options.clone() };
         let writer = open_writer(&index, dir, &run_options)?;
@@ -452,7 +452,7 @@ fn build_new(
     }
     // One segment searches fastest.
     let index = if segments.is_empty() {
-        create_index(&build).map_err(|e| write_error(dir, &e))?
+        create_index(&build, Scratch::No).map_err(|e| write_error(dir, &e))?
     } else {
         progress.phase(Phase::Merging, None);
         let directory = IndexDirectory::open(&build).map_err(|e| write_error(dir, &e))?;
@@ -699,10 +699,21 @@ fn commit(writer: &mut IndexWriter, roots: &[Root], complete: bool) -> tantivy::
 /// 49.0 MB), with warm searches and indexing unchanged.
 const DOCSTORE_BLOCK_BYTES: usize = 4096;
 
+/// Whether an index is a build's run, merged and deleted before the build is kept: its
+/// files are not synced to disk ([`IndexDirectory::scratch`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scratch {
+    Yes,
+    No,
+}
+
 /// A new, empty index in `dir`, sorted by corpus order.
-fn create_index(dir: &Path) -> tantivy::Result<Index> {
+fn create_index(dir: &Path, scratch: Scratch) -> tantivy::Result<Index> {
     let (schema, _) = schema::build();
-    let directory = IndexDirectory::open(dir)?;
+    let directory = match scratch {
+        Scratch::Yes => IndexDirectory::scratch(dir)?,
+        Scratch::No => IndexDirectory::open(dir)?,
+    };
     let settings = tantivy::IndexSettings {
         sort_by_field: Some(tantivy::IndexSortByField { field: schema::SORT_FIELD.into(), order: tantivy::Order::Asc }),
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
