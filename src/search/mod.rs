@@ -3,6 +3,7 @@
 
 mod automata;
 pub mod browse;
+mod docstore;
 pub mod expand;
 mod facets;
 pub mod filter;

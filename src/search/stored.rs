@@ -10,15 +10,19 @@
 //! is read by tantivy's reader instead.
 
 use std::ops::Range;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use tantivy::Directory;
 use tantivy::directory::OwnedBytes;
 use tantivy::index::SegmentId;
 use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::{Field, OwnedValue};
 use tantivy::store::StoreReader;
-use tantivy::{DateTime, DocAddress, Searcher};
+use tantivy::{DateTime, DocAddress, Searcher, SegmentReader};
 use tantivy_common::{BinarySerializable, VInt};
+
+use super::docstore::DirectStore;
 
 /// The stored values of one record, in the order they were written.
 pub struct StoredDoc {
@@ -60,7 +64,10 @@ impl StoredDoc {
         let store = readers.get(address.segment_ord as usize).ok_or_else(|| {
             tantivy::TantivyError::InvalidArgument(format!("no segment {} for a hit", address.segment_ord))
         })?;
-        let bytes = store.get_document_bytes(address.doc_id)?;
+        let bytes = match store {
+            SegmentStore::Direct(store) => store.get(address.doc_id)?,
+            SegmentStore::Tantivy(store) => store.get_document_bytes(address.doc_id)?,
+        };
         match StoredDoc::parse(bytes) {
             Some(doc) => Ok(doc),
             None => searcher.doc(address),
@@ -164,7 +171,7 @@ impl DocumentDeserialize for StoredDoc {
 /// One doc-store reader per segment of the searcher's commit, opened once per commit
 /// for an open index (each keeps its own cache of decompressed blocks).
 pub struct StoreReaders {
-    kept: Mutex<(Vec<SegmentId>, Arc<Vec<StoreReader>>)>,
+    kept: Mutex<(Vec<SegmentId>, Arc<Vec<SegmentStore>>)>,
     cached_blocks: usize,
 }
 
@@ -175,6 +182,24 @@ const CACHED_BLOCKS: usize = 100;
 impl Default for StoreReaders {
     fn default() -> Self {
         StoreReaders::with_cached_blocks(CACHED_BLOCKS)
+    }
+}
+
+/// A segment's doc store: read in place where this reader knows its layout, else by
+/// tantivy's reader.
+enum SegmentStore {
+    Direct(DirectStore),
+    Tantivy(StoreReader),
+}
+
+impl SegmentStore {
+    fn open(searcher: &Searcher, segment: &SegmentReader, cached_blocks: usize) -> tantivy::Result<SegmentStore> {
+        let name = format!("{}.store", segment.segment_id().uuid_string());
+        let file = searcher.index().directory().open_read(Path::new(&name))?;
+        Ok(match DirectStore::open(file, cached_blocks) {
+            Some(store) => SegmentStore::Direct(store),
+            None => SegmentStore::Tantivy(segment.get_store_reader(cached_blocks)?),
+        })
     }
 }
 
@@ -190,15 +215,15 @@ impl StoreReaders {
         StoreReaders { kept: Mutex::default(), cached_blocks: blocks }
     }
 
-    fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<Arc<Vec<StoreReader>>> {
+    fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<Arc<Vec<SegmentStore>>> {
         let segments: Vec<SegmentId> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
         let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if kept.0 != segments || kept.1.len() != segments.len() {
             let readers = searcher
                 .segment_readers()
                 .iter()
-                .map(|s| s.get_store_reader(self.cached_blocks))
-                .collect::<std::io::Result<Vec<_>>>()?;
+                .map(|s| SegmentStore::open(searcher, s, self.cached_blocks))
+                .collect::<tantivy::Result<Vec<_>>>()?;
             *kept = (segments, Arc::new(readers));
         }
         Ok(kept.1.clone())
