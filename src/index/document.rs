@@ -55,7 +55,15 @@ pub fn civil_date(days: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    // Every hit prints its date: written digit by digit, without the formatting machinery.
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}");
+    }
+    let digit = |n: i64| char::from(b'0' + n as u8);
+    let mut out = String::with_capacity(10);
+    out.extend([digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), '-']);
+    out.extend([digit(m / 10), digit(m % 10), '-', digit(d / 10), digit(d % 10)]);
+    out
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -244,5 +252,19 @@ mod tests {
         assert_eq!(date_value("1970-01-02").unwrap().into_timestamp_secs(), 86_400);
         assert_eq!(date_value("2024-12-03").unwrap().into_timestamp_secs(), 1_733_184_000);
         assert!(date_value("2024-13-03").is_none());
+    }
+
+    #[test]
+    fn civil_dates_round_trip_through_days() {
+        // Every day from year 0 to 9999 (digit by digit), and some beyond (formatted).
+        for days in (-719_528..2_932_897).step_by(13).chain([-719_529, -800_000, 2_932_896, 2_932_897, 3_500_000]) {
+            let date = civil_date(days);
+            let (y, rest) = date.rsplit_once('-').and_then(|(ym, d)| Some((ym.rsplit_once('-')?, d))).unwrap();
+            let (y, m, d) = (y.0.parse().unwrap(), y.1.parse().unwrap(), rest.parse().unwrap());
+            assert_eq!(days_from_civil(y, m, d), days, "{date}");
+            assert!(date.len() >= 10, "{date}");
+        }
+        assert_eq!(civil_date(-719_528), "0000-01-01");
+        assert_eq!(civil_date(2_932_896), "9999-12-31");
     }
 }
