@@ -12,8 +12,8 @@
 use std::ops::Range;
 use std::sync::Mutex;
 
-use tantivy::DocId;
 use tantivy::directory::{FileSlice, OwnedBytes};
+use tantivy::{DocId, HasLen};
 
 /// The footer: the store version (4 bytes), where the skip index starts (8), the
 /// compressor's id (1) and 15 reserved bytes.
@@ -27,8 +27,9 @@ const LZ4_MAX_RATIO: usize = 255;
 
 /// One segment's doc store.
 pub struct DirectStore {
-    /// The blocks, up to the skip index.
-    blocks: OwnedBytes,
+    /// The blocks, up to the skip index: each read when first needed (a process that
+    /// searches once reads a few, with `pread` where they are small).
+    blocks: FileSlice,
     /// The skip index's layers (coarsest first), as byte ranges of `index`.
     index: OwnedBytes,
     layers: Vec<Range<usize>>,
@@ -57,13 +58,12 @@ impl DirectStore {
     /// The store in `file`, keeping up to `cached` decompressed blocks; `None` when it is
     /// not one this reader knows.
     pub fn open(file: FileSlice, cached: usize) -> Option<DirectStore> {
-        let bytes = file.read_bytes().ok()?;
-        let all = bytes.as_slice();
-        let footer_at = all.len().checked_sub(FOOTER_BYTES)?;
-        let footer = &all[footer_at..];
-        let version = u32::from_le_bytes(footer[0..4].try_into().ok()?);
-        let offset = usize::try_from(u64::from_le_bytes(footer[4..12].try_into().ok()?)).ok()?;
-        let lz4 = match footer[12] {
+        let footer_at = file.len().checked_sub(FOOTER_BYTES)?;
+        let footer = file.slice_from(footer_at).read_bytes().ok()?;
+        let footer = footer.as_slice();
+        let version = u32::from_le_bytes(footer.get(0..4)?.try_into().ok()?);
+        let offset = usize::try_from(u64::from_le_bytes(footer.get(4..12)?.try_into().ok()?)).ok()?;
+        let lz4 = match footer.get(12)? {
             0 => false,
             1 => true,
             _ => return None,
@@ -72,7 +72,8 @@ impl DirectStore {
             return None;
         }
         // The layers' ends, a count then each end, measured from after the ends.
-        let mut rest = &all[offset..footer_at];
+        let index = file.slice(offset..footer_at).read_bytes().ok()?;
+        let mut rest = index.as_slice();
         let count = vint(&mut rest)?;
         let mut layers = Vec::new();
         let mut start = 0;
@@ -84,9 +85,14 @@ impl DirectStore {
             layers.push(start..end);
             start = end;
         }
-        let header = footer_at - offset - rest.len();
-        let index = bytes.slice(offset + header..footer_at);
-        Some(DirectStore { blocks: bytes.slice(0..offset), index, layers, lz4, cache: Mutex::new(Blocks::new(cached)) })
+        let header = index.len() - rest.len();
+        Some(DirectStore {
+            blocks: file.slice_to(offset),
+            index: index.slice(header..index.len()),
+            layers,
+            lz4,
+            cache: Mutex::new(Blocks::new(cached)),
+        })
     }
 
     /// The stored bytes of record `doc`.
@@ -124,7 +130,10 @@ impl DirectStore {
         if let Some(block) = cache.get(bytes.start) {
             return Ok(block);
         }
-        let stored = self.blocks.slice_checked(bytes.clone()).ok_or(Damaged("a block past the store"))?;
+        if bytes.start > bytes.end || bytes.end > self.blocks.len() {
+            return Err(Damaged("a block past the store"));
+        }
+        let stored = self.blocks.read_bytes_slice(bytes.clone()).map_err(|_| Damaged("a block that cannot be read"))?;
         let block = if self.lz4 { OwnedBytes::new(lz4_block(stored.as_slice())?) } else { stored };
         cache.put(bytes.start, block.clone());
         Ok(block)
@@ -158,16 +167,6 @@ impl Blocks {
         } else if let Some(oldest) = self.kept.iter_mut().min_by_key(|(.., used)| *used) {
             *oldest = (start, block, self.clock);
         }
-    }
-}
-
-trait SliceChecked {
-    fn slice_checked(&self, range: Range<usize>) -> Option<OwnedBytes>;
-}
-
-impl SliceChecked for OwnedBytes {
-    fn slice_checked(&self, range: Range<usize>) -> Option<OwnedBytes> {
-        (range.start <= range.end && range.end <= self.len()).then(|| self.slice(range))
     }
 }
 
