@@ -532,6 +532,7 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
     };
     // A ranked query whose best records are found without scoring every record.
     let pruned = q.downcast_ref::<rank::Bm25fQuery>().filter(|b| b.prunes() && facet_collectors.is_none());
+    let scored_whole = q.downcast_ref::<rank::Bm25fQuery>().filter(|b| !b.prunes() && facet_collectors.is_none());
     // Masked words that prune: counted apart from the top hits, as unmasked ones are.
     let masked_prunes = facet_collectors.is_none()
         && q.downcast_ref::<masked::Masked>()
@@ -581,6 +582,24 @@ fn search_once(px: &PaperdexIndex, searcher: &Searcher, request: &SearchRequest)
             Gathered {
                 count,
                 exact,
+                top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
+                facets: Vec::new(),
+            }
+        }
+        // Words whose every match is scored (one word, or every word required): the matches
+        // are counted in the pass that finds the best of them, which hands on a record
+        // only when it beats those found so far, instead of every record to a collector.
+        (None, _, Sort::Relevance, None, _) if let Some(bm25f) = scored_whole => {
+            let weight = bm25f.scored_weight(searcher).map_err(failed)?;
+            let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+            let hits = collect(searcher, &weight, &top).map_err(failed)?;
+            let count = match weight.matches_seen() {
+                Some(seen) => usize::try_from(seen).unwrap_or(usize::MAX),
+                None => collect(searcher, &weight, &Count).map_err(failed)?,
+            };
+            Gathered {
+                count,
+                exact: true,
                 top: Top::Docs(hits.into_iter().map(|(s, a)| (Some(s), a)).collect()),
                 facets: Vec::new(),
             }

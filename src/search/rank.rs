@@ -491,7 +491,13 @@ impl Bm25fQuery {
             looked_up = order.iter().map(|&i| std::mem::take(&mut looked_up[i])).collect();
         }
         let looked_up: Vec<usize> = looked_up.into_iter().flatten().collect();
-        Ok(Bm25fWeight { words, lookups: lookups.keep(&looked_up), required: self.required })
+        Ok(Bm25fWeight {
+            words,
+            lookups: lookups.keep(&looked_up),
+            required: self.required,
+            seen: Default::default(),
+            skipped: Default::default(),
+        })
     }
 }
 
@@ -616,6 +622,11 @@ pub(crate) struct Bm25fWeight {
     lookups: Lookups,
     /// Every word required ([`Bm25fQuery::all_required`]).
     required: bool,
+    /// The live records the best-records passes ([`Weight::for_each_pruning`]) went
+    /// through, when they went through every match ([`Bm25fWeight::matches_seen`]).
+    seen: std::sync::atomic::AtomicU64,
+    /// Whether some such pass left records out (pruning by the words' bounds).
+    skipped: std::sync::atomic::AtomicBool,
 }
 
 impl Weight for Bm25fWeight {
@@ -636,7 +647,11 @@ impl Weight for Bm25fWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
-        self.bm25f_scorer(reader, 1.0)?.prune(reader.max_doc(), threshold, callback);
+        let alive = reader.alive_bitset();
+        match self.bm25f_scorer(reader, 1.0)?.prune(reader.max_doc(), threshold, callback, alive) {
+            Some(seen) => self.seen.fetch_add(seen, std::sync::atomic::Ordering::Relaxed),
+            None => u64::from(self.skipped.swap(true, std::sync::atomic::Ordering::Relaxed)),
+        };
         Ok(())
     }
 
@@ -754,6 +769,14 @@ impl Weight for Bm25fWeight {
 }
 
 impl Bm25fWeight {
+    /// How many live records the best-records passes ([`Weight::for_each_pruning`]) of
+    /// this weight went through, where each went through every match: the count of the
+    /// matches, taken in the pass that finds the best of them. `None` where a pass pruned.
+    pub(crate) fn matches_seen(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        (!self.skipped.load(Relaxed)).then(|| self.seen.load(Relaxed))
+    }
+
     /// The records of `reader`'s segment holding any word, counted `window` records at a
     /// time in record order, from the document lists alone, until at least `cap` are:
     /// the count, and whether it is every match (the lists ran out).
@@ -1299,27 +1322,33 @@ impl Bm25fScorer {
     /// looked up, for the records the other words bring that could still get above it.
     /// Scores are computed exactly as [`Self::refill`] does, word by word in query order,
     /// so the records kept and their scores are those of scoring every record.
-    fn prune(&mut self, max_doc: DocId, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
-        if self.required {
-            self.each_scored(|doc, score| {
-                if score > threshold {
-                    threshold = callback(doc, score);
-                }
-            });
-            return;
-        }
+    ///
+    /// Where every matching record is scored (one word, every word required, bounds that
+    /// cannot prune), the live ones (`alive`) are counted on the way: their count, `None`
+    /// where some records were left out.
+    fn prune(
+        &mut self,
+        max_doc: DocId,
+        mut threshold: Score,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+        alive: Option<&tantivy::fastfield::AliveBitSet>,
+    ) -> Option<u64> {
         let n = self.words.len();
         let bounds: Vec<f32> = self.words.iter().map(|w| w.factor).collect();
-        if n > PRUNED_WORDS && bounds.iter().all(|b| b.is_finite() && *b > 0.0) {
-            return self.prune_many(max_doc, threshold, callback);
-        }
-        if !(2..=PRUNED_WORDS).contains(&n) || bounds.iter().any(|b| !(b.is_finite() && *b > 0.0)) {
+        let prunable = (2..=PRUNED_WORDS).contains(&n) && bounds.iter().all(|b| b.is_finite() && *b > 0.0);
+        if self.required || !(prunable || n > PRUNED_WORDS && bounds.iter().all(|b| b.is_finite() && *b > 0.0)) {
+            let mut seen = 0u64;
             self.each_scored(|doc, score| {
+                seen += u64::from(alive.is_none_or(|a| a.is_alive(doc)));
                 if score > threshold {
                     threshold = callback(doc, score);
                 }
             });
-            return;
+            return Some(seen);
+        }
+        if !prunable {
+            self.prune_many(max_doc, threshold, callback);
+            return None;
         }
         let mut by_bound: Vec<usize> = (0..n).collect();
         by_bound.sort_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
@@ -1342,7 +1371,7 @@ impl Bm25fScorer {
                 // is, from where the last window ended (the words only looked up lag).
                 match self.score_whole_window(resume, &mut threshold, callback) {
                     Some(end) => resume = end,
-                    None => return,
+                    None => return None,
                 }
                 continue;
             }
@@ -1352,7 +1381,7 @@ impl Bm25fScorer {
                 .min()
                 .unwrap_or(TERMINATED);
             if lowest == TERMINATED {
-                return;
+                return None;
             }
             let horizon = lowest.saturating_add(WINDOW);
             resume = horizon;
@@ -2031,6 +2060,43 @@ mod tests {
             for cap in [every as u32, every as u32 + 1, u32::MAX] {
                 assert_eq!(count_up_to(&weight, &searcher, Some(cap), None).unwrap(), (every, true), "{words:?} {cap}");
             }
+        }
+    }
+
+    /// Where the best-records pass scores every match (one word, every word required), it
+    /// counts them too: the live ones, as tantivy's count does, deleted records aside.
+    #[test]
+    fn a_pass_that_scores_every_match_counts_the_live_ones() {
+        use tantivy::collector::Collector;
+        let (index, fields) = varied(30_000);
+        let mut writer: tantivy::IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for kept in [true, false] {
+            let searcher = index.reader().unwrap().searcher();
+            for (words, required) in [
+                (&["rare"][..], false),
+                (&["common"], false),
+                (&["middle", "common"], true),
+                (&["rare", "common"], false),
+            ] {
+                let q = if required { query(&fields, words).all_required() } else { query(&fields, words) };
+                let weight = q.scored_weight(&searcher).unwrap();
+                let top = TopDocs::with_limit(10).order_by_score();
+                let hits = searcher.search(&q, &top).unwrap();
+                let mut fruits = Vec::new();
+                for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+                    fruits.push(top.collect_segment(&weight, ord as u32, reader).unwrap());
+                }
+                let expected = searcher.search(&q, &tantivy::collector::Count).unwrap() as u64;
+                if words.len() == 1 || required {
+                    assert_eq!(weight.matches_seen(), Some(expected), "{words:?}, deletions kept: {kept}");
+                } else {
+                    assert_eq!(weight.matches_seen(), None, "{words:?}: a pruning pass does not count");
+                }
+                assert_eq!(top.merge_fruits(fruits).unwrap(), hits, "{words:?}");
+            }
+            // Then some records deleted.
+            writer.delete_term(Term::from_field_text(fields.body, "rare"));
+            writer.commit().unwrap();
         }
     }
 
