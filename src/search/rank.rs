@@ -474,7 +474,7 @@ impl Bm25fQuery {
                     continue;
                 }
                 let Some(average) = average else { continue };
-                parts.push(WeightedPart { term: p.term.clone(), weight: p.weight, b: p.b, average });
+                parts.push(WeightedPart { term: p.term.clone(), scale: Scale { weight: p.weight, b: p.b, average } });
                 found.push(part);
             }
             words.push(WeightedWord { parts, factor: idf * (RANKING.k1 + 1.0) * word.boost });
@@ -596,13 +596,19 @@ impl Lookups {
 
 struct WeightedPart {
     term: Term,
+    scale: Scale,
+}
+
+/// How a field's term frequencies count: its weight over its length normalisation.
+#[derive(Clone, Copy)]
+struct Scale {
     weight: f32,
     b: f32,
     /// The field's average length over the records that carry it.
     average: f32,
 }
 
-impl WeightedPart {
+impl Scale {
     /// The field's weight over its length normalisation, for a fieldnorm id.
     fn norm(&self, id: u8) -> f32 {
         let length = FieldNormReader::id_to_fieldnorm(id) as f32;
@@ -899,7 +905,7 @@ impl Bm25fWeight {
                 if let Some(info) = info {
                     let list = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
                     let fieldnorms = reader.get_fieldnorms_reader(p.term.field())?;
-                    let part = WeightedPart { term: p.term.clone(), ..*p };
+                    let part = p.scale;
                     postings.push(FieldPostings { list, fieldnorms, part, norms: None });
                 }
             }
@@ -961,7 +967,7 @@ impl Bm25fWeight {
 struct FieldPostings {
     list: SegmentPostings,
     fieldnorms: FieldNormReader,
-    part: WeightedPart,
+    part: Scale,
     /// `part.norm` per fieldnorm id, built when a window is first gathered (records
     /// scored one by one compute theirs).
     norms: Option<Box<[f32; 256]>>,
