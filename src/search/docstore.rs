@@ -46,9 +46,10 @@ type Checkpoint = (Range<DocId>, Range<usize>);
 pub struct Damaged(&'static str);
 
 impl From<Damaged> for tantivy::TantivyError {
+    /// In the words a damaged index is reported in ([`crate::index::damage`]).
     fn from(d: Damaged) -> Self {
         tantivy::TantivyError::DataCorruption(tantivy::error::DataCorruption::comment_only(format!(
-            "doc store: {}",
+            "stored records do not read as written ({}): a .store file was overwritten; `paperdex stats --verify` names it",
             d.0
         )))
     }
