@@ -450,6 +450,7 @@ fn build_new(
         result.map_err(|e| write_error(dir, &e))?;
         segments.extend(index.searchable_segments().map_err(|e| write_error(dir, &e))?);
     }
+    in_corpus_order(&mut segments).map_err(|e| write_error(dir, &e))?;
     release_freed_memory();
     // One segment searches fastest.
     let index = if segments.is_empty() {
@@ -457,9 +458,8 @@ fn build_new(
     } else {
         progress.phase(Phase::Merging, None);
         let directory = IndexDirectory::open(&build).map_err(|e| write_error(dir, &e))?;
-        let settings = writers[0].0.settings().clone();
         let alive = segments.iter().map(|_| None).collect();
-        let index = tantivy::indexer::merge_filtered_segments(&segments, settings, alive, directory)
+        let index = tantivy::indexer::merge_filtered_segments(&segments, index_settings(), alive, directory)
             .map_err(|e| write_error(dir, &e))?;
         tokenizer::register(&index);
         index
@@ -479,6 +479,21 @@ fn build_new(
         std::fs::remove_dir_all(build.join(format!("run-{run}"))).map_err(|e| write_error(dir, &e))?;
     }
     folder::swap_in(dir).map_err(|e| write_error(dir, &e))
+}
+
+/// Puts a build's segments in the order of their records: the merge stacks segments that
+/// follow one another so (appending their stored records as they are) and sorts every
+/// record otherwise, and an index lists its segments in no set order.
+fn in_corpus_order(segments: &mut Vec<tantivy::Segment>) -> tantivy::Result<()> {
+    let mut firsts = Vec::with_capacity(segments.len());
+    for segment in segments.iter() {
+        let reader = tantivy::SegmentReader::open(segment)?;
+        firsts.push(reader.fast_fields().u64(schema::SORT_FIELD)?.min_value());
+    }
+    let mut ordered: Vec<(u64, tantivy::Segment)> = firsts.into_iter().zip(segments.drain(..)).collect();
+    ordered.sort_by_key(|(first, _)| *first);
+    segments.extend(ordered.into_iter().map(|(_, segment)| segment));
+    Ok(())
 }
 
 /// Hands the memory the runs' writers have freed back to the system before the merge
@@ -710,24 +725,36 @@ fn commit(writer: &mut IndexWriter, roots: &[Root], complete: bool) -> tantivy::
 const DOCSTORE_BLOCK_BYTES: usize = 4096;
 
 /// Whether an index is a build's run, merged and deleted before the build is kept: its
-/// files are not synced to disk ([`IndexDirectory::scratch`]).
+/// files are not synced to disk ([`IndexDirectory::scratch`]), and it is not sorted.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scratch {
     Yes,
     No,
 }
 
-/// A new, empty index in `dir`, sorted by corpus order.
-fn create_index(dir: &Path, scratch: Scratch) -> tantivy::Result<Index> {
-    let (schema, _) = schema::build();
-    let directory = match scratch {
-        Scratch::Yes => IndexDirectory::scratch(dir)?,
-        Scratch::No => IndexDirectory::open(dir)?,
-    };
-    let settings = tantivy::IndexSettings {
+/// The settings of an index paperdex keeps: sorted by corpus order, so that an update's
+/// records, merged, fall into their place.
+fn index_settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
         sort_by_field: Some(tantivy::IndexSortByField { field: schema::SORT_FIELD.into(), order: tantivy::Order::Asc }),
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         ..tantivy::IndexSettings::default()
+    }
+}
+
+/// A new, empty index in `dir`. A kept index is sorted by corpus order. A build's run is
+/// not: it is given its records in corpus order already, and a sorted index writes each
+/// segment's stored records twice (uncompressed, then read back in sorted order and
+/// compressed) and sorts every term's postings when it is written; the runs' merge into
+/// the kept index, whose settings are sorted, checks that their segments follow one
+/// another in corpus order and stacks them.
+fn create_index(dir: &Path, scratch: Scratch) -> tantivy::Result<Index> {
+    let (schema, _) = schema::build();
+    let (directory, settings) = match scratch {
+        Scratch::Yes => {
+            (IndexDirectory::scratch(dir)?, tantivy::IndexSettings { sort_by_field: None, ..index_settings() })
+        }
+        Scratch::No => (IndexDirectory::open(dir)?, index_settings()),
     };
     let index = Index::create(directory, schema, settings)?;
     tokenizer::register(&index);
