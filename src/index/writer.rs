@@ -347,19 +347,27 @@ fn build_new(
     progress.phase(Phase::Indexing, Some(todo.len() as u64));
     let mut read: Vec<Option<ReadFile>> = (0..todo.len()).map(|_| None).collect();
     let step = (BATCH_FILES / runs).max(1);
-    for start in (0..per_run).step_by(step) {
-        // The next files of every run, parsed together.
-        let batch: Vec<usize> = (0..runs)
+    // The next files of every run, parsed together.
+    let batch_at = |start: usize| -> Vec<usize> {
+        (0..runs)
             .flat_map(|run| run * per_run + start..(run * per_run + (start + step).min(per_run)).min(todo.len()))
-            .collect();
-        let parsed: Vec<(usize, ReadFile, Vec<tantivy::TantivyDocument>)> = batch
-            .par_iter()
-            .map(|&at| {
-                let (order, file) = todo[at];
-                let (file, docs) = read_one(&fields, order, file);
-                (at, file, docs)
-            })
-            .collect();
+            .collect()
+    };
+    for start in (0..per_run).step_by(step) {
+        let batch = batch_at(start);
+        let next = batch_at(start + step);
+        let parsed: Vec<(usize, ReadFile, Vec<tantivy::TantivyDocument>)> = std::thread::scope(|scope| {
+            // The files of the next batch are read from disk while this one is parsed.
+            scope.spawn(|| ingest::read_ahead(next.iter().map(|&at| todo[at].1.path.as_path())));
+            batch
+                .par_iter()
+                .map(|&at| {
+                    let (order, file) = todo[at];
+                    let (file, docs) = read_one(&fields, order, file);
+                    (at, file, docs)
+                })
+                .collect()
+        });
         for (at, file, docs) in parsed {
             progress.advance(1);
             let writer = &writers[at / per_run].1;

@@ -15,5 +15,5 @@ pub use page::{ParsedFile, normalize_date, parse_bytes};
 pub use record::{Caption, CaptionKind, Insight, Link, MethodEntry, Page, PageRecords, Problem, Severity};
 pub use walk::{
     Admission, Corpus, CorpusFiles, MAX_FILE_BYTES, PageHead, PageRegistry, find_files, parse_file, parse_files,
-    read_corpus, read_file, walk_root,
+    read_ahead, read_corpus, read_file, walk_root,
 };
