@@ -357,8 +357,10 @@ fn build_new(
         let batch = batch_at(start);
         let next = batch_at(start + step);
         let parsed: Vec<(usize, ReadFile, Vec<tantivy::TantivyDocument>)> = std::thread::scope(|scope| {
-            // The files of the next batch are read from disk while this one is parsed.
-            scope.spawn(|| ingest::read_ahead(next.iter().map(|&at| todo[at].1.path.as_path())));
+            // The files of the next batch are read from disk while this one is parsed (a
+            // thread the system will not give only reads nothing ahead).
+            let ahead = || ingest::read_ahead(next.iter().map(|&at| todo[at].1.path.as_path()));
+            let _ = std::thread::Builder::new().spawn_scoped(scope, ahead);
             batch
                 .par_iter()
                 .map(|&at| {
