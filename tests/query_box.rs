@@ -715,3 +715,39 @@ fn snippets_show_two_words_side_by_side_where_they_stand_so() {
         assert_eq!(marked.first().map(String::as_str), Some("lattice"), "{query}: {snippet}");
     }
 }
+
+#[test]
+fn a_sloppy_phrase_of_repeated_words_is_matched_with_each_word_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(common::seed_page()).unwrap();
+    // A page dense with the repeated words: matched as tantivy would, a phrase of twelve
+    // `the` with slop 40 carried positions that doubled with each word (gigabytes).
+    let dense = ["the model of the"; 100].join(" ");
+    let text =
+        seed.replace("2412.02142", "4001.00003").replacen("{{< lead >}}\n", &format!("{{{{< lead >}}}}\n{dense}. "), 1);
+    let path = dir.path().join("corpus").join("4001.00003").join("index.md");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    paperdex().current_dir(dir.path()).args(["index", "--quiet"]).assert().success();
+    let search = |query: &str| {
+        let out = paperdex()
+            .current_dir(dir.path())
+            .args(["search", "--json", "-n", "50", "--", query])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{query}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut found = ids(&serde_json::from_slice(&out.stdout).unwrap());
+        found.sort();
+        found
+    };
+    let the = search("the");
+    assert!(the.contains(&"4001.00003".to_owned()));
+    assert_eq!(search(&format!("\"{}\"~40", ["the"; 12].join(" "))), the);
+    let titled = search("title:personalized");
+    assert!(!titled.is_empty());
+    assert_eq!(search(&format!("title:\"{}\"~40", ["personalized"; 12].join(" "))), titled);
+    // A repeat's place still counts: the words around it keep their distance.
+    assert_eq!(search("\"the model of the model\"~1"), search("\"the model of the\"~1"));
+    assert_eq!(search("\"model model\"~3"), search("model"));
+}

@@ -152,6 +152,20 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// The terms `text` is indexed under, each with its position (the values a field holds
+/// start [`VALUE_GAP`] on; a word too long to index leaves its position unused).
+pub fn terms_at(text: &str) -> Vec<(usize, String)> {
+    STEMMED.with(|a| {
+        let mut analyzer = a.borrow_mut();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().position, stream.token().text.clone()));
+        }
+        out
+    })
+}
+
 /// The terms `text` is indexed under in the unstemmed field.
 pub fn exact_terms(text: &str) -> Vec<String> {
     EXACT.with(|a| tokens(&mut a.borrow_mut(), text))

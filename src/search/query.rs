@@ -72,6 +72,16 @@ fn parse_text(
     let mut ast = if reading.strict {
         let ast = tantivy::query_grammar::parse_query(&escape_apostrophes(&dashless))
             .map_err(|_| explain(text, QueryParserError::SyntaxError(text.to_owned())))?;
+        if let Some(field) = syntax::unknown_field(&ast) {
+            return Err(explain(text, QueryParserError::FieldDoesNotExist(field)));
+        }
+        if syntax::largest_slop(&ast) > syntax::MAX_SLOP {
+            return Err(Error::QuerySyntax {
+                query: text.to_owned(),
+                column: None,
+                message: format!("a phrase's slop is at most {} words", syntax::MAX_SLOP),
+            });
+        }
         syntax::prefixes(ast)
     } else {
         let reading = syntax::forgiving(&dashless);
@@ -337,6 +347,17 @@ fn drop_lone_dashes(text: &str) -> std::borrow::Cow<'_, str> {
 /// How many times each plain word occurs in the query text. tantivy's grammar drops
 /// repeated clauses (`a OR b OR a` is `a OR b`), but a word the query repeats matters
 /// more to it: its weight is multiplied by its count (BM25's query term frequency).
+/// The terms of a phrase, each once, at its first place.
+fn first_of_each(terms: impl IntoIterator<Item = (usize, Term)>) -> Vec<(usize, Term)> {
+    let mut once: Vec<(usize, Term)> = Vec::new();
+    for (at, term) in terms {
+        if !once.iter().any(|(_, t)| *t == term) {
+            once.push((at, term));
+        }
+    }
+    once
+}
+
 fn word_counts(text: &str) -> HashMap<String, u32> {
     let mut counts = HashMap::new();
     for chunk in text.split_whitespace() {
@@ -405,9 +426,44 @@ impl Context<'_> {
                         Err(why) => self.not_a_regex(&name, &pattern, &why),
                     }
                 }
+                UserInputLeaf::Literal(literal) => self.literal_query(literal),
                 other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
             },
         }
+    }
+
+    /// A word or phrase as tantivy's parser builds it (in every text field, or in the one
+    /// named), except a phrase with slop whose words repeat (`"the model the"~5`): that
+    /// one keeps each word once, at its first place. Tantivy matches a sloppy phrase by
+    /// carrying every position each word could take, and a repeated word doubles those
+    /// with each repeat (ten `the` with slop 50 took seconds and gigabytes on a few
+    /// hundred pages); a repeat's place only adds slop to spend.
+    fn literal_query(&self, literal: UserInputLiteral) -> Result<Box<dyn Query>, QueryParserError> {
+        let analysed = crate::index::tokenizer::terms_at(&literal.phrase);
+        let repeats = analysed.iter().enumerate().any(|(i, (_, w))| analysed[..i].iter().any(|(_, v)| v == w));
+        let fields: Vec<(f32, tantivy::schema::Field)> = match &literal.field_name {
+            None => self.fields.texts().map(|(t, field)| (t.weight, field)).collect(),
+            Some(name) => TEXT_FIELDS
+                .iter()
+                .filter(|t| t.name == name)
+                .filter_map(|t| Some((t.weight, self.fields.text(name)?)))
+                .collect(),
+        };
+        if literal.slop == 0 || !repeats || fields.is_empty() {
+            return self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)));
+        }
+        let clauses = fields
+            .into_iter()
+            .map(|(weight, field)| {
+                let terms = first_of_each(analysed.iter().map(|(at, w)| (*at, Term::from_field_text(field, w))));
+                let query: Box<dyn Query> = match &terms[..] {
+                    [(_, term)] => Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    _ => Box::new(PhraseQuery::new_with_offset_and_slop(terms, literal.slop)),
+                };
+                (Occur::Should, Box::new(BoostQuery::new(query, weight)) as Box<dyn Query>)
+            })
+            .collect();
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// A `field:/pattern/` whose pattern does not compile: refused under `--strict`,
@@ -601,18 +657,19 @@ impl Context<'_> {
         // The words as written, in order, in the unstemmed field (which holds every text
         // field's words): one phrase to match instead of one per field. Only where no
         // record holds them so are their stemmed look-alikes matched, field by field.
-        let as_written = (aligned && exact.len() >= 2).then(|| {
-            let terms = exact.iter().map(|w| Term::from_field_text(self.fields.exact, w)).collect();
-            let mut phrase = PhraseQuery::new(terms);
-            phrase.set_slop(literal.slop);
-            phrase
-        });
+        let as_written = aligned
+            .then(|| {
+                let terms = exact.iter().enumerate().map(|(i, w)| (i, Term::from_field_text(self.fields.exact, w)));
+                let terms = if literal.slop > 0 { first_of_each(terms) } else { terms.collect() };
+                (terms.len() >= 2).then(|| PhraseQuery::new_with_offset_and_slop(terms, literal.slop))
+            })
+            .flatten();
         // Its matches are found once, to tell whether there are any, and searched as a
         // list: the phrase is not matched twice.
         let found = as_written.and_then(|phrase| super::matched::Matched::find(self.searcher, Box::new(phrase)).ok());
         let matches: Box<dyn Query> = match found.flatten() {
             Some(matched) => Box::new(matched),
-            None => self.parser.build_query_from_user_input_ast(UserInputAst::from(UserInputLeaf::Literal(literal)))?,
+            None => self.literal_query(literal)?,
         };
         if stemmed.len() < 2 {
             return Ok(matches);

@@ -113,13 +113,11 @@ fn opening_paren(before: &str) -> Option<usize> {
 
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
-    let unmarked = stray_marks_as_spaces(text);
+    let (numbered, mut warnings) = slops_and_boosts(text);
+    let unmarked = stray_marks_as_spaces(&numbered);
     let text = unmarked.as_ref();
     if let Some(ast) = lower_case_words(text) {
-        return Reading {
-            ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query),
-            warnings: Vec::new(),
-        };
+        return Reading { ast: words_where_not_syntax(ast).unwrap_or_else(UserInputAst::empty_query), warnings };
     }
     let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
     // A quote that is never closed would make the rest one phrase: the words are read
@@ -133,7 +131,6 @@ pub fn forgiving(text: &str) -> Reading {
         }
         None => ast,
     };
-    let mut warnings = Vec::new();
     let column_of = |byte: usize| text.get(..byte.min(text.len())).map_or(1, |s| s.chars().count() + 1);
     for e in &errors {
         // Where the user can see the cause: the quote or parenthesis left open.
@@ -158,7 +155,123 @@ pub fn forgiving(text: &str) -> Reading {
             }
         }
     }
+    // `kind:page`, `lang:ko`: a field records are filtered on, not searched in, is read as
+    // words (as `Agents:` in a pasted title), and the user is told where the filter is.
+    let mut named = Vec::new();
+    named_fields(&ast, &mut named);
+    for field in named.into_iter().filter(|f| !known_field(f) && crate::index::schema::facet_field(f).is_some()) {
+        let warning = format!(
+            "`{field}:` was read as words: `{field}` is a facet, not a field words are searched in; filter on it with `--filter {field}=VALUE`"
+        );
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+    }
     Reading { ast: words_where_not_syntax(prefixes(ast)).unwrap_or_else(UserInputAst::empty_query), warnings }
+}
+
+/// The fields `ast` names, in order.
+fn named_fields(ast: &UserInputAst, out: &mut Vec<String>) {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().for_each(|(_, sub)| named_fields(sub, out)),
+        UserInputAst::Boost(inner, _) => named_fields(inner, out),
+        UserInputAst::Leaf(leaf) => {
+            let field = match leaf.as_ref() {
+                UserInputLeaf::Literal(l) => l.field_name.as_deref(),
+                UserInputLeaf::Range { field, .. }
+                | UserInputLeaf::Set { field, .. }
+                | UserInputLeaf::Regex { field, .. } => field.as_deref(),
+                UserInputLeaf::Exists { field } => Some(field.as_str()),
+                UserInputLeaf::All => None,
+            };
+            out.extend(field.map(str::to_owned));
+        }
+    }
+}
+
+/// The largest slop of a phrase in `ast`.
+pub fn largest_slop(ast: &UserInputAst) -> u32 {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().map(|(_, sub)| largest_slop(sub)).max().unwrap_or(0),
+        UserInputAst::Boost(inner, _) => largest_slop(inner),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Literal(l) => l.slop,
+            _ => 0,
+        },
+    }
+}
+
+/// The first field `ast` names that queries may not name (`kind:`, `seq:`): a strict
+/// reading refuses it, where the forgiving one reads it as a word.
+pub fn unknown_field(ast: &UserInputAst) -> Option<String> {
+    let mut named = Vec::new();
+    named_fields(ast, &mut named);
+    named.into_iter().find(|f| !known_field(f))
+}
+
+/// The largest slop of a phrase: tantivy counts the slop spent in a byte.
+pub const MAX_SLOP: u32 = 255;
+
+/// `text` with each phrase's slop and each boost that is not one read as spaces, and a
+/// slop past [`MAX_SLOP`] read as it, each said in a warning: `"a b"~abc` and `"a b"~-1`
+/// matched nothing or excluded the number, `video^-2` excluded `2`, and `"a b"~5000000000`
+/// matched nothing. The marks become spaces (a number its own digits), so columns stay
+/// where they were.
+fn slops_and_boosts(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
+    let mut warnings = Vec::new();
+    if !text.contains(['~', '^']) {
+        return (text.into(), warnings);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<char> = chars.clone();
+    let mut quoted = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            quoted = !quoted;
+            i += 1;
+            continue;
+        }
+        let after_phrase = c == '~' && !quoted && i > 0 && chars[i - 1] == '"';
+        let negative_boost = c == '^'
+            && !quoted
+            && chars.get(i + 1) == Some(&'-')
+            && chars.get(i + 2).is_some_and(char::is_ascii_digit)
+            && i > 0
+            && !chars[i - 1].is_whitespace();
+        if !after_phrase && !negative_boost {
+            i += 1;
+            continue;
+        }
+        let end = (i + 1..chars.len()).find(|&j| chars[j].is_whitespace() || matches!(chars[j], ')' | '^' | '"'));
+        let end = end.unwrap_or(chars.len());
+        let mark: String = chars[i..end].iter().collect();
+        let digits = &chars[i + 1..end];
+        if after_phrase && !digits.is_empty() && digits.iter().all(char::is_ascii_digit) {
+            let slop: String = digits.iter().collect();
+            if slop.parse::<u32>().is_ok_and(|n| n <= MAX_SLOP) {
+                i = end;
+                continue;
+            }
+            let max = MAX_SLOP.to_string();
+            for (j, slot) in out[i + 1..end].iter_mut().enumerate() {
+                *slot = max.chars().nth(j).unwrap_or(' ');
+            }
+            warnings.push(format!("a phrase's slop is at most {MAX_SLOP} words: `{mark}` was read as `~{MAX_SLOP}`"));
+        } else {
+            out[i..end].iter_mut().for_each(|slot| *slot = ' ');
+            warnings.push(if after_phrase {
+                format!(
+                    "`{mark}` after a phrase was left out: a phrase's slop is a whole number of words (`\"a b\"~2`)"
+                )
+            } else {
+                format!("`{mark}` was left out: a boost is a positive number (`video^2`)")
+            });
+        }
+        i = end;
+    }
+    (out.into_iter().collect::<String>().into(), warnings)
 }
 
 /// `text` with each `^` that boosts nothing and each `\` that escapes no syntax read as

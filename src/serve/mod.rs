@@ -117,7 +117,11 @@ pub fn run(config: ServeConfig) -> Result<()> {
         .thread_name("paperdex-serve")
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the server's runtime: {e}")))?;
-    runtime.block_on(serve(config))
+    let served = runtime.block_on(serve(config));
+    // Every request has its answer by now; a search still running is one past the time
+    // limit, answered 503 already. It only reads, so the process does not wait for it.
+    runtime.shutdown_background();
+    served
 }
 
 async fn serve(config: ServeConfig) -> Result<()> {
