@@ -170,7 +170,8 @@ pub struct IndexArgs {
     pub forget: Vec<PathBuf>,
     #[command(flatten)]
     pub location: IndexLocation,
-    /// The writer's memory budget in MB (at least 15 per thread).
+    /// The writer's memory budget in MB (at least 15 per thread; without --threads, as
+    /// many threads as it allows).
     #[arg(long, value_name = "MB", default_value_t = 192)]
     pub memory_mb: usize,
     /// Indexing threads [default: the number of cores, at most 8].

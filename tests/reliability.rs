@@ -571,6 +571,43 @@ fn a_broken_meta_json_is_damage_and_rebuild_works_in_any_state() {
 }
 
 #[test]
+fn an_index_that_remembers_no_folders_is_not_rebuilt_from_the_default_one() {
+    let dir = two_corpora();
+    let d = dir.path();
+    // A `corpus/` folder where the command runs: what a new index is built from.
+    std::fs::rename(d.join("b"), d.join("corpus")).unwrap();
+    index_ok(d, &["a", "--index", "idx"]);
+    let good = records(d, "idx");
+    // Both records of its folders unreadable: the rebuild says so and changes nothing.
+    std::fs::write(d.join("idx/meta.json"), "junk").unwrap();
+    std::fs::write(d.join("idx/paperdex.json"), "junk").unwrap();
+    let files = |d: &Path| {
+        let mut all: Vec<_> = std::fs::read_dir(d.join("idx")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        all.sort();
+        all
+    };
+    let before = files(d);
+    let out = run(d, &["index", "--rebuild", "--index", "idx"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is damaged, and which folders it was built from cannot be read"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("name the folders"), "{}", stderr(&out));
+    assert_eq!(files(d), before);
+    assert_eq!(std::fs::read_to_string(d.join("idx/meta.json")).unwrap(), "junk");
+    index_ok(d, &["a", "--rebuild", "--index", "idx"]);
+    assert_eq!(records(d, "idx"), good);
+    // Every folder forgotten: an update names none, and is not the default folder's.
+    index_ok(d, &["--forget", "a", "--index", "idx"]);
+    let out = run(d, &["index", "--index", "idx"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("remembers no folders: name the folders"), "{}", stderr(&out));
+    assert!(records(d, "idx").is_empty());
+}
+
+#[test]
 fn a_full_disk_leaves_the_last_commit_and_the_index_works_once_space_is_freed() {
     with_mount_rights("a_full_disk_leaves_the_last_commit", || {
         let dir = tempfile::tempdir().unwrap();
@@ -679,6 +716,10 @@ fn options_past_their_limits_are_errors() {
         (
             &["index", "a", "--index", "x", "--memory-mb", "9000", "--threads", "2"][..],
             "more than 4000 MB for each of 2 threads",
+        ),
+        (
+            &["index", "a", "--index", "x", "--memory-mb", "15", "--threads", "8"][..],
+            "--memory-mb 15 is less than 15 MB for each of 8 threads: give at least 120 or fewer --threads",
         ),
         (&["index", "a", "--index", "x", "--commit-every", "0"][..], "--commit-every must be at least 1"),
         (&["bench", "--index", "idx", "--iterations", "1000000000"][..], "--iterations must be between 1 and 100000"),

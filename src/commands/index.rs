@@ -15,18 +15,31 @@ use crate::output::progress::TerminalProgress;
 pub const MAX_THREADS: usize = 64;
 /// The largest writer memory budget.
 pub const MAX_MEMORY_MB: usize = 64_000;
+/// The least memory one indexing thread may have (tantivy's limit).
+const MIN_MB_PER_THREAD: usize = 15;
 /// The most memory one indexing thread may have (tantivy's limit is just under 4 GB).
 const MAX_MB_PER_THREAD: usize = 4_000;
 
 pub fn run(args: &IndexArgs) -> Result<Outcome> {
     let dir = IndexDir::from_location(&args.location);
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8));
+    if args.memory_mb < MIN_MB_PER_THREAD || args.memory_mb > MAX_MEMORY_MB {
+        return Err(Error::BadArgument(format!(
+            "--memory-mb must be between {MIN_MB_PER_THREAD} (MB per indexing thread) and {MAX_MEMORY_MB}"
+        )));
+    }
+    // Without --threads, as many threads as the cores and the memory allow.
+    let threads = args.threads.unwrap_or_else(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        cores.min(args.memory_mb / MIN_MB_PER_THREAD).max(1)
+    });
     if threads == 0 || threads > MAX_THREADS {
         return Err(Error::BadArgument(format!("--threads must be between 1 and {MAX_THREADS}")));
     }
-    if args.memory_mb < 15 || args.memory_mb > MAX_MEMORY_MB {
+    if args.memory_mb < MIN_MB_PER_THREAD * threads {
         return Err(Error::BadArgument(format!(
-            "--memory-mb must be between 15 (MB per indexing thread) and {MAX_MEMORY_MB}"
+            "--memory-mb {} is less than {MIN_MB_PER_THREAD} MB for each of {threads} threads: give at least {} or fewer --threads",
+            args.memory_mb,
+            MIN_MB_PER_THREAD * threads
         )));
     }
     if args.memory_mb / threads > MAX_MB_PER_THREAD {

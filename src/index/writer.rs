@@ -140,7 +140,8 @@ pub fn update(
     }
 
     // The index there, unless this run builds a new one.
-    let existing = if super::exists(dir) {
+    let had_index = super::exists(dir);
+    let existing = if had_index {
         let opened = super::open_tantivy(dir).and_then(|index| match super::payload(&index) {
             // An index of another schema version is rebuilt from its folders.
             super::Payload::OtherVersion(_) => Ok(None),
@@ -180,11 +181,18 @@ pub fn update(
         kept.iter().filter_map(|r| Root::resolve(&r.walk_path()).ok()).collect()
     } else if !kept.is_empty() {
         remembered()?
-    } else if !request.default_roots.is_empty() {
+    } else if !request.default_roots.is_empty() && !had_index {
+        // Only a new index is built from the default folder: one that remembers none (all
+        // forgotten, or its record of them unreadable) is not replaced by it unasked.
         request.default_roots.iter().map(|r| Root::resolve(r)).collect::<Result<_>>()?
     } else {
+        let why = if had_index && existing.is_none() && previous.is_empty() {
+            " (it is damaged, and which folders it was built from cannot be read)"
+        } else {
+            ""
+        };
         return Err(Error::BadArgument(format!(
-            "the index at {} remembers no folders: name the folders of review pages to index",
+            "the index at {} remembers no folders{why}: name the folders of review pages to index",
             dir.display()
         )));
     };
