@@ -129,3 +129,29 @@ fn the_xapian_peer_runs_or_says_it_is_skipped() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("xapian"));
     }
 }
+
+#[test]
+fn judged_documents_missing_from_the_index_and_a_short_depth_are_said() {
+    let dir = setup();
+    let run = |qrels: &str, extra: &[&str]| {
+        std::fs::write(dir.path().join("q.txt"), qrels).unwrap();
+        let out = paperdex()
+            .current_dir(dir.path())
+            .args(["eval", "--topics", "topics.tsv", "--qrels", "q.txt", "--index", "index"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let all_there = run("1 0 2412.02142/method/10 1\n2 0 2412.02142 1\n", &[]);
+    assert!(!all_there.contains("warning") && !all_there.contains("note"), "{all_there}");
+    let missing = run("1 0 2412.02142/method/10 1\n2 0 9999.99999 1\n2 0 9999.99998 0\n", &[]);
+    assert!(
+        missing.contains("warning: 1 of the 2 relevant documents of these topics are not in the index at index (`9999.99999` among them)"),
+        "{missing}"
+    );
+    let short = run("1 0 2412.02142/method/10 1\n", &["--depth", "5"]);
+    assert!(short.contains("with --depth 5, every figure counts only the top 5 hits"), "{short}");
+    assert!(short.contains("evaluating 1 judged topic (of 3"), "{short}");
+}

@@ -240,6 +240,10 @@ fn formats_for_scripts() {
     assert_eq!(ids_text.lines().collect::<Vec<_>>(), ids(&doc));
     let paths = run("paths");
     assert!(paths.lines().all(|l| l.ends_with("index.md")), "{paths}");
+    // Indexed as `corpus/` (the default folder): printed so as to lead there from anywhere.
+    let corpus = std::fs::canonicalize(dir().join("corpus")).unwrap();
+    assert!(paths.lines().all(|l| Path::new(l).is_absolute() && Path::new(l).starts_with(&corpus)), "{paths}");
+    assert!(paths.lines().all(|l| Path::new(l).is_file()), "{paths}");
     let lines: Vec<Value> = run("jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4);
     assert!(lines[..3].iter().all(|l| l["type"] == "hit"));
@@ -750,4 +754,43 @@ fn a_sloppy_phrase_of_repeated_words_is_matched_with_each_word_once() {
     // A repeat's place still counts: the words around it keep their distance.
     assert_eq!(search("\"the model of the model\"~1"), search("\"the model of the\"~1"));
     assert_eq!(search("\"model model\"~3"), search("model"));
+}
+
+#[test]
+fn slops_boosts_and_facets_that_are_not_syntax_are_said() {
+    let run = |args: &[&str]| paperdex().current_dir(dir()).arg("search").args(args).output().unwrap();
+    let hits = |args: &[&str]| {
+        let out = run(&[&["--json", "-n", "0"], args].concat());
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (doc["total_hits"].as_u64().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (phrase, quiet) = hits(&["--", "\"chart attribution\""]);
+    assert!(phrase > 0 && quiet.is_empty(), "{quiet}");
+    // A slop or boost that is not a number is left out, and said.
+    for (query, said) in [
+        ("\"chart attribution\"~abc", "`~abc` after a phrase was left out"),
+        ("\"chart attribution\"~-1", "`~-1` after a phrase was left out"),
+    ] {
+        let (found, err) = hits(&["--", query]);
+        assert_eq!(found, phrase, "{query}");
+        assert!(err.contains(said), "{query}: {err}");
+    }
+    let (boosted, err) = hits(&["--", "chartcite^-2"]);
+    assert_eq!(boosted, hits(&["chartcite"]).0);
+    assert!(err.contains("`^-2` was left out: a boost is a positive number"), "{err}");
+    let (_, err) = hits(&["--", "\"chart attribution\"~4294967296"]);
+    assert!(err.contains("read as `~255`"), "{err}");
+    let out = run(&["--strict", "--", "\"chart attribution\"~300"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("slop is at most 255"));
+    // A facet is filtered on, not searched in: said, and refused under --strict as any
+    // field a query may not name.
+    let (_, err) = hits(&["kind:page"]);
+    assert!(err.contains("`kind:` was read as words") && err.contains("--filter kind=VALUE"), "{err}");
+    for field in ["kind:page", "lang:en", "seq:1", "position:10", "date:2025-01-17"] {
+        let out = run(&["--strict", field]);
+        assert_eq!(out.status.code(), Some(2), "{field}");
+        let name = field.split(':').next().unwrap();
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("unknown field `{name}`")), "{field}");
+    }
 }

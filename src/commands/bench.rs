@@ -84,8 +84,8 @@ fn bench(args: &BenchArgs, dir: &IndexDir) -> Result<Outcome> {
     };
     let _ = writeln!(
         std::io::stderr(),
-        "benchmarking {} queries, {} warm-up and {} timed runs each, {} times over, throughput on 1 and {threads} threads{}",
-        queries.len(),
+        "benchmarking {}, {} warm-up and {} timed runs each, {} times over, throughput on 1 and {threads} threads{}",
+        crate::output::human::count(queries.len(), "query", "queries"),
         args.warmup,
         args.iterations,
         args.repeat,

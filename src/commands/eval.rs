@@ -62,16 +62,29 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
     let mut err = std::io::stderr();
     let _ = writeln!(
         err,
-        "evaluating {} judged topics (of {} in {}) on {}",
-        judged.len(),
+        "evaluating {} (of {} in {}) on {}",
+        crate::output::human::count(judged.len(), "judged topic", "judged topics"),
         topics.len(),
         args.topics.display(),
         dir.path.display()
     );
 
+    warn_of_absent_documents(&mut err, &px, &searcher, &judged, &qrels, &dir.path);
+    if args.depth < 100 {
+        let _ = writeln!(
+            err,
+            "note: with --depth {}, every figure counts only the top {} hits of a topic (as trec_eval does on a run that short): Recall@100 is recall at {}",
+            args.depth, args.depth, args.depth
+        );
+    }
     let started = Instant::now();
     let ours = eval::run_paperdex(&px, &searcher, &judged, args.mode, &kinds, args.depth, |_| {})?;
-    let _ = writeln!(err, "paperdex: {} topics in {:.2} s", judged.len(), started.elapsed().as_secs_f64());
+    let _ = writeln!(
+        err,
+        "paperdex: {} in {:.2} s",
+        crate::output::human::count(judged.len(), "topic", "topics"),
+        started.elapsed().as_secs_f64()
+    );
     report_failures(&mut err, "paperdex", &ours);
     if let Some(path) = &args.run {
         let mut file = std::io::BufWriter::new(
@@ -91,7 +104,12 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                 let _ = writeln!(err, "fts5: loaded the index's records in {:.2} s", started.elapsed().as_secs_f64());
                 let started = Instant::now();
                 let run = run_fts5(&db, &judged, args, &kinds)?;
-                let _ = writeln!(err, "fts5: {} topics in {:.2} s", judged.len(), started.elapsed().as_secs_f64());
+                let _ = writeln!(
+                    err,
+                    "fts5: {} in {:.2} s",
+                    crate::output::human::count(judged.len(), "topic", "topics"),
+                    started.elapsed().as_secs_f64()
+                );
                 report_failures(&mut err, "fts5", &run);
                 run
             }
@@ -101,8 +119,8 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                     Some(run) => {
                         let _ = writeln!(
                             err,
-                            "xapian: {} topics in {:.2} s",
-                            judged.len(),
+                            "xapian: {} in {:.2} s",
+                            crate::output::human::count(judged.len(), "topic", "topics"),
                             started.elapsed().as_secs_f64()
                         );
                         run
@@ -197,6 +215,38 @@ fn report_failures(err: &mut impl Write, system: &str, run: &SystemRun) {
     }
 }
 
+/// Warns when relevant documents of the judged topics are not in the index (another
+/// collection, or a part of it): every system scores them as missed.
+fn warn_of_absent_documents(
+    err: &mut impl Write,
+    px: &crate::index::PaperdexIndex,
+    searcher: &tantivy::Searcher,
+    judged: &[&eval::Topic],
+    qrels: &std::collections::HashMap<String, eval::Judgments>,
+    index: &std::path::Path,
+) {
+    let mut relevant: Vec<&str> = judged
+        .iter()
+        .flat_map(|t| qrels[&t.id].iter().filter(|(_, gain)| **gain >= 1).map(|(doc, _)| doc.as_str()))
+        .collect();
+    relevant.sort_unstable();
+    relevant.dedup();
+    let absent: Vec<&str> = relevant
+        .iter()
+        .copied()
+        .filter(|doc| searcher.doc_freq(&tantivy::Term::from_field_text(px.fields.id, doc)).unwrap_or(0) == 0)
+        .collect();
+    if let Some(first) = absent.first() {
+        let _ = writeln!(
+            err,
+            "warning: {} of the {} relevant documents of these topics are not in the index at {} (`{first}` among them): every system scores them as missed",
+            absent.len(),
+            relevant.len(),
+            index.display()
+        );
+    }
+}
+
 /// Reads one metric of a system's figures.
 type MetricOf = fn(&Metrics) -> f64;
 
@@ -215,7 +265,12 @@ fn write_human(out: &mut impl Write, report: &EvalReport) -> std::io::Result<()>
         QueryMode::And => "and",
         QueryMode::AsTyped => "as-typed",
     };
-    writeln!(out, "{} judged topics · mode {mode} · depth {} · {kinds}", report.topics, report.depth)?;
+    writeln!(
+        out,
+        "{} · mode {mode} · depth {} · {kinds}",
+        crate::output::human::count(report.topics, "judged topic", "judged topics"),
+        report.depth
+    )?;
     write!(out, "{:<12}", "metric")?;
     for s in &report.systems {
         write!(out, " {:>10}", s.system)?;

@@ -65,7 +65,7 @@ fn search(args: &SearchArgs, request: &SearchRequest, dir: &IndexDir, format: Fo
         Format::Json => output::json::write_search(&mut out, &results)?,
         Format::Jsonl => output::json::write_search_lines(&mut out, &results)?,
         Format::Ids => output::human::write_ids(&mut out, &results)?,
-        Format::Paths => output::human::write_paths(&mut out, &results)?,
+        Format::Paths => output::human::write_paths(&mut out, &results, &px.info.roots)?,
         Format::Human => {
             let color = match args.color {
                 ColorChoice::Always => true,

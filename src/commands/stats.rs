@@ -53,7 +53,7 @@ fn write_human(out: &mut impl Write, r: &StatsReport) -> std::io::Result<()> {
     for (i, root) in r.roots.iter().enumerate() {
         let label = if i == 0 { "roots     " } else { "          " };
         let given = if root.given == root.path { String::new() } else { format!(" (named {})", root.given) };
-        writeln!(out, "{label} {}{given}: {} files", root.path, root.files)?;
+        writeln!(out, "{label} {}{given}: {}", root.path, crate::output::human::count(root.files, "file", "files"))?;
     }
     if r.roots.is_empty() {
         writeln!(out, "roots      (none)")?;
@@ -71,7 +71,12 @@ fn write_human(out: &mut impl Write, r: &StatsReport) -> std::io::Result<()> {
         writeln!(out, "writer     pid {pid} is writing the index now")?;
     }
     if let Some(v) = &r.verify {
-        writeln!(out, "verified   {} files, {} damaged", v.checked, v.damaged.len())?;
+        writeln!(
+            out,
+            "verified   {}, {} damaged",
+            crate::output::human::count(v.checked, "file", "files"),
+            v.damaged.len()
+        )?;
         for d in &v.damaged {
             writeln!(out, "  damaged  {}: {}", d.file, d.reason)?;
         }

@@ -180,14 +180,38 @@ pub fn write_ids(out: &mut impl Write, results: &SearchResults) -> Result<()> {
 }
 
 /// One source file a line, each once, in the order of their best hit (like `rg -l`).
-pub fn write_paths(out: &mut impl Write, results: &SearchResults) -> Result<()> {
+///
+/// A file under a folder named relatively when it was indexed (`reviews/…`) is printed
+/// under the folder's absolute path, so the paths lead to the files from any folder.
+pub fn write_paths(out: &mut impl Write, results: &SearchResults, roots: &[crate::index::roots::Root]) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for hit in &results.hits {
         if seen.insert(hit.source.as_str()) {
-            writeln!(out, "{}", hit.source)?;
+            writeln!(out, "{}", absolute_source(&hit.source, roots))?;
         }
     }
     Ok(())
+}
+
+/// `source` (a path as the user named its folder, escaped) under its folder's absolute
+/// path; as it is when it is absolute already or under no folder the index remembers.
+fn absolute_source(source: &str, roots: &[crate::index::roots::Root]) -> String {
+    if source.starts_with('/') {
+        return source.to_owned();
+    }
+    roots
+        .iter()
+        .filter(|r| !r.given.starts_with('/'))
+        .find_map(|r| {
+            let rest = source.strip_prefix(r.given.trim_end_matches('/'))?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| format!("{}{rest}", r.path))
+        })
+        .unwrap_or_else(|| source.to_owned())
+}
+
+/// `1 file`, `2 files`: a count and its noun.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
 /// `32 hits, showing 1-10, in 0.41 ms`: the summary line for stderr.
