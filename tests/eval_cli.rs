@@ -155,3 +155,18 @@ fn judged_documents_missing_from_the_index_and_a_short_depth_are_said() {
     assert!(short.contains("with --depth 5, every figure counts only the top 5 hits"), "{short}");
     assert!(short.contains("evaluating 1 judged topic (of 3"), "{short}");
 }
+
+#[test]
+fn a_run_file_that_cannot_be_written_is_an_error_before_any_topic_runs() {
+    let dir = setup();
+    let out = paperdex()
+        .current_dir(dir.path())
+        .args(["eval", "--topics", "topics.tsv", "--qrels", "qrels.txt", "--index", "index"])
+        .args(["--run", "no/such/folder/run.txt"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write no/such/folder/run.txt"), "{err}");
+    assert!(!err.contains("topics in"), "no topic ran: {err}");
+}

@@ -200,7 +200,10 @@ pub fn load_queries(path: &Path) -> Result<Vec<BenchQuery>> {
                 "facet" => q.request.facets.push(value.parse().map_err(bad)?),
                 "fuzzy" => q.request.fuzzy = true,
                 "exact_total" => q.request.exact_total = true,
-                "limit" => q.request.limit = value.parse().map_err(|_| bad(format!("`{value}` is not a number")))?,
+                "limit" => {
+                    q.request.limit = value.parse().map_err(|_| bad(format!("`{value}` is not a number")))?;
+                    crate::search::limits::check_paging(q.request.limit, 0).map_err(|e| bad(e.to_string()))?;
+                }
                 "sort" => {
                     q.request.sort = Some(match value {
                         "relevance" => Sort::Relevance,

@@ -77,6 +77,14 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
             args.depth, args.depth, args.depth
         );
     }
+    // The run file is made before any topic runs: a path that cannot be written is said
+    // at once, not after the whole run.
+    let mut run_file = match &args.run {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|source| Error::Write { path: path.clone(), source })?,
+        )),
+        None => None,
+    };
     let started = Instant::now();
     let ours = eval::run_paperdex(&px, &searcher, &judged, args.mode, &kinds, args.depth, |_| {})?;
     let _ = writeln!(
@@ -86,10 +94,7 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     report_failures(&mut err, "paperdex", &ours);
-    if let Some(path) = &args.run {
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|source| Error::Write { path: path.clone(), source })?,
-        );
+    if let (Some(path), Some(mut file)) = (&args.run, run_file.take()) {
         eval::write_run(&mut file, "paperdex", &ours)
             .and_then(|()| file.flush())
             .map_err(|source| Error::Write { path: path.clone(), source })?;

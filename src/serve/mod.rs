@@ -139,10 +139,14 @@ async fn serve(config: ServeConfig) -> Result<()> {
         index::Root::resolve(root)?;
     }
     let app = routes::router(Arc::clone(&state), &config.cors)?;
+    // The address first: a port in use is said before anything is served.
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| Error::BadArgument(format!("cannot listen on {}: {e}", config.addr)))?;
     match state.try_open() {
         Ok(()) => {}
-        Err(e @ Error::NoIndex { .. }) if !config.watch.is_empty() => {
-            log(&format!("{e}; building it from the watched folders"))
+        Err(Error::NoIndex { .. }) if !config.watch.is_empty() => {
+            log(&format!("no index at {} yet; building it from the watched folders", config.index.display()))
         }
         Err(e @ Error::NoIndex { .. }) => log(&format!("{e}; /readyz says 503 until it exists")),
         Err(e) => return Err(e),
@@ -152,9 +156,6 @@ async fn serve(config: ServeConfig) -> Result<()> {
     } else {
         Some(watch::Watcher::start(config.index.clone(), config.watch.clone(), Arc::clone(&state))?)
     };
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| Error::BadArgument(format!("cannot listen on {}: {e}", config.addr)))?;
     let bound = listener.local_addr().map_err(Error::Output)?;
     let shutdown = shutdown_signal();
     {
