@@ -422,6 +422,28 @@ fn records_are_found_by_ids_with_slashes() {
 }
 
 #[test]
+fn a_page_named_with_an_escaped_character_is_found_by_its_id() {
+    // A page without an arXiv id is named after its file: a tab in the name is escaped
+    // as `\x09`, a backslash the id keeps and the API must accept.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let text =
+        "---\ntitle: \"Escaped Names\"\ndate: 2024-01-02\n---\n{{< lead >}}\nA page about quokkaword.\n{{< /lead >}}\n";
+    std::fs::write(pages.join("tab\there.md"), text).unwrap();
+    let idx = dir.path().join("index");
+    index(&pages, &idx);
+    let server = Server::start(&idx, &[]);
+    let (_, doc) = server.get("/api/search?q=quokkaword");
+    let id = doc["hits"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "tab\\x09here", "{doc}");
+    let (status, record) = server.get("/api/records/tab%5Cx09here");
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["id"], id.as_str());
+    assert_eq!(record["title"], "Escaped Names");
+}
+
+#[test]
 fn path_traversal_is_refused() {
     let server = Server::start(&synth_index(), &[]);
     for path in [
