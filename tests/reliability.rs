@@ -776,6 +776,16 @@ fn forgetting_what_the_index_does_not_hold_is_an_error() {
     let inner = run(d, &["index", "--forget", "a/p1", "--index", "idx"]);
     assert_eq!(inner.status.code(), Some(2));
     assert!(stderr(&inner).contains("it lies inside a, which the index remembers"), "{}", stderr(&inner));
+    // A folder that holds the index's folders (a slip: `--forget .`) is refused too,
+    // naming them.
+    let outer = run(d, &["index", "--forget", ".", "--index", "idx"]);
+    assert_eq!(outer.status.code(), Some(2));
+    assert!(
+        stderr(&outer).contains("cannot forget .: it is not a folder of the index but holds the index's folder a;"),
+        "{}",
+        stderr(&outer)
+    );
+    assert!(stderr(&outer).contains("`paperdex index --forget a`"), "{}", stderr(&outer));
     assert_eq!(records(d, "idx"), before);
 }
 

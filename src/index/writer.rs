@@ -273,11 +273,27 @@ fn merge_roots(mut roots: Vec<Root>, named: Vec<Root>) -> Vec<Root> {
     roots
 }
 
-/// A folder to forget must be one the index remembers (or hold some): forgetting a
-/// folder inside one would last only until the next update, and any other is a mistake.
+/// A folder to forget must be one the index remembers, named: forgetting a folder inside
+/// one would last only until the next update, and one that holds some (`--forget ..`,
+/// `--forget /tmp`) is too easily a slip that would empty the index; any other is a
+/// mistake.
 fn check_forget(dir: &Path, forget: &Root, previous: &[Root]) -> Result<()> {
-    if previous.iter().any(|r| forget.contains(r)) {
+    if previous.iter().any(|r| forget.contains(r) && r.contains(forget)) {
         return Ok(());
+    }
+    let inside: Vec<&str> = previous.iter().filter(|r| forget.contains(r)).map(|r| r.given.as_str()).collect();
+    if !inside.is_empty() {
+        let (these, flags) = match &inside[..] {
+            [one] => (format!("the index's folder {one}"), format!("--forget {one}")),
+            many => (
+                format!("the index's folders {}", many.join(", ")),
+                many.iter().map(|f| format!("--forget {f}")).collect::<Vec<_>>().join(" "),
+            ),
+        };
+        return Err(Error::BadArgument(format!(
+            "cannot forget {}: it is not a folder of the index but holds {these}; to drop their records name them: `paperdex index {flags}`; the index is unchanged",
+            forget.given
+        )));
     }
     let folders: Vec<&str> = previous.iter().map(|r| r.given.as_str()).collect();
     let listed = if folders.is_empty() {
