@@ -298,3 +298,40 @@ fn builds_in_several_runs_equal_a_build_in_one() {
         assert_eq!(runs.3, one.3, "{threads} threads: scores");
     }
 }
+
+#[test]
+fn of_two_pages_with_the_same_date_the_same_one_stays_whatever_the_history() {
+    // Two copies of a page, same id and date, in b/ and a/: a/'s path comes first, so
+    // it stays, whether it was there from the start or came back after b/'s was kept.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    duplicate(&pages, &common::seed_page(), "b", None);
+    let idx = dir.path().join("idx");
+    index(&pages, &idx, &["--quiet"]);
+    let text = std::fs::read_to_string(pages.join("b/index.md")).unwrap();
+    duplicate(&pages, &pages.join("b/index.md"), "a", None);
+    std::fs::write(pages.join("a/index.md"), text.replacen("title: \"", "title: \"Amarker ", 1)).unwrap();
+    let update = index(&pages, &idx, &[]);
+    assert!(update.contains("both dated 2024-12-03, kept the one whose path comes first"), "{update}");
+    let kept = |idx: &Path| -> Vec<String> {
+        records(idx)
+            .iter()
+            .filter(|h| h["kind"] == "page")
+            .map(|h| h["source"].as_str().unwrap().rsplit_once("pages/").unwrap().1.to_owned())
+            .collect()
+    };
+    assert_eq!(kept(&idx), ["a/index.md"]);
+    let fresh = dir.path().join("fresh");
+    index(&pages, &fresh, &["--quiet", "--rebuild"]);
+    assert_eq!(kept(&fresh), ["a/index.md"]);
+    assert_eq!(records(&idx), records(&fresh));
+    // Gone and back: b/'s page stands in, then a/'s is kept again.
+    let held = dir.path().join("held");
+    std::fs::rename(pages.join("a"), &held).unwrap();
+    index(&pages, &idx, &["--quiet"]);
+    assert_eq!(kept(&idx), ["b/index.md"]);
+    std::fs::rename(&held, pages.join("a")).unwrap();
+    index(&pages, &idx, &["--quiet"]);
+    assert_eq!(kept(&idx), ["a/index.md"]);
+    assert_eq!(records(&idx), records(&fresh));
+}

@@ -295,15 +295,18 @@ impl PageRegistry {
         let tie = page.date == *kept_date;
         let duplicate = |loser: &str, winner: &str, date: &Option<String>| {
             let date = date.as_deref().unwrap_or("(no date)");
-            // Of two with the same date, the one read first (in path order) stays.
             let kept = if tie {
-                format!("both dated {date}, kept the one read first")
+                format!("both dated {date}, kept the one whose path comes first")
             } else {
                 format!("kept the one dated {date}")
             };
             Problem::warning(loser, None, format!("duplicate of page {} ({}) in {winner}; {kept}", page.id, page.lang))
         };
-        if page.date > *kept_date {
+        // Of two with the same date, the one whose path comes first (folder by folder, as
+        // a walk reads them) stays, whichever was met first: a build and any history of
+        // updates then keep the same one.
+        let first = tie && std::path::Path::new(&page.source) < std::path::Path::new(kept_source.as_str());
+        if page.date > *kept_date || first {
             let problem = duplicate(kept_source, &page.source, &page.date);
             self.kept.insert(key, (page.date.clone(), page.source.clone()));
             (Admission::Replaces, Some(problem))
