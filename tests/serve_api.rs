@@ -422,25 +422,38 @@ fn records_are_found_by_ids_with_slashes() {
 }
 
 #[test]
-fn a_page_named_with_an_escaped_character_is_found_by_its_id() {
-    // A page without an arXiv id is named after its file: a tab in the name is escaped
-    // as `\x09`, a backslash the id keeps and the API must accept.
+fn pages_named_with_escaped_characters_are_found_by_their_ids() {
+    // A page without an arXiv id is named after its file: a tab or a byte that is not
+    // UTF-8 is escaped (`\x09`, `\xE9`), keeping a backslash the API must accept, and a
+    // name of dots (`..md`) is escaped too, as `.` could not be asked for in a URL.
+    use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
     let pages = dir.path().join("pages");
     std::fs::create_dir_all(&pages).unwrap();
-    let text =
-        "---\ntitle: \"Escaped Names\"\ndate: 2024-01-02\n---\n{{< lead >}}\nA page about quokkaword.\n{{< /lead >}}\n";
-    std::fs::write(pages.join("tab\there.md"), text).unwrap();
+    let names: [(&[u8], &str, &str); 3] = [
+        (b"tab\there.md", "tabword", "tab\\x09here"),
+        (b"caf\xe9.md", "cafeword", "caf\\xE9"),
+        (b"..md", "dotsword", "\\x2E"),
+    ];
+    for (name, word, _) in names {
+        let text = format!(
+            "---\ntitle: \"Named {word}\"\ndate: 2024-01-02\n---\n{{{{< lead >}}}}\nA page about {word}.\n{{{{< /lead >}}}}\n"
+        );
+        std::fs::write(pages.join(std::ffi::OsStr::from_bytes(name)), text).unwrap();
+    }
     let idx = dir.path().join("index");
     index(&pages, &idx);
     let server = Server::start(&idx, &[]);
-    let (_, doc) = server.get("/api/search?q=quokkaword");
-    let id = doc["hits"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(id, "tab\\x09here", "{doc}");
-    let (status, record) = server.get("/api/records/tab%5Cx09here");
-    assert_eq!(status, 200, "{record}");
-    assert_eq!(record["id"], id.as_str());
-    assert_eq!(record["title"], "Escaped Names");
+    for (_, word, expected) in names {
+        let (_, doc) = server.get(&format!("/api/search?q={word}"));
+        let id = doc["hits"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(id, expected, "{doc}");
+        // As the web page asks for it: each part of the id URI-encoded.
+        let (status, record) = server.get(&format!("/api/records/{}", id.replace('\\', "%5C")));
+        assert_eq!(status, 200, "{id}: {record}");
+        assert_eq!(record["id"], id.as_str());
+        assert_eq!(record["title"], format!("Named {word}"));
+    }
 }
 
 #[test]
@@ -835,6 +848,7 @@ fn sigterm_finishes_the_request_in_flight_and_exits_0() {
     assert_eq!(idle.get("/healthz").0, 200);
     idle.signal(libc::SIGINT);
     assert_eq!(idle.wait(), Some(0));
+
 }
 
 #[test]

@@ -117,14 +117,16 @@ fn build_page(path: &Path, shown: &str, bytes: &[u8], front: FrontMatter, body: 
 }
 
 /// A page bundle (`2412.02142/index.md`, `index.ko.md`) is named by its folder; a loose
-/// page (`notes/my-page.md`) by its file.
+/// page (`notes/my-page.md`) by its file. A name of dots only (`..md`, `...md`) is
+/// escaped (`\x2E`): an id that is `.` or `..` could not be asked for in a URL.
 fn id_from_path(path: &Path) -> String {
     let stem = path.file_stem().map(super::path::escape_name).unwrap_or_default();
     let is_bundle = stem == "index" || stem.starts_with("index.");
-    match path.parent().and_then(|p| p.file_name()) {
+    let id = match path.parent().and_then(|p| p.file_name()) {
         Some(folder) if is_bundle => super::path::escape_name(folder),
         _ => stem,
-    }
+    };
+    if !id.is_empty() && id.bytes().all(|b| b == b'.') { id.replace('.', "\\x2E") } else { id }
 }
 
 /// `index.ko.md` → `ko`.

@@ -321,9 +321,9 @@ async fn record_route(State(state): State<Arc<AppState>>, Path(id): Path<String>
 }
 
 /// Record ids are `PAGE`, `PAGE/caption/N` or `PAGE/method/N`: anything that looks like
-/// a path out of somewhere (`..` between slashes or backslashes, an absolute path, NUL)
-/// is refused. A backslash elsewhere is kept: a page named after its file's folder holds
-/// one where the folder's name had a character escaped (`a\x0Ab`).
+/// a path out of somewhere (`.` or `..` between slashes, an absolute path, NUL) is
+/// refused. A backslash is kept: a page named after its file or folder holds one where
+/// the name had a character escaped (`caf\xE9`, `\x2E` for a file named `..md`).
 fn check_record_id(id: &str) -> std::result::Result<(), ApiError> {
     let bad = |why: &str| ApiError::new(StatusCode::BAD_REQUEST, "bad_argument", format!("record id: {why}"));
     if id.is_empty() {
@@ -335,11 +335,8 @@ fn check_record_id(id: &str) -> std::result::Result<(), ApiError> {
     if id.chars().any(char::is_control) {
         return Err(bad("it holds control characters"));
     }
-    if id.starts_with(['/', '\\'])
-        || id.split('/').any(str::is_empty)
-        || id.split(['/', '\\']).any(|part| part == "." || part == "..")
-    {
-        return Err(bad("it is not a record id (no empty, `.` or `..` parts, no leading `/` or `\\`)"));
+    if id.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return Err(bad("it is not a record id (no empty, `.` or `..` parts between slashes, no leading `/`)"));
     }
     Ok(())
 }
