@@ -849,6 +849,17 @@ fn sigterm_finishes_the_request_in_flight_and_exits_0() {
     idle.signal(libc::SIGINT);
     assert_eq!(idle.wait(), Some(0));
 
+    // A client that has sent half a request's head does not hold the stop for the rest
+    // of its head's time (10 s): it is closed within the shutdown grace (1 s).
+    let mut half = Server::start(&synth_index(), &[]);
+    let addr = half.base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream.write_all(b"GET /api/search?q=vid").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let signalled = Instant::now();
+    half.signal(libc::SIGTERM);
+    assert_eq!(half.wait(), Some(0));
+    assert!(signalled.elapsed() < Duration::from_secs(4), "stopped after {:?}", signalled.elapsed());
 }
 
 #[test]

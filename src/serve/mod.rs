@@ -10,6 +10,7 @@ mod watch;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -177,7 +178,9 @@ async fn serve(config: ServeConfig) -> Result<()> {
 /// [`HEADER_READ_TIMEOUT`] for each request's head, counted from when the server is ready
 /// to read it: a connection that sends nothing, stops halfway through a head or sits idle
 /// between keep-alive requests is closed then. On the signal the listener closes, idle
-/// connections close, and requests in flight are answered before this returns.
+/// connections close, and requests in flight are answered before this returns; a
+/// connection whose request is not being answered (its head half sent) is given
+/// [`SHUTDOWN_GRACE`], not the rest of its head's time.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     app: axum::Router,
@@ -219,7 +222,20 @@ async fn accept_loop(
             },
         };
         let _ = stream.set_nodelay(true);
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // Whether a request of this connection is being answered.
+        let answering = Arc::new(AtomicUsize::new(0));
+        let service = {
+            let (answering, app) = (Arc::clone(&answering), TowerToHyperService::new(app.clone()));
+            hyper::service::service_fn(move |request| {
+                let answer = hyper::service::Service::call(&app, request);
+                let counted = Answering::start(Arc::clone(&answering));
+                async move {
+                    let _counted = counted;
+                    answer.await
+                }
+            })
+        };
+        let connection = http.serve_connection(TokioIo::new(stream), service);
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
             let _permit = permit;
@@ -228,7 +244,16 @@ async fn accept_loop(
                 _ = connection.as_mut() => {}
                 _ = stopped.changed() => {
                     connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
+                    let mut idle = Duration::ZERO;
+                    while idle < SHUTDOWN_GRACE {
+                        let tick = SHUTDOWN_GRACE / 10;
+                        tokio::select! {
+                            _ = connection.as_mut() => break,
+                            () = tokio::time::sleep(tick) => {
+                                idle = if answering.load(Ordering::SeqCst) == 0 { idle + tick } else { Duration::ZERO };
+                            }
+                        }
+                    }
                 }
             }
         });
@@ -237,6 +262,28 @@ async fn accept_loop(
     let _ = stop.send(true);
     // Every connection's permit back: each has answered its request in flight and closed.
     let _ = connections.acquire_many(u32::try_from(limit).unwrap_or(u32::MAX)).await;
+}
+
+/// How long a stopping server keeps a connection none of whose requests is being
+/// answered: time for an answer just made to be written out, not for a client that is
+/// still sending its request.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Counts a request of a connection as being answered until dropped (answered, or the
+/// connection gone).
+struct Answering(Arc<AtomicUsize>);
+
+impl Answering {
+    fn start(count: Arc<AtomicUsize>) -> Answering {
+        count.fetch_add(1, Ordering::SeqCst);
+        Answering(count)
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The most connections open at once: [`MAX_CONNECTIONS`], or fewer when the process may
