@@ -394,6 +394,24 @@ fn ids_and_links_put_their_page_first_then_its_records() {
     // The documented field queries.
     assert_eq!(ids(&json(&["id:3001.00003"])), ["3001.00003"]);
     assert_eq!(json(&["page_id:3001.00003"])["total_hits"], 34);
+    // A key's prefix: the records whose key starts so, in both readings.
+    for strict in [false, true] {
+        let args: &[&str] = if strict { &["--strict", "-n", "100"] } else { &["-n", "100"] };
+        let doc = json(&[&["page_id:3001.0000*"], args].concat());
+        let found = ids(&doc);
+        assert!(!found.is_empty() && found.iter().all(|id| id.starts_with("3001.0000")), "{found:?}");
+        assert!(found.iter().any(|id| id == "3001.00003") && found.iter().any(|id| id == "3001.00002"), "{found:?}");
+        let captions = ids(&json(&[&["id:3001.00003/caption/*"], args].concat()));
+        assert!(
+            !captions.is_empty() && captions.iter().all(|id| id.starts_with("3001.00003/caption/")),
+            "{captions:?}"
+        );
+    }
+    // `page_id:*` (having a key) is no search: refused under --strict in paperdex's words.
+    let out = paperdex().current_dir(dir()).args(["search", "--strict", "page_id:*"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`page_id:*` (the records that have a page_id) is not a search paperdex runs"), "{err}");
 }
 
 #[test]
@@ -775,9 +793,19 @@ fn slops_boosts_and_facets_that_are_not_syntax_are_said() {
         assert_eq!(found, phrase, "{query}");
         assert!(err.contains(said), "{query}: {err}");
     }
-    let (boosted, err) = hits(&["--", "chartcite^-2"]);
-    assert_eq!(boosted, hits(&["chartcite"]).0);
-    assert!(err.contains("`^-2` was left out: a boost is a positive number"), "{err}");
+    for mark in ["^-2", "^1e3", "^nan", "^2x", "^.5"] {
+        let query = format!("chartcite{mark}");
+        let (boosted, err) = hits(&["--", &query]);
+        assert_eq!(boosted, hits(&["chartcite"]).0, "{query}");
+        assert!(err.contains(&format!("`{mark}` was left out: a boost is a positive number")), "{err}");
+        // Refused under --strict, said the same way, where it is.
+        let out = run(&["--strict", "--", &query]);
+        assert_eq!(out.status.code(), Some(2), "{query}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("`{mark}` is not read: a boost is a positive number")), "{err}");
+        assert!(err.contains("\n           ^"), "{err}");
+    }
+    assert!(hits(&["--", "chartcite^0.5"]).1.is_empty());
     let (_, err) = hits(&["--", "\"chart attribution\"~4294967296"]);
     assert!(err.contains("read as `~255`"), "{err}");
     let out = run(&["--strict", "--", "\"chart attribution\"~300"]);

@@ -70,6 +70,13 @@ fn parse_text(
     }
     let dashless = drop_lone_dashes(text);
     let mut ast = if reading.strict {
+        if let Some(mark) = syntax::misread_mark(text) {
+            return Err(Error::QuerySyntax {
+                query: text.to_owned(),
+                column: Some(mark.column),
+                message: mark.refusal,
+            });
+        }
         let ast = tantivy::query_grammar::parse_query(&escape_apostrophes(&dashless))
             .map_err(|_| explain(text, QueryParserError::SyntaxError(text.to_owned())))?;
         if let Some(field) = syntax::unknown_field(&ast) {
@@ -426,9 +433,35 @@ impl Context<'_> {
                         Err(why) => self.not_a_regex(&name, &pattern, &why),
                     }
                 }
+                // `page_id:2501*`: the records of the ids that start so (a key is one
+                // term, not words for a phrase to start with).
+                UserInputLeaf::Literal(literal)
+                    if literal.prefix
+                        && let Some(field) = literal.field_name.as_deref().and_then(|f| self.key_field(f)) =>
+                {
+                    Ok(Box::new(KeyPrefix { field, prefix: literal.phrase }))
+                }
                 UserInputLeaf::Literal(literal) => self.literal_query(literal),
+                // `page_id:*`: every record has its keys, and a text field holds words, not
+                // a value to have or not.
+                UserInputLeaf::Exists { field } => {
+                    let message = format!(
+                        "`{field}:*` (the records that have a {field}) is not a search paperdex runs; leave the query out to browse every record"
+                    );
+                    self.notes.borrow_mut().refused = Some(Refusal { message, at: format!("{field}:*") });
+                    Err(QueryParserError::SyntaxError(format!("{field}:*")))
+                }
                 other => self.parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
             },
+        }
+    }
+
+    /// The field of a key queries may name (`id:`, `page_id:`).
+    fn key_field(&self, name: &str) -> Option<tantivy::schema::Field> {
+        match name {
+            "id" => Some(self.fields.id),
+            "page_id" => Some(self.fields.page_id),
+            _ => None,
         }
     }
 
@@ -701,6 +734,20 @@ impl Context<'_> {
                 (Occur::Should, Box::new(phrase) as Box<dyn Query>)
             })
             .collect()
+    }
+}
+
+/// `page_id:2501*`: the records whose key starts with `prefix`, all scored alike.
+#[derive(Debug, Clone)]
+struct KeyPrefix {
+    field: tantivy::schema::Field,
+    prefix: String,
+}
+
+impl Query for KeyPrefix {
+    fn weight(&self, _scoring: tantivy::query::EnableScoring<'_>) -> tantivy::Result<Box<dyn tantivy::query::Weight>> {
+        let automaton = crate::search::automata::PrefixAutomaton::new(&self.prefix);
+        Ok(Box::new(tantivy::query::AutomatonWeight::new(self.field, automaton)))
     }
 }
 

@@ -113,7 +113,8 @@ fn opening_paren(before: &str) -> Option<usize> {
 
 /// Parses `text` leniently and turns whatever is not well-formed syntax into words.
 pub fn forgiving(text: &str) -> Reading {
-    let (numbered, mut warnings) = slops_and_boosts(text);
+    let (numbered, marks) = slops_and_boosts(text);
+    let mut warnings: Vec<String> = marks.into_iter().map(|m| m.warning).collect();
     let unmarked = stray_marks_as_spaces(&numbered);
     let text = unmarked.as_ref();
     if let Some(ast) = lower_case_words(text) {
@@ -217,7 +218,7 @@ pub const MAX_SLOP: u32 = 255;
 /// matched nothing or excluded the number, `video^-2` excluded `2`, and `"a b"~5000000000`
 /// matched nothing. The marks become spaces (a number its own digits), so columns stay
 /// where they were.
-fn slops_and_boosts(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
+fn slops_and_boosts(text: &str) -> (std::borrow::Cow<'_, str>, Vec<Mark>) {
     let mut warnings = Vec::new();
     if !text.contains(['~', '^']) {
         return (text.into(), warnings);
@@ -234,18 +235,13 @@ fn slops_and_boosts(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
             continue;
         }
         let after_phrase = c == '~' && !quoted && i > 0 && chars[i - 1] == '"';
-        let negative_boost = c == '^'
-            && !quoted
-            && chars.get(i + 1) == Some(&'-')
-            && chars.get(i + 2).is_some_and(char::is_ascii_digit)
-            && i > 0
-            && !chars[i - 1].is_whitespace();
-        if !after_phrase && !negative_boost {
+        let end = (i + 1..chars.len()).find(|&j| chars[j].is_whitespace() || matches!(chars[j], ')' | '^' | '"'));
+        let end = end.unwrap_or(chars.len());
+        let bad_boost = c == '^' && !quoted && i > 0 && !chars[i - 1].is_whitespace() && !is_boost(&chars[i + 1..end]);
+        if !after_phrase && !bad_boost {
             i += 1;
             continue;
         }
-        let end = (i + 1..chars.len()).find(|&j| chars[j].is_whitespace() || matches!(chars[j], ')' | '^' | '"'));
-        let end = end.unwrap_or(chars.len());
         let mark: String = chars[i..end].iter().collect();
         let digits = &chars[i + 1..end];
         if after_phrase && !digits.is_empty() && digits.iter().all(char::is_ascii_digit) {
@@ -258,20 +254,59 @@ fn slops_and_boosts(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
             for (j, slot) in out[i + 1..end].iter_mut().enumerate() {
                 *slot = max.chars().nth(j).unwrap_or(' ');
             }
-            warnings.push(format!("a phrase's slop is at most {MAX_SLOP} words: `{mark}` was read as `~{MAX_SLOP}`"));
+            warnings.push(Mark {
+                warning: format!("a phrase's slop is at most {MAX_SLOP} words: `{mark}` was read as `~{MAX_SLOP}`"),
+                refusal: format!("a phrase's slop is at most {MAX_SLOP} words"),
+                column: i + 1,
+            });
         } else {
             out[i..end].iter_mut().for_each(|slot| *slot = ' ');
-            warnings.push(if after_phrase {
-                format!(
-                    "`{mark}` after a phrase was left out: a phrase's slop is a whole number of words (`\"a b\"~2`)"
-                )
+            let (what, why) = if after_phrase {
+                ("after a phrase ", "a phrase's slop is a whole number of words (`\"a b\"~2`)")
             } else {
-                format!("`{mark}` was left out: a boost is a positive number (`video^2`)")
+                ("", "a boost is a positive number (`video^2`, `video^0.5`)")
+            };
+            warnings.push(Mark {
+                warning: format!("`{mark}` {what}was left out: {why}"),
+                refusal: format!("`{mark}` {what}is not read: {why}"),
+                column: i + 1,
             });
         }
         i = end;
     }
     (out.into_iter().collect::<String>().into(), warnings)
+}
+
+/// A phrase's slop or a boost the grammar would misread.
+pub struct Mark {
+    /// What a forgiving reading says it did with it.
+    pub warning: String,
+    /// Why a strict reading refuses it.
+    pub refusal: String,
+    /// Its 1-based column.
+    pub column: usize,
+}
+
+/// The first slop or boost of `text` the grammar would misread (`video^1e3`, `"a b"~x`),
+/// for a strict reading to refuse.
+pub fn misread_mark(text: &str) -> Option<Mark> {
+    slops_and_boosts(text).1.into_iter().next()
+}
+
+/// Whether what follows a `^` is a boost the grammar reads whole (`2`, `1.5`), or
+/// no number at all (`C^abc`, read as words by [`stray_marks_as_spaces`]): `^-2`, `^1e3`,
+/// `^2x`, `^.5` and `^nan` are numbers the grammar would cut short or refuse.
+fn is_boost(after: &[char]) -> bool {
+    let text: String = after.iter().collect();
+    let numeric = text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'));
+    let special = matches!(text.to_ascii_lowercase().as_str(), "nan" | "inf" | "infinity");
+    if !numeric && !special {
+        return true;
+    }
+    let plain = text.starts_with(|c: char| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.matches('.').count() <= 1;
+    plain && text.parse::<f32>().is_ok_and(f32::is_finite)
 }
 
 /// `text` with each `^` that boosts nothing and each `\` that escapes no syntax read as
