@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             if wants_json() {
                 let _ = paperdex::output::json::write_error(&mut std::io::stdout().lock(), &e);
             }
-            let _ = writeln!(std::io::stderr(), "paperdex: {e}");
+            let _ = writeln!(std::io::stderr(), "paperdex: {}", paperdex::output::human::terminal_safe(&e.to_string()));
             ExitCode::from(2)
         }
     }

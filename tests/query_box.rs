@@ -822,3 +822,20 @@ fn slops_boosts_and_facets_that_are_not_syntax_are_said() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("unknown field `{name}`")), "{field}");
     }
 }
+
+#[test]
+fn control_characters_typed_or_pasted_never_reach_the_terminal() {
+    // A query, a filter value and a strict error that hold escape sequences: said on
+    // stderr with each control character shown as U+FFFD, never sent to the terminal.
+    for args in [
+        &["--", "\u{7f}\u{1b}"][..],
+        &["-n", "1", "--filter", "topic=\u{1b}[31mred", "model"][..],
+        &["--strict", "--", "video\u{1b}[31m^x"][..],
+    ] {
+        let out = paperdex().current_dir(dir()).arg("search").args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.is_empty(), "{args:?}: something is said");
+        assert!(!err.contains(['\u{1b}', '\u{7f}']), "{args:?}: {err:?}");
+        assert!(err.contains('\u{FFFD}'), "{args:?}: {err:?}");
+    }
+}

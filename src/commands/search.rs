@@ -57,7 +57,7 @@ fn search(args: &SearchArgs, request: &SearchRequest, dir: &IndexDir, format: Fo
     let searcher = px.searcher();
     let results = search::search(&px, &searcher, request)?;
     for warning in &results.warnings {
-        let _ = writeln!(std::io::stderr(), "paperdex: warning: {warning}");
+        let _ = writeln!(std::io::stderr(), "paperdex: warning: {}", output::human::terminal_safe(warning));
     }
 
     let mut out = output::stdout();

@@ -8,6 +8,16 @@ use crate::error::Result;
 use crate::ingest::ParsedFile;
 use crate::search::{Hit, HitDetail, SearchResults};
 
+/// `text` as a terminal can be given it: each control character but a line break
+/// (what a query or a filter value typed or pasted may hold: `\x1b[31m` would colour the
+/// terminal) shown as U+FFFD, one for one, so columns still line up.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.into();
+    }
+    text.chars().map(|c| if c.is_control() && c != '\n' { '\u{FFFD}' } else { c }).collect::<String>().into()
+}
+
 /// Cuts `text` to at most `max` characters, marking the cut with `…`.
 pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
