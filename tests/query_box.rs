@@ -813,6 +813,13 @@ fn slops_boosts_and_facets_that_are_not_syntax_are_said() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("slop is at most 255"));
     // A facet is filtered on, not searched in: said, and refused under --strict as any
     // field a query may not name.
+    // A field named in capitals is read as words (pasted text, `Summary: ...`), and the
+    // field's name is said.
+    let (_, err) = hits(&["Title:chartcite"]);
+    assert!(err.contains("`Title:` was read as words: field names are lower-case (`title:`)"), "{err}");
+    let out = run(&["--strict", "Title:chartcite"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(names are lower-case: `title:`)"));
     let (_, err) = hits(&["kind:page"]);
     assert!(err.contains("`kind:` was read as words") && err.contains("--filter kind=VALUE"), "{err}");
     for field in ["kind:page", "lang:en", "seq:1", "position:10", "date:2025-01-17"] {

@@ -772,7 +772,15 @@ fn escape_apostrophes(text: &str) -> std::borrow::Cow<'_, str> {
 
 fn explain(text: &str, error: QueryParserError) -> Error {
     match error {
-        QueryParserError::FieldDoesNotExist(field) => Error::UnknownQueryField { field, valid: text_field_names() },
+        QueryParserError::FieldDoesNotExist(field) => {
+            let lower = field.to_lowercase();
+            let valid = if syntax::known_field(&lower) {
+                format!("{} (names are lower-case: `{lower}:`)", text_field_names())
+            } else {
+                text_field_names()
+            };
+            Error::UnknownQueryField { field, valid }
+        }
         QueryParserError::SyntaxError(_) => {
             let (message, column) = locate(text);
             Error::QuerySyntax { query: text.to_owned(), column, message }

@@ -160,10 +160,18 @@ pub fn forgiving(text: &str) -> Reading {
     // words (as `Agents:` in a pasted title), and the user is told where the filter is.
     let mut named = Vec::new();
     named_fields(&ast, &mut named);
-    for field in named.into_iter().filter(|f| !known_field(f) && crate::index::schema::facet_field(f).is_some()) {
-        let warning = format!(
-            "`{field}:` was read as words: `{field}` is a facet, not a field words are searched in; filter on it with `--filter {field}=VALUE`"
-        );
+    for field in named.into_iter().filter(|f| !known_field(f)) {
+        let lower = field.to_lowercase();
+        let warning = if crate::index::schema::facet_field(&lower).is_some() {
+            format!(
+                "`{field}:` was read as words: `{lower}` is a facet, not a field words are searched in; filter on it with `--filter {lower}=VALUE`"
+            )
+        } else if known_field(&lower) {
+            // `Title:video`: field names are lower-case; `Summary: ...` may be pasted text.
+            format!("`{field}:` was read as words: field names are lower-case (`{lower}:`)")
+        } else {
+            continue;
+        };
         if !warnings.contains(&warning) {
             warnings.push(warning);
         }
