@@ -314,6 +314,8 @@ fn bench_bad_input_is_a_clear_error() {
     std::fs::write(&empty, "# nothing but a comment\n\n").unwrap();
     let bad_option = dir.path().join("bad.tsv");
     std::fs::write(&bad_option, "one\tmodel\tcolour=red\n").unwrap();
+    let no_class = dir.path().join("no-class.tsv");
+    std::fs::write(&no_class, "one\tmodel\n\tvideo\tlimit=3\n").unwrap();
     let not_index = dir.path().join("not-an-index");
     std::fs::create_dir_all(&not_index).unwrap();
     std::fs::write(not_index.join("meta.json"), "{\"segments\": []}").unwrap();
@@ -323,6 +325,10 @@ fn bench_bad_input_is_a_clear_error() {
         (
             vec!["--queries".into(), bad_option.clone().into()],
             format!("{}:1: unknown option `colour=red`", bad_option.display()),
+        ),
+        (
+            vec!["--queries".into(), no_class.clone().into()],
+            format!("{}:2: no class before the tab", no_class.display()),
         ),
         (vec!["--iterations".into(), "0".into()], "--iterations must be between 1 and 100000".into()),
         (vec!["--cold".into(), "1001".into()], "--cold must be between 0 and 1000 (0 skips the cold runs)".into()),

@@ -189,6 +189,9 @@ pub fn load_queries(path: &Path) -> Result<Vec<BenchQuery>> {
             (Some(text), None) => ("custom", text.trim()),
             _ => continue,
         };
+        if class.is_empty() {
+            return Err(bad("no class before the tab (`CLASS<TAB>QUERY`): the report names each query's class".into()));
+        }
         let mut q = query(class, (!text.is_empty()).then(|| text.to_owned()));
         for option in parts {
             let option = option.trim();
