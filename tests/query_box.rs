@@ -846,3 +846,24 @@ fn control_characters_typed_or_pasted_never_reach_the_terminal() {
         assert!(err.contains('\u{FFFD}'), "{args:?}: {err:?}");
     }
 }
+
+#[test]
+fn one_hangul_or_cjk_character_starts_the_words_it_begins() {
+    // Hangul and CJK text is indexed as overlapping pairs: one character alone is read
+    // as their start, so `모` finds `모델을`, as `모델` does.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(pages.join("ko")).unwrap();
+    let text = "---\ntitle: \"한국어 리뷰\"\ndate: 2025-01-02\n---\n{{< lead >}}\n이 논문은 새로운 모델을 학습합니다.\n{{< /lead >}}\n";
+    std::fs::write(pages.join("ko/index.ko.md"), text).unwrap();
+    let idx = dir.path().join("idx");
+    paperdex().arg("index").arg(&pages).arg("--index").arg(&idx).arg("--quiet").assert().success();
+    let total = |query: &str| {
+        let out = paperdex().args(["search", "--json", "--index"]).arg(&idx).args(["--", query]).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["total_hits"].as_u64().unwrap()
+    };
+    assert_eq!(total("모델"), 1);
+    assert_eq!(total("모"), 1);
+    assert_eq!(total("학"), 1);
+    assert_eq!(total("뭐"), 0);
+}

@@ -38,6 +38,17 @@ pub fn prefixes(ast: UserInputAst) -> UserInputAst {
                 l.prefix = true;
                 UserInputAst::from(UserInputLeaf::Literal(l))
             }
+            // One Hangul or CJK character: the index holds such text as overlapping
+            // pairs (`모델` is `모델`, not `모`), so alone it would match only where it
+            // stands alone; it is read as the start of the pairs (`모*`).
+            UserInputLeaf::Literal(mut l)
+                if l.delimiter == Delimiter::None
+                    && l.phrase.chars().count() == 1
+                    && l.phrase.chars().all(crate::index::tokenizer::is_cjk) =>
+            {
+                l.prefix = true;
+                UserInputAst::from(UserInputLeaf::Literal(l))
+            }
             other => UserInputAst::from(other),
         },
     }
