@@ -84,7 +84,10 @@ impl<'m> PageWriter<'m> {
         // Pages spread evenly over the days, in page order.
         let day = self.first_day + ((i * self.days) / self.pages) as i64;
         let date = civil_date(day);
-        let id = format!("{}{}.{:05}", &date[2..4], &date[5..7], i % 100_000);
+        // An arXiv-shaped id no paper has: its month is 13 to 24 (the date's plus 12), so
+        // synthetic pages indexed beside real ones never stand in for them.
+        let month: u32 = date[5..7].parse().unwrap_or(1);
+        let id = format!("{}{}.{:05}", &date[2..4], month + 12, i % 100_000);
         let lang = if rng.random_bool(self.model.korean_share.clamp(0.0, 1.0)) { Lang::Ko } else { Lang::En };
         // Size and caption count come from one real page, so they stay consistent.
         let shape = rng.random_range(0..pages);
